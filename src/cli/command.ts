@@ -1,0 +1,123 @@
+import { parseArgs } from 'node:util';
+
+/** One CLI flag. `string` flags take a value; `boolean` flags are switches. */
+export interface OptionSpec {
+  type: 'string' | 'boolean';
+  description: string;
+  multiple?: boolean;
+  short?: string;
+  /** Shown in help; the command applies its own defaults. */
+  default?: string;
+}
+
+export type OptionValues = Record<string, string | boolean | string[] | boolean[] | undefined>;
+
+/** A `supernet-lab <name>` subcommand. Each lives in its own file under src/cli/commands/. */
+export interface Command {
+  name: string;
+  summary: string;
+  /** Extra help text shown by `supernet-lab <name> --help` after the option list. */
+  details?: string;
+  options: Record<string, OptionSpec>;
+  /** Returns the process exit code. */
+  run(values: OptionValues, positionals: string[]): Promise<number>;
+}
+
+/** Bad command-line input: printed without a stack trace, exit code 2. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+export function parseCommandArgs(
+  command: Command,
+  argv: string[],
+): { values: OptionValues; positionals: string[] } {
+  const options: Record<
+    string,
+    { type: 'string' | 'boolean'; multiple?: boolean; short?: string }
+  > = { help: { type: 'boolean', short: 'h' } };
+  for (const [name, spec] of Object.entries(command.options)) {
+    options[name] = { type: spec.type, multiple: spec.multiple, short: spec.short };
+  }
+  try {
+    const { values, positionals } = parseArgs({
+      args: argv,
+      options,
+      strict: true,
+      allowPositionals: true,
+    });
+    return { values: values as OptionValues, positionals };
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    throw new UsageError(`${command.name}: ${message.split('\n')[0].split('. To specify')[0]}`);
+  }
+}
+
+export function commandHelp(command: Command): string {
+  const lines = [
+    `Usage: supernet-lab ${command.name} [options]`,
+    '',
+    command.summary,
+    '',
+    'Options:',
+  ];
+  const entries = Object.entries(command.options);
+  for (const [name, spec] of entries) {
+    const flag = `${spec.short ? `-${spec.short}, ` : ''}--${name}${spec.type === 'string' ? ' <value>' : ''}`;
+    const def = spec.default !== undefined ? ` (default: ${spec.default})` : '';
+    const many = spec.multiple ? ' (repeatable)' : '';
+    lines.push(`  ${flag.padEnd(30)} ${spec.description}${def}${many}`);
+  }
+  lines.push(`  ${'-h, --help'.padEnd(30)} show this help`);
+  if (command.details) lines.push('', command.details.trim());
+  return lines.join('\n') + '\n';
+}
+
+/** Reads a string flag; throws a UsageError naming the flag when it is required and missing. */
+export function stringOption(values: OptionValues, name: string, fallback?: string): string {
+  const v = values[name];
+  if (typeof v === 'string') return v;
+  if (fallback !== undefined) return fallback;
+  throw new UsageError(`missing required option --${name}`);
+}
+
+/** Reads an integer flag, rejecting anything that is not a whole number in [min, max]. */
+export function intOption(
+  values: OptionValues,
+  name: string,
+  fallback: number,
+  min = Number.MIN_SAFE_INTEGER,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
+  const v = values[name];
+  if (v === undefined) return fallback;
+  if (typeof v !== 'string' || !/^-?\d+$/.test(v.trim())) {
+    throw new UsageError(`--${name} must be an integer, got ${JSON.stringify(v)}`);
+  }
+  const n = Number(v);
+  if (n < min || n > max) throw new UsageError(`--${name} must be in [${min}, ${max}], got ${n}`);
+  return n;
+}
+
+/** Reads a finite numeric flag. */
+export function numberOption(values: OptionValues, name: string, fallback: number): number {
+  const v = values[name];
+  if (v === undefined) return fallback;
+  const n = typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN;
+  if (!Number.isFinite(n))
+    throw new UsageError(`--${name} must be a number, got ${JSON.stringify(v)}`);
+  return n;
+}
+
+/** Reads a flag restricted to a fixed set of choices. */
+export function choiceOption<T extends string>(
+  values: OptionValues,
+  name: string,
+  choices: readonly T[],
+  fallback: T,
+): T {
+  const v = values[name];
+  if (v === undefined) return fallback;
+  if (typeof v === 'string' && (choices as readonly string[]).includes(v)) return v as T;
+  throw new UsageError(`--${name} must be one of ${choices.join(', ')}; got ${JSON.stringify(v)}`);
+}

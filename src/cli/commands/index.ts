@@ -1,0 +1,5 @@
+import type { Command } from '../command';
+import { infoCommand } from './info';
+
+/** Every subcommand, in the order `supernet-lab --help` lists them. Add new commands here. */
+export const commands: Command[] = [infoCommand];
