@@ -1,3 +1,4 @@
 /** supernet-lab: the library's public face. Each concept folder re-exports through its index. */
 export { libraryInfo, packageRoot } from './info';
 export type { LibraryInfo } from './info';
+export * from './plots';
