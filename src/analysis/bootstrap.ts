@@ -1,0 +1,98 @@
+import { AnalysisInputError } from './columns';
+import { createRng } from './random';
+
+export interface BootstrapOptions {
+  /** Number of resamples (default 1000). */
+  resamples?: number;
+  /** Coverage of the interval (default 0.95). */
+  level?: number;
+  /** Seed of the resampling generator (default 0): the same seed gives the same interval. */
+  seed?: number;
+}
+
+/** Percentile bootstrap confidence interval. */
+export interface ConfidenceInterval {
+  low: number;
+  high: number;
+  level: number;
+  method: 'percentile-bootstrap';
+  resamples: number;
+  /** Resamples where the statistic was defined (not NaN, e.g. not constant). */
+  valid: number;
+  seed: number;
+}
+
+/** Linear-interpolation quantile (type 7) of sorted values. */
+export function quantileSorted(sorted: ArrayLike<number>, q: number): number {
+  const n = sorted.length;
+  if (n === 0) return NaN;
+  const h = (n - 1) * q;
+  const lo = Math.floor(h);
+  const hi = Math.min(lo + 1, n - 1);
+  return sorted[lo] + (h - lo) * (sorted[hi] - sorted[lo]);
+}
+
+/**
+ * Bootstrap CI of a statistic over n paired observations: draws `resamples` index vectors of
+ * length n with replacement (seeded) and takes the (1-level)/2 and (1+level)/2 quantiles of the
+ * statistic. `statistic` receives the resampled row indices.
+ */
+export function bootstrapCI(
+  n: number,
+  statistic: (indices: Int32Array) => number,
+  options: BootstrapOptions = {},
+): ConfidenceInterval {
+  const resamples = options.resamples ?? 1000;
+  const level = options.level ?? 0.95;
+  const seed = options.seed ?? 0;
+  if (!Number.isInteger(resamples) || resamples < 1) {
+    throw new AnalysisInputError(
+      `bootstrap: resamples must be a positive integer, got ${resamples}`,
+    );
+  }
+  if (!(level > 0 && level < 1)) {
+    throw new AnalysisInputError(`bootstrap: level must be in (0, 1), got ${level}`);
+  }
+  if (n < 2) throw new AnalysisInputError(`bootstrap needs at least 2 observations, got ${n}`);
+  const rng = createRng(seed);
+  const stats: number[] = [];
+  const idx = new Int32Array(n);
+  for (let r = 0; r < resamples; r++) {
+    for (let i = 0; i < n; i++) idx[i] = rng.int(n);
+    const s = statistic(idx);
+    if (!Number.isNaN(s)) stats.push(s);
+  }
+  stats.sort((a, b) => a - b);
+  return {
+    low: quantileSorted(stats, (1 - level) / 2),
+    high: quantileSorted(stats, (1 + level) / 2),
+    level,
+    method: 'percentile-bootstrap',
+    resamples,
+    valid: stats.length,
+    seed,
+  };
+}
+
+/** Bootstrap CI for a statistic of two paired arrays. */
+export function pairedBootstrapCI(
+  x: ArrayLike<number>,
+  y: ArrayLike<number>,
+  statistic: (x: Float64Array, y: Float64Array) => number,
+  options: BootstrapOptions = {},
+): ConfidenceInterval {
+  const n = x.length;
+  const bx = new Float64Array(n);
+  const by = new Float64Array(n);
+  return bootstrapCI(
+    n,
+    (idx) => {
+      for (let i = 0; i < n; i++) {
+        bx[i] = x[idx[i]];
+        by[i] = y[idx[i]];
+      }
+      return statistic(bx, by);
+    },
+    options,
+  );
+}
