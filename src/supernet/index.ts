@@ -1,0 +1,19 @@
+/**
+ * Shared-weight NAS-Bench-201 networks: the macro skeleton with every candidate op on every edge
+ * (supernet) or one architecture's ops (stand-alone), single-path forward, BN recalibration and
+ * batched evaluation of sub-networks.
+ */
+export {
+  Nb201Network,
+  NB201_BENCHMARK_SKELETON,
+  createStandalone,
+  createSupernet,
+} from './network';
+export type {
+  ForwardMode,
+  ForwardOptions,
+  NamedVariables,
+  Nb201Skeleton,
+  NetworkOptions,
+} from './network';
+export * as ops from './ops';

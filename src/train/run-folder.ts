@@ -1,0 +1,401 @@
+/**
+ * Run folders: the contract between training and analysis code.
+ *
+ *   config.json                 full resolved config (kind, space, dataset, scale, seed, engine,
+ *                               every hyper-parameter, library, createdAt)
+ *   log.jsonl                   one object per epoch {epoch, loss, accuracy, lr, imagesPerSecond, seconds}
+ *   checkpoints/epoch-0007/     manifest.json + tensors.bin (weights, optimizer state, RNG state)
+ *   checkpoints/latest.json     {"epoch": 7, "path": "epoch-0007"}: newest complete checkpoint
+ *   scores/epoch-0007.csv       arch,accuracy,loss
+ *   groundtruth.csv             arch,val_accuracy,test_accuracy,params,flops,epochs,seconds
+ *
+ * Every file is written atomically (temp file in the same folder, then rename); a checkpoint is
+ * written into a temp folder that is renamed into place once complete.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { packageRoot } from '../info';
+
+/** Default parent of run folders: kernels-data/runs/ under the package root. */
+export function defaultRunsRoot(): string {
+  return path.join(packageRoot, 'kernels-data', 'runs');
+}
+
+let tempCounter = 0;
+function tempName(target: string): string {
+  return path.join(
+    path.dirname(target),
+    `.${path.basename(target)}.tmp-${process.pid}-${Date.now()}-${tempCounter++}`,
+  );
+}
+
+/** Writes a file atomically: temp file in the same folder, fsync, rename. */
+export function writeFileAtomic(file: string, data: string | Uint8Array): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const tmp = tempName(file);
+  const fd = fs.openSync(tmp, 'w');
+  try {
+    fs.writeSync(fd, typeof data === 'string' ? Buffer.from(data, 'utf8') : data);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  fs.renameSync(tmp, file);
+}
+
+export function writeJsonAtomic(file: string, value: unknown): void {
+  writeFileAtomic(file, JSON.stringify(value, null, 2) + '\n');
+}
+
+export function readJson<T>(file: string): T {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new Error(`cannot read ${file}: ${(err as Error).message}`);
+  }
+  try {
+    return JSON.parse(text) as T;
+  } catch (err) {
+    throw new Error(`${file} is not valid JSON: ${(err as Error).message}`);
+  }
+}
+
+// ---- log.jsonl ----
+
+export interface EpochLogEntry {
+  epoch: number;
+  loss: number;
+  /** Training accuracy in percent. */
+  accuracy: number;
+  lr: number;
+  imagesPerSecond: number;
+  seconds: number;
+  [extra: string]: number | string | null;
+}
+
+export function logPath(runDir: string): string {
+  return path.join(runDir, 'log.jsonl');
+}
+
+export function readLog(runDir: string): EpochLogEntry[] {
+  const file = logPath(runDir);
+  if (!fs.existsSync(file)) return [];
+  const out: EpochLogEntry[] = [];
+  const lines = fs.readFileSync(file, 'utf8').split('\n');
+  lines.forEach((line, i) => {
+    if (line.trim() === '') return;
+    try {
+      out.push(JSON.parse(line) as EpochLogEntry);
+    } catch {
+      // A torn last line (killed mid-append) is dropped; anything else is an error.
+      if (i < lines.length - 1 && lines.slice(i + 1).some((l) => l.trim() !== '')) {
+        throw new Error(`${file}:${i + 1} is not valid JSON`);
+      }
+    }
+  });
+  return out;
+}
+
+/** Appends one epoch line (the log is a journal; `truncateLog` repairs it on resume). */
+export function appendLog(runDir: string, entry: EpochLogEntry): void {
+  fs.mkdirSync(runDir, { recursive: true });
+  fs.appendFileSync(logPath(runDir), JSON.stringify(entry) + '\n');
+}
+
+/** Keeps only log entries with epoch <= maxEpoch (rewritten atomically). */
+export function truncateLog(runDir: string, maxEpoch: number): void {
+  const kept = readLog(runDir).filter((e) => e.epoch <= maxEpoch);
+  writeFileAtomic(logPath(runDir), kept.map((e) => JSON.stringify(e) + '\n').join(''));
+}
+
+// ---- checkpoints ----
+
+export function checkpointName(epoch: number): string {
+  if (!Number.isInteger(epoch) || epoch < 0) throw new Error(`bad checkpoint epoch ${epoch}`);
+  return `epoch-${String(epoch).padStart(4, '0')}`;
+}
+
+export function checkpointsDir(runDir: string): string {
+  return path.join(runDir, 'checkpoints');
+}
+
+export interface LatestMarker {
+  epoch: number;
+  path: string;
+}
+
+/** Epochs of the complete checkpoints in a run folder, ascending. */
+export function listCheckpoints(runDir: string): number[] {
+  const dir = checkpointsDir(runDir);
+  if (!fs.existsSync(dir)) return [];
+  return fs
+    .readdirSync(dir)
+    .map((n) => /^epoch-(\d{4,})$/.exec(n))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .filter((m) => fs.existsSync(path.join(dir, m[0], 'manifest.json')))
+    .map((m) => Number(m[1]))
+    .sort((a, b) => a - b);
+}
+
+/** The newest complete checkpoint's epoch, or null. Trusts latest.json, falls back to a scan. */
+export function latestCheckpoint(runDir: string): number | null {
+  const marker = path.join(checkpointsDir(runDir), 'latest.json');
+  if (fs.existsSync(marker)) {
+    const m = readJson<LatestMarker>(marker);
+    if (fs.existsSync(path.join(checkpointsDir(runDir), m.path, 'manifest.json'))) return m.epoch;
+  }
+  const all = listCheckpoints(runDir);
+  return all.length > 0 ? all[all.length - 1] : null;
+}
+
+export interface StoredTensor {
+  name: string;
+  shape: number[];
+  data: Float32Array;
+}
+
+export interface TensorEntry {
+  name: string;
+  shape: number[];
+  /** Offset in float32 elements into tensors.bin. */
+  offset: number;
+  length: number;
+}
+
+export interface CheckpointManifest<S = unknown> {
+  format: 'supernet-lab-checkpoint/1';
+  epoch: number;
+  createdAt: string;
+  tensors: TensorEntry[];
+  /** Loop state: optimizer step, RNG state, anything needed to resume. */
+  state: S;
+}
+
+/**
+ * Writes checkpoints/epoch-XXXX atomically (temp folder, then rename) and points latest.json
+ * at it. Replaces an existing checkpoint of the same epoch.
+ */
+export function writeCheckpoint<S>(
+  runDir: string,
+  epoch: number,
+  tensors: StoredTensor[],
+  state: S,
+): string {
+  const dir = checkpointsDir(runDir);
+  fs.mkdirSync(dir, { recursive: true });
+  const name = checkpointName(epoch);
+  const final = path.join(dir, name);
+  const tmp = tempName(final);
+  fs.mkdirSync(tmp);
+  let offset = 0;
+  const entries: TensorEntry[] = tensors.map((t) => {
+    const e = { name: t.name, shape: t.shape, offset, length: t.data.length };
+    offset += t.data.length;
+    return e;
+  });
+  const all = new Float32Array(offset);
+  tensors.forEach((t, i) => all.set(t.data, entries[i].offset));
+  const manifest: CheckpointManifest<S> = {
+    format: 'supernet-lab-checkpoint/1',
+    epoch,
+    createdAt: new Date().toISOString(),
+    tensors: entries,
+    state,
+  };
+  const bin = path.join(tmp, 'tensors.bin');
+  const fd = fs.openSync(bin, 'w');
+  try {
+    fs.writeSync(fd, new Uint8Array(all.buffer, all.byteOffset, all.byteLength));
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  writeJsonAtomic(path.join(tmp, 'manifest.json'), manifest);
+  if (fs.existsSync(final)) fs.rmSync(final, { recursive: true, force: true });
+  fs.renameSync(tmp, final);
+  writeJsonAtomic(path.join(dir, 'latest.json'), { epoch, path: name } satisfies LatestMarker);
+  return final;
+}
+
+export function readCheckpoint<S>(
+  runDir: string,
+  epoch: number,
+): { manifest: CheckpointManifest<S>; tensors: Map<string, StoredTensor> } {
+  const dir = path.join(checkpointsDir(runDir), checkpointName(epoch));
+  const manifest = readJson<CheckpointManifest<S>>(path.join(dir, 'manifest.json'));
+  if (manifest.format !== 'supernet-lab-checkpoint/1') {
+    throw new Error(`${dir}: unknown checkpoint format ${JSON.stringify(manifest.format)}`);
+  }
+  const buf = fs.readFileSync(path.join(dir, 'tensors.bin'));
+  const total = manifest.tensors.reduce((s, t) => s + t.length, 0);
+  if (buf.byteLength !== total * 4) {
+    throw new Error(`${dir}/tensors.bin has ${buf.byteLength} bytes, manifest needs ${total * 4}`);
+  }
+  const floats = new Float32Array(
+    buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength),
+  );
+  const tensors = new Map<string, StoredTensor>();
+  for (const t of manifest.tensors) {
+    tensors.set(t.name, {
+      name: t.name,
+      shape: t.shape,
+      data: floats.subarray(t.offset, t.offset + t.length),
+    });
+  }
+  return { manifest, tensors };
+}
+
+/** Deletes checkpoints not in `keep` (never the newest one). */
+export function pruneCheckpoints(runDir: string, keep: ReadonlySet<number>): void {
+  const latest = latestCheckpoint(runDir);
+  for (const epoch of listCheckpoints(runDir)) {
+    if (epoch === latest || keep.has(epoch)) continue;
+    fs.rmSync(path.join(checkpointsDir(runDir), checkpointName(epoch)), {
+      recursive: true,
+      force: true,
+    });
+  }
+}
+
+// ---- CSV tables ----
+
+function csvField(v: string | number): string {
+  const s = typeof v === 'number' ? formatNumber(v) : v;
+  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+function formatNumber(v: number): string {
+  if (!Number.isFinite(v)) return String(v);
+  return Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(7)));
+}
+
+export function toCsv(
+  header: readonly string[],
+  rows: ReadonlyArray<ReadonlyArray<string | number>>,
+) {
+  return [header.join(','), ...rows.map((r) => r.map(csvField).join(','))].join('\n') + '\n';
+}
+
+/** Parses a simple CSV (quoted fields allowed) into header + rows of strings. */
+export function parseCsv(text: string): { header: string[]; rows: string[][] } {
+  const records: string[][] = [];
+  let field = '';
+  let record: string[] = [];
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (quoted) {
+      if (ch === '"') {
+        if (text[i + 1] === '"') {
+          field += '"';
+          i++;
+        } else quoted = false;
+      } else field += ch;
+    } else if (ch === '"') quoted = true;
+    else if (ch === ',') {
+      record.push(field);
+      field = '';
+    } else if (ch === '\n' || ch === '\r') {
+      if (ch === '\r' && text[i + 1] === '\n') i++;
+      record.push(field);
+      field = '';
+      if (record.length > 1 || record[0] !== '') records.push(record);
+      record = [];
+    } else field += ch;
+  }
+  if (field !== '' || record.length > 0) {
+    record.push(field);
+    records.push(record);
+  }
+  const [header = [], ...rows] = records;
+  return { header, rows };
+}
+
+export interface ScoreRow {
+  arch: string;
+  /** Validation top-1 in percent after BN recalibration. */
+  accuracy: number;
+  loss: number;
+}
+
+export const SCORES_HEADER = ['arch', 'accuracy', 'loss'] as const;
+
+export function scoresPath(runDir: string, epoch: number): string {
+  return path.join(runDir, 'scores', `${checkpointName(epoch)}.csv`);
+}
+
+export function writeScores(runDir: string, epoch: number, rows: readonly ScoreRow[]): string {
+  const file = scoresPath(runDir, epoch);
+  writeFileAtomic(
+    file,
+    toCsv(
+      SCORES_HEADER,
+      rows.map((r) => [r.arch, r.accuracy, r.loss]),
+    ),
+  );
+  return file;
+}
+
+export function readScores(file: string): ScoreRow[] {
+  const { header, rows } = parseCsv(fs.readFileSync(file, 'utf8'));
+  expectHeader(file, header, SCORES_HEADER);
+  return rows.map((r) => ({ arch: r[0], accuracy: Number(r[1]), loss: Number(r[2]) }));
+}
+
+export interface GroundTruthRow {
+  arch: string;
+  val_accuracy: number;
+  test_accuracy: number;
+  params: number;
+  flops: number;
+  epochs: number;
+  seconds: number;
+}
+
+export const GROUNDTRUTH_HEADER = [
+  'arch',
+  'val_accuracy',
+  'test_accuracy',
+  'params',
+  'flops',
+  'epochs',
+  'seconds',
+] as const;
+
+export function groundTruthPath(runDir: string): string {
+  return path.join(runDir, 'groundtruth.csv');
+}
+
+export function readGroundTruth(file: string): GroundTruthRow[] {
+  if (!fs.existsSync(file)) return [];
+  const { header, rows } = parseCsv(fs.readFileSync(file, 'utf8'));
+  expectHeader(file, header, GROUNDTRUTH_HEADER);
+  return rows.map((r) => ({
+    arch: r[0],
+    val_accuracy: Number(r[1]),
+    test_accuracy: Number(r[2]),
+    params: Number(r[3]),
+    flops: Number(r[4]),
+    epochs: Number(r[5]),
+    seconds: Number(r[6]),
+  }));
+}
+
+export function writeGroundTruth(file: string, rows: readonly GroundTruthRow[]): void {
+  writeFileAtomic(
+    file,
+    toCsv(
+      GROUNDTRUTH_HEADER,
+      rows.map((r) => GROUNDTRUTH_HEADER.map((k) => r[k])),
+    ),
+  );
+}
+
+function expectHeader(file: string, header: string[], expected: readonly string[]): void {
+  if (header.join(',') !== expected.join(',')) {
+    throw new Error(
+      `${file}: expected header ${JSON.stringify(expected.join(','))}, got ${JSON.stringify(header.join(','))}`,
+    );
+  }
+}
