@@ -28,3 +28,5 @@ export { archOptimizerFromState, DartsArchOptimizer, GaeaArchOptimizer } from '.
 export type { ArchOptimizer, ArchOptimizerState, ArchParametrization } from './arch-optimizer';
 export { architectureGradient, architectureStep } from './arch-step';
 export type { ArchObjective, ArchStepInput } from './arch-step';
+export { deriveNb201, NB201_MIXING_SHAPE, oneHotNb201, RelaxedNb201 } from './relaxed-nb201';
+export type { ImageBatch } from './relaxed-nb201';
