@@ -2,3 +2,4 @@
 export { libraryInfo, packageRoot } from './info';
 export type { LibraryInfo } from './info';
 export * from './plots';
+export * from './engine';
