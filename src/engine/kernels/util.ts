@@ -1,0 +1,82 @@
+import * as tf from '@tensorflow/tfjs';
+import type { KernelBackend, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs';
+
+/**
+ * Runs a registered kernel of `backendName` directly on TensorInfos, bypassing the engine: no
+ * tape, no scope tracking. Kernel functions that compose other kernels use this and must
+ * `release` every intermediate they create.
+ */
+export function callKernel(
+  backendName: string,
+  backend: object,
+  kernelName: string,
+  inputs: NamedTensorInfoMap,
+  attrs: NamedAttrMap = {},
+): TensorInfo {
+  const kernel = tf.getKernel(kernelName, backendName);
+  if (kernel == null) throw new Error(`kernel ${kernelName} is not registered for ${backendName}`);
+  const out = kernel.kernelFunc({ inputs, attrs, backend: backend as KernelBackend });
+  if (Array.isArray(out)) throw new Error(`kernel ${kernelName} returned several outputs`);
+  return out;
+}
+
+/** Frees intermediates made by `callKernel`. */
+export function release(backend: object, ...infos: TensorInfo[]): void {
+  for (const info of infos) (backend as KernelBackend).disposeData(info.dataId);
+}
+
+/**
+ * Raw float32 access to a backend's storage, so that a kernel can be a plain loop over typed
+ * arrays. On wasm the views alias the wasm heap: allocate every output before taking views
+ * (allocation may grow the heap and detach earlier views).
+ */
+export interface RawAccess {
+  alloc(shape: number[]): TensorInfo;
+  view(info: TensorInfo): Float32Array;
+}
+
+interface CpuLike {
+  data: { get(dataId: object): { values?: unknown } | undefined };
+  makeTensorInfo(shape: number[], dtype: 'float32', values: Float32Array): TensorInfo;
+}
+
+interface WasmLike {
+  makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
+  typedArrayFromHeap(info: TensorInfo): unknown;
+}
+
+function sizeOf(shape: number[]): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}
+
+/** Raw access for the cpu backend (and backends built on its storage, like 'native'). */
+export function cpuAccess(backend: object): RawAccess {
+  const b = backend as unknown as CpuLike;
+  return {
+    alloc: (shape) => b.makeTensorInfo(shape, 'float32', new Float32Array(sizeOf(shape))),
+    view: (info) => {
+      if (info.dtype !== 'float32') throw new Error(`expected a float32 tensor, got ${info.dtype}`);
+      const values = b.data.get(info.dataId)?.values;
+      if (!(values instanceof Float32Array)) throw new Error('tensor has no float32 storage');
+      return values;
+    },
+  };
+}
+
+/** Raw access for the wasm backend (views into the wasm heap). */
+export function wasmAccess(backend: object): RawAccess {
+  const b = backend as unknown as WasmLike;
+  return {
+    alloc: (shape) => b.makeOutput(shape, 'float32'),
+    view: (info) => {
+      if (info.dtype !== 'float32') throw new Error(`expected a float32 tensor, got ${info.dtype}`);
+      return b.typedArrayFromHeap(info) as Float32Array;
+    },
+  };
+}
+
+export function rawAccessFor(backendName: string, backend: object): RawAccess {
+  return backendName === 'wasm' ? wasmAccess(backend) : cpuAccess(backend);
+}
