@@ -38,8 +38,16 @@ except ImportError as err:  # pragma: no cover - depends on the machine
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
 
+# Stack frames of tslab and node:vm that every kernel error carries; they say nothing about the cell.
+KERNEL_FRAME = re.compile(r"^\s+at .*(node:vm:|/tslab/dist/|sigintHandlersWrap|node:internal/)")
+
+
 def strip_ansi(text):
     return ANSI.sub("", text)
+
+
+def drop_kernel_frames(text):
+    return "\n".join(line for line in text.splitlines() if not KERNEL_FRAME.match(line))
 
 
 def source_excerpt(source, max_lines=20):
@@ -61,7 +69,7 @@ def cell_error_text(cell):
     for out in cell.get("outputs", []):
         kind = out.get("output_type")
         if kind == "stream" and out.get("name") == "stderr":
-            parts.append(strip_ansi(out.get("text", "")).rstrip())
+            parts.append(drop_kernel_frames(strip_ansi(out.get("text", ""))).rstrip())
         elif kind == "error":
             ename = out.get("ename") or ""
             evalue = out.get("evalue") or ""

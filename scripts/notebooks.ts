@@ -152,7 +152,9 @@ export function runNotebooks(options: RunNotebooksOptions = {}): NotebookResult[
     const seconds = (Date.now() - started) / 1000;
     const stderr = r.stderr ?? '';
     if (stderr) process.stderr.write(stderr);
+    const report = path.join(outDir, `${name}.html`);
     if (r.status !== 0 || !fs.existsSync(fragmentFile)) {
+      fs.rmSync(report, { force: true }); // never leave an earlier, now misleading report
       const why = r.error ? r.error.message : stderr.trim() || `exit code ${r.status}`;
       results.push({ notebook: label, ok: false, executed, seconds, error: why });
       fs.rmSync(path.dirname(fragmentFile), { recursive: true, force: true });
@@ -170,10 +172,10 @@ export function runNotebooks(options: RunNotebooksOptions = {}): NotebookResult[
     if (refs.length > 0) {
       const error = `${label}: the report would load outside resources: ${refs.slice(0, 5).join(', ')}`;
       process.stderr.write(`${error}\n`);
+      fs.rmSync(report, { force: true });
       results.push({ notebook: label, ok: false, executed, seconds, error });
       continue;
     }
-    const report = path.join(outDir, `${name}.html`);
     writeFileAtomic(report, page);
     const mb = (Buffer.byteLength(page) / 1e6).toFixed(1);
     process.stdout.write(
