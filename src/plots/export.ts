@@ -162,7 +162,17 @@ interface BrowserPlotly {
   purge(el: Element): void;
 }
 
-async function exportOne(page: Page, job: ExportJob): Promise<string> {
+interface ResolvedJob {
+  fig: PlotlyFigure;
+  file: string;
+  format: ImageFormat;
+  width: number;
+  height: number;
+  scale: number;
+}
+
+/** Checks a job completely (before any browser starts) and fills in the defaults. */
+function resolveJob(job: ExportJob): ResolvedJob {
   const options = job.options ?? {};
   validateFigure(job.figure, `figure for ${job.file}`);
   const format = formatOf(job.file, options);
@@ -173,7 +183,11 @@ async function exportOne(page: Page, job: ExportJob): Promise<string> {
     throw new Error(`exportFigure: scale must be in (0, 10], got ${scale}`);
   }
   const fig = JSON.parse(JSON.stringify(job.figure)) as PlotlyFigure;
-  const file = path.resolve(job.file);
+  return { fig, file: path.resolve(job.file), format, width, height, scale };
+}
+
+async function exportOne(page: Page, job: ResolvedJob): Promise<string> {
+  const { fig, file, format, width, height, scale } = job;
   let bytes: Uint8Array;
   if (format === 'pdf') {
     await page.evaluate(
@@ -221,11 +235,11 @@ async function exportOne(page: Page, job: ExportJob): Promise<string> {
 /** Exports several figures with one browser; returns the absolute paths written, in order. */
 export async function exportFigures(jobs: ExportJob[]): Promise<string[]> {
   if (jobs.length === 0) return [];
-  for (const job of jobs) formatOf(job.file, job.options ?? {});
+  const resolved = jobs.map(resolveJob);
   return withChromium(async (browser) => {
     const page = await exportPage(browser);
     const written: string[] = [];
-    for (const job of jobs) written.push(await exportOne(page, job));
+    for (const job of resolved) written.push(await exportOne(page, job));
     return written;
   });
 }
