@@ -197,6 +197,8 @@ export function nb101FromSpec(spec: Nb101Spec): Nb101Arch {
       if (v === 1 && j <= i) bad(`edge ${i}->${j} is not upper triangular`);
     });
   });
+  if (matrix[0][NB101_OUTPUT] === 1)
+    bad('it has an input->output edge, which the subspace forbids');
   const arch: Nb101Arch = {
     ops: ops.slice(1, NB101_OUTPUT).map((op) => {
       const o = OP_NAMES.get(op);
