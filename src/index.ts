@@ -1,5 +1,6 @@
 /** supernet-lab: the library's public face. Each concept folder re-exports through its index. */
 export { libraryInfo, packageRoot } from './info';
 export type { LibraryInfo } from './info';
+export * from './analysis';
 export * from './plots';
 export * from './engine';

@@ -14,8 +14,7 @@ export {
 export type { NumericColumnOptions } from './columns';
 export { displayPath, mergeSources, provenanceOf, sourcesOf, withSources } from './provenance';
 export type { Provenance, SourceRef } from './provenance';
-export { createRng, sampleWithoutReplacement } from './random';
-export type { Rng } from './random';
+export { sampleWithoutReplacement } from './random';
 export { averageRanks, normalizedRanks, tiedPairs } from './ranks';
 export {
   kendallCounts,

@@ -22,3 +22,28 @@ export {
   withChromium,
 } from './export';
 export type { ExportJob, ExportOptions, ImageFormat, RenderedPage } from './export';
+// Figure builders (pure plotly JSON) and their theme.
+export {
+  axis,
+  baseLayout,
+  colorAt,
+  CORRELATION_COLORSCALE,
+  OKABE_ITO,
+  PALETTE,
+  ROLE_COLORS,
+} from './theme';
+export { entropyFigure, meanStdFigure, metricVsEpochsFigure, trainingCurvesFigure } from './epochs';
+export type {
+  MeanStdSeries,
+  MetricVsEpochsOptions,
+  SeriesSpec,
+  TrainingCurveOptions,
+} from './epochs';
+export { factorFigure } from './factor';
+export type { FactorFigureOptions } from './factor';
+export { correlationHeatmap } from './heatmap';
+export { scoreVsTruthFigure } from './scatter';
+export type { ScoreVsTruthOptions } from './scatter';
+export { operatorBiasFigure, operatorRankFigure } from './bias';
+export { methodComparisonFigure } from './compare';
+export type { MethodResult } from './compare';

@@ -1,4 +1,4 @@
-import { createRng } from '../../src/analysis';
+import { createRng } from '../../src/engine/random';
 
 /** Independent O(n^2) Kendall tau-b straight from the definition (test oracle). */
 export function naiveTauB(x: number[], y: number[], yTieThreshold?: number): number {
