@@ -30,3 +30,19 @@ export { architectureGradient, architectureStep } from './arch-step';
 export type { ArchObjective, ArchStepInput } from './arch-step';
 export { deriveNb201, NB201_MIXING_SHAPE, oneHotNb201, RelaxedNb201 } from './relaxed-nb201';
 export type { ImageBatch } from './relaxed-nb201';
+export {
+  DIFFERENTIABLE_METHODS,
+  DifferentiableSearch,
+  methodSpec,
+  NB201_SEARCH_HYPER,
+} from './differentiable-search';
+export type {
+  ArchSnapshot,
+  DifferentiableMethod,
+  DifferentiableSearchHyper,
+  DifferentiableSearchOptions,
+  DifferentiableSearchState,
+  MethodSpec,
+  SearchStepBatches,
+  SearchStepResult,
+} from './differentiable-search';
