@@ -4,3 +4,5 @@ export type { LibraryInfo } from './info';
 export * from './analysis';
 export * from './plots';
 export * from './engine';
+export * from './spaces';
+export * from './groundtruth';

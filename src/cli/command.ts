@@ -37,7 +37,10 @@ export function parseCommandArgs(
     { type: 'string' | 'boolean'; multiple?: boolean; short?: string }
   > = { help: { type: 'boolean', short: 'h' } };
   for (const [name, spec] of Object.entries(command.options)) {
-    options[name] = { type: spec.type, multiple: spec.multiple, short: spec.short };
+    // parseArgs rejects `short: undefined`, so only set the keys that are given.
+    options[name] = { type: spec.type };
+    if (spec.multiple !== undefined) options[name].multiple = spec.multiple;
+    if (spec.short !== undefined) options[name].short = spec.short;
   }
   try {
     const { values, positionals } = parseArgs({

@@ -1,5 +1,6 @@
 import type { Command } from '../command';
 import { infoCommand } from './info';
+import { spaceCommand } from './space';
 
 /** Every subcommand, in the order `supernet-lab --help` lists them. Add new commands here. */
-export const commands: Command[] = [infoCommand];
+export const commands: Command[] = [infoCommand, spaceCommand];

@@ -1,0 +1,111 @@
+import { UsageError, choiceOption, intOption, stringOption, type Command } from '../command';
+import { SPACES, getSpace, type SkeletonOptions, type SpaceCounts } from '../../spaces';
+import { createRng } from '../../engine/random';
+
+const SPACE_NAMES = Object.keys(SPACES);
+
+/** JSON number when exact, else a decimal string (counts of the larger spaces exceed 2^53). */
+function countValue(n: bigint | undefined): number | string | undefined {
+  if (n === undefined) return undefined;
+  return n <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(n) : n.toString();
+}
+
+function countsJson(c: SpaceCounts): Record<string, number | string> {
+  const out: Record<string, number | string> = {};
+  for (const key of ['total', 'valid', 'unique'] as const) {
+    const v = countValue(c[key]);
+    if (v !== undefined) out[key] = v;
+  }
+  return out;
+}
+
+/** Extra facts that need data beyond the pure space (the benchmark's own index). */
+function benchmarkExtras(space: string, arch: unknown): Record<string, unknown> {
+  if (space !== 'nb201') return {};
+  // Loaded lazily: reads the committed table only when an nb201 architecture is described.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const gt = require('../../groundtruth/nb201') as typeof import('../../groundtruth/nb201');
+  return { index: gt.nb201BenchmarkIndex(arch as Parameters<typeof gt.nb201BenchmarkIndex>[0]) };
+}
+
+export const spaceCommand: Command = {
+  name: 'space',
+  summary:
+    'Count a search space, describe an architecture (validity, canonical form, params, FLOPs), or sample one.',
+  details: `
+Exactly one of --count, --arch or --sample.
+  supernet-lab space --space nb201 --count
+      {"total":15625,"valid":15284,"unique":6466}
+  supernet-lab space --space nb201 --arch '|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|' [--channels 16 --cells 5 --classes 10]
+      one JSON object: arch, index (benchmark index), valid, canonical, unique, params (exact
+      trainable parameters), flops, ... for that skeleton
+  supernet-lab space --space nb201 --sample 5 --seed 1
+      one valid architecture string per line, drawn uniformly
+Counts too large for a JSON number are printed as decimal strings.`,
+  options: {
+    space: {
+      type: 'string',
+      description: `search space: ${SPACE_NAMES.join(', ')}`,
+      default: 'nb201',
+    },
+    count: { type: 'boolean', description: 'print total / valid / unique counts as JSON' },
+    arch: {
+      type: 'string',
+      description: "describe one architecture given in the space's string format",
+    },
+    sample: { type: 'string', description: 'print N uniformly drawn valid architectures' },
+    seed: { type: 'string', description: 'seed for --sample', default: '0' },
+    channels: { type: 'string', description: 'skeleton: channels of the first stage (C)' },
+    cells: { type: 'string', description: 'skeleton: cells per stage (N)' },
+    classes: { type: 'string', description: 'skeleton: output classes' },
+    'in-channels': { type: 'string', description: 'skeleton: image channels' },
+    'image-size': { type: 'string', description: 'skeleton: image height = width' },
+  },
+  async run(values) {
+    const name = choiceOption(values, 'space', SPACE_NAMES, 'nb201');
+    const space = getSpace(name);
+    const modes = (['count', 'arch', 'sample'] as const).filter((m) => values[m] !== undefined);
+    if (modes.length !== 1) {
+      throw new UsageError(
+        modes.length === 0
+          ? 'space: give one of --count, --arch STR or --sample N'
+          : `space: give only one of ${modes.map((m) => `--${m}`).join(', ')}`,
+      );
+    }
+    const out = (obj: unknown) => process.stdout.write(JSON.stringify(obj) + '\n');
+    if (modes[0] === 'count') {
+      out(countsJson(space.counts()));
+      return 0;
+    }
+    if (modes[0] === 'sample') {
+      const n = intOption(values, 'sample', 1, 1, 1_000_000);
+      const rng = createRng(stringOption(values, 'seed', '0'));
+      const lines: string[] = [];
+      for (let i = 0; i < n; i++) lines.push(space.format(space.sample(rng)));
+      process.stdout.write(lines.join('\n') + '\n');
+      return 0;
+    }
+    const text = stringOption(values, 'arch');
+    const checked = space.check(text);
+    if (!checked.ok) throw new UsageError(`space: --arch: ${checked.error}`);
+    const opt = (flag: string): number | undefined =>
+      values[flag] === undefined ? undefined : intOption(values, flag, 0, 1, 1 << 20);
+    const sk: SkeletonOptions = {
+      channels: opt('channels'),
+      cells: opt('cells'),
+      classes: opt('classes'),
+      inChannels: opt('in-channels'),
+      imageSize: opt('image-size'),
+    };
+    let skeleton: unknown;
+    try {
+      skeleton = space.skeleton(sk);
+    } catch (err) {
+      throw new UsageError(`space: ${(err as Error).message}`);
+    }
+    const described = space.describe(checked.arch, skeleton as Partial<unknown>);
+    const { space: spaceName, arch, ...rest } = described;
+    out({ space: spaceName, arch, ...benchmarkExtras(name, checked.arch), ...rest });
+    return 0;
+  },
+};
