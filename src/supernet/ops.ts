@@ -107,6 +107,11 @@ function inverseWindowCounts(h: number, w: number): tf.Tensor3D {
  */
 export function avgPool3x3(x: tf.Tensor4D): tf.Tensor4D {
   if (fixedAvgPoolGrad()) return tf.avgPool(x, 3, 1, 'same');
+  return avgPool3x3Composite(x);
+}
+
+/** avgPool3x3 from pad + 'valid' pool + rescale: right gradient on any backend (the fallback). */
+export function avgPool3x3Composite(x: tf.Tensor4D): tf.Tensor4D {
   return tf.tidy(() => {
     const padded = tf.pad(x, [
       [0, 0],
@@ -150,7 +155,7 @@ export function crossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Scala
   return tf.tidy(() => {
     const logp = tf.logSoftmax(logits);
     const onehot = tf.oneHot(tf.cast(labels, 'int32'), logits.shape[1]);
-    return tf.neg(tf.mean(tf.sum(tf.mul(onehot, logp), 1)));
+    return tf.neg(tf.mean(tf.sum(tf.mul(onehot, logp), 1))) as tf.Scalar;
   });
 }
 

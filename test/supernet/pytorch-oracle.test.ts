@@ -11,15 +11,15 @@ import * as tf from '@tensorflow/tfjs';
 import { initEngine } from '../../src/engine';
 import { createRng } from '../../src/engine/random';
 import { parseNb201 } from '../../src/spaces/nb201/arch';
-import { createSupernet, type Nb201Skeleton } from '../../src/supernet';
+import { createSupernet, ops, type Nb201Skeleton } from '../../src/supernet';
 
-const PY = `
+const PY_MODEL = `
 import json, sys
 import torch
 import torch.nn.functional as F
-torch.set_grad_enabled(False)
 d = json.load(open(sys.argv[1]))
-W = {k: torch.tensor(v['data'], dtype=torch.float32).reshape(v['shape']) for k, v in d['weights'].items()}
+DT = torch.float64 if d.get('float64') else torch.float32
+W = {k: torch.tensor(v['data'], dtype=DT).reshape(v['shape']) for k, v in d['weights'].items()}
 arch, sk = d['arch'], d['skeleton']
 edges = [(0, 1), (0, 2), (1, 2), (0, 3), (1, 3), (2, 3)]
 def conv(x, name, stride, pad):
@@ -56,12 +56,31 @@ def forward(x, train):
             h = conv(F.avg_pool2d(h, 2, 2), r + '.shortcut.w', 1, 0) + b
     h = F.relu(bn(h, 'head.bn', train)).mean(dim=(2, 3))
     return h @ W['head.fc.w'] + W['head.fc.b']
+x = torch.tensor(d['x'], dtype=DT).reshape(d['xShape']).permute(0, 3, 1, 2)
+`;
+
+const PY_FORWARD =
+  PY_MODEL +
+  `
+torch.set_grad_enabled(False)
 x = torch.tensor(d['x'], dtype=torch.float32).reshape(d['xShape']).permute(0, 3, 1, 2)
 out = {'eval': forward(x, False).flatten().tolist(), 'train': forward(x, True).flatten().tolist()}
 out['stem.bn.runningMean'] = W['stem.bn.runningMean'].tolist()
 out['stem.bn.runningVar'] = W['stem.bn.runningVar'].tolist()
 out['head.bn.runningVar'] = W['head.bn.runningVar'].tolist()
 print(json.dumps(out))
+`;
+
+// Float64 autograd of the cross-entropy w.r.t. every trainable tensor.
+const PY_GRADS =
+  PY_MODEL +
+  `
+for k in W:
+    if not (k.endswith('.runningMean') or k.endswith('.runningVar')):
+        W[k].requires_grad_(True)
+loss = F.cross_entropy(forward(x, d['mode'] == 'train'), torch.tensor(d['labels']))
+loss.backward()
+print(json.dumps({k: W[k].grad.flatten().tolist() for k in W if W[k].grad is not None}))
 `;
 
 function findTorchPython(): string | null {
@@ -111,7 +130,7 @@ test(
       file,
       JSON.stringify({ weights, arch, skeleton, x: Array.from(xData), xShape }),
     );
-    const r = spawnSync(python!, ['-c', PY, file], { encoding: 'utf8' });
+    const r = spawnSync(python!, ['-c', PY_FORWARD, file], { encoding: 'utf8' });
     fs.rmSync(dir, { recursive: true, force: true });
     assert.equal(r.status, 0, r.stderr);
     const ref = JSON.parse(r.stdout) as Record<string, number[]>;
@@ -134,5 +153,69 @@ test(
     }
     tf.dispose([x, evalLogits, trainLogits]);
     net.dispose();
+  },
+);
+
+test(
+  'gradients of the whole network agree with PyTorch float64 autograd (train and eval mode)',
+  { skip: python === null ? 'python3 with torch not installed' : false },
+  () => {
+    const skeleton: Nb201Skeleton = { channels: 3, cellsPerStage: 1, inputChannels: 1, classes: 3 };
+    const arch = parseNb201(
+      '|nor_conv_3x3~0|+|avg_pool_3x3~0|nor_conv_1x1~1|+|skip_connect~0|none~1|nor_conv_3x3~2|',
+    );
+    const rng = createRng(21);
+    const xData = rng.fillNormal(new Float32Array(4 * 8 * 8));
+    const x = tf.tensor4d(xData, [4, 8, 8, 1]);
+    const labelList = [0, 1, 2, 1];
+    const labels = tf.tensor1d(labelList, 'int32');
+    for (const mode of ['train', 'eval'] as const) {
+      const net = createSupernet(skeleton, { seed: 21 });
+      tf.dispose(net.forward(x, arch, { mode: 'calibrate', calibrationStep: 1 }));
+      const vars = net.pathVariables(arch);
+      const { value, grads } = tf.variableGrads(
+        () => ops.crossEntropy(net.forward(x, arch, { mode, updateStats: false }), labels),
+        vars,
+      );
+      const weights: Record<string, { shape: number[]; data: number[] }> = {};
+      for (const kind of ['trainable', 'buffers'] as const) {
+        for (const [name, v] of net.variables[kind]) {
+          weights[name] = { shape: v.shape, data: Array.from(v.dataSync()) };
+        }
+      }
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nb201-torch-'));
+      const file = path.join(dir, 'in.json');
+      fs.writeFileSync(
+        file,
+        JSON.stringify({
+          weights,
+          arch,
+          skeleton,
+          x: Array.from(xData),
+          xShape: [4, 8, 8, 1],
+          labels: labelList,
+          mode,
+          float64: true,
+        }),
+      );
+      const r = spawnSync(python!, ['-c', PY_GRADS, file], { encoding: 'utf8' });
+      fs.rmSync(dir, { recursive: true, force: true });
+      assert.equal(r.status, 0, r.stderr);
+      const ref = JSON.parse(r.stdout) as Record<string, number[]>;
+      for (const name of net.pathNames(arch).trainable) {
+        const got = grads[net.variables.trainable.get(name)!.name].dataSync();
+        const want = ref[name];
+        const scale = Math.max(...want.map(Math.abs), 1e-3);
+        for (let i = 0; i < want.length; i++) {
+          assert.ok(
+            Math.abs(got[i] - want[i]) <= 1e-4 * scale + 1e-6,
+            `${mode} ${name}[${i}]: ${got[i]} vs ${want[i]}`,
+          );
+        }
+      }
+      tf.dispose([value, ...Object.values(grads)]);
+      net.dispose();
+    }
+    tf.dispose([x, labels]);
   },
 );
