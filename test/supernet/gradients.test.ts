@@ -40,7 +40,7 @@ function checkDirectional(
   rng: Rng,
   what: string,
 ) {
-  const base = v.dataSync().slice();
+  const base = (v.dataSync() as Float32Array).slice();
   const unit = (d: Float32Array) => {
     const norm = Math.hypot(...d);
     return norm > 0 ? d.map((e) => e / norm) : d;
@@ -77,7 +77,7 @@ function checkVariable(
   what: string,
   samples = 4,
 ) {
-  const base = v.dataSync().slice();
+  const base = (v.dataSync() as Float32Array).slice();
   const picks = new Set<number>();
   while (picks.size < Math.min(samples, base.length)) picks.add(rng.int(base.length));
   const set = (data: Float32Array) => tf.tidy(() => v.assign(tf.tensor(data, v.shape)));
