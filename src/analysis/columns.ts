@@ -75,7 +75,7 @@ export function numericColumn(
     } else if (n === null && options.allowMissing) {
       out[i] = NaN;
     } else {
-      const shown = raw[i] === undefined ? 'undefined' : JSON.stringify(raw[i]);
+      const shown = typeof raw[i] === 'string' ? JSON.stringify(raw[i]) : String(raw[i]);
       const why = n === null ? 'is missing' : `is not a finite number: ${shown}`;
       throw new AnalysisInputError(
         `${what}: column '${column}' ${why} at ${rowName(table, options.idColumn, i)}`,

@@ -1,20 +1,36 @@
 import type { ColumnTable } from 'arquero';
-import { numericColumn, requireColumns } from '../analysis/columns';
+import {
+  AnalysisInputError,
+  cellToNumber,
+  numericColumn,
+  requireColumns,
+} from '../analysis/columns';
 
 /** Numeric column for plotting: validated like the analysis does, NaN-free. */
 export function numbers(table: ColumnTable, column: string, what: string): number[] {
   return numericColumn(table, column, { what });
 }
 
-/** Numeric column where missing cells are allowed (plotted as gaps). */
+/**
+ * Numeric column where missing cells and NaN (an undefined statistic, e.g. the correlation of a
+ * constant ranking) are plotted as gaps; text that is not a number still throws.
+ */
 export function numbersWithGaps(
   table: ColumnTable,
   column: string,
   what: string,
 ): (number | null)[] {
-  return numericColumn(table, column, { what, allowMissing: true }).map((v) =>
-    Number.isNaN(v) ? null : v,
-  );
+  requireColumns(table, [column], what);
+  return Array.from(table.array(column), (v, i) => {
+    if (typeof v === 'number' && !Number.isFinite(v)) return null;
+    const n = cellToNumber(v);
+    if (n === undefined) {
+      throw new AnalysisInputError(
+        `${what}: column '${column}' is not a number at row ${i + 1}: ${JSON.stringify(v)}`,
+      );
+    }
+    return n;
+  });
 }
 
 export function strings(table: ColumnTable, column: string, what: string): string[] {
