@@ -1,6 +1,7 @@
 import type { Command } from '../command';
+import { correlateCommand } from './correlate';
 import { infoCommand } from './info';
 import { spaceCommand } from './space';
 
 /** Every subcommand, in the order `supernet-lab --help` lists them. Add new commands here. */
-export const commands: Command[] = [infoCommand, spaceCommand];
+export const commands: Command[] = [infoCommand, spaceCommand, correlateCommand];
