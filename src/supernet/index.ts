@@ -17,3 +17,13 @@ export type {
   NetworkOptions,
 } from './network';
 export * as ops from './ops';
+export {
+  TABLE2_CALIBRATION,
+  calibrationIndices,
+  evaluateAccuracy,
+  gatherBatch,
+  recalibrateBatchNorm,
+  scoreArchitecture,
+  sliceBatch,
+} from './evaluate';
+export type { CalibrationOptions, EvaluationResult, ScoreOptions } from './evaluate';
