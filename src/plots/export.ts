@@ -305,14 +305,11 @@ export async function renderHtmlInChromium(
       await page.goto(pageUrl, { waitUntil: 'load', timeout: timeoutMs });
       await page
         .waitForFunction(
-          () => {
-            const wanted = document.querySelectorAll('.supernet-lab-figure').length;
-            const drawn = document.querySelectorAll('.js-plotly-plot .main-svg').length > 0;
-            const done = Array.from(document.querySelectorAll('.supernet-lab-figure')).every(
+          // Every figure container is either drawn or shows the "plotly.js is not loaded" note.
+          () =>
+            Array.from(document.querySelectorAll('.supernet-lab-figure')).every(
               (el) => el.querySelector('.main-svg') !== null || (el.textContent ?? '') !== '',
-            );
-            return wanted === 0 ? true : drawn && done;
-          },
+            ),
           undefined,
           { timeout: timeoutMs, polling: 100 },
         )

@@ -142,6 +142,18 @@ test('a figures page renders its plots offline in Chromium; outside loads are ca
         'https://example.invalid/x.js',
       ]);
       assert.equal(caught.plots, 0);
+
+      // Without plotly.js the container explains itself instead of hanging the check.
+      const bare = path.join(dir, 'bare.html');
+      writeFileAtomic(
+        bare,
+        reportPage({ title: 'no plotly', body: figureHtml(scatter), plotly: false }),
+      );
+      const started = Date.now();
+      const none = await renderHtmlInChromium(bare, { browser });
+      assert.equal(none.figures, 1);
+      assert.equal(none.plots, 0);
+      assert.ok(Date.now() - started < 30_000, 'returned without waiting for the timeout');
     });
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
