@@ -6,3 +6,4 @@ export * from './plots';
 export * from './engine';
 export * from './spaces';
 export * from './groundtruth';
+export * from './data';

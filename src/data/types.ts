@@ -1,0 +1,38 @@
+/** An image classification set held in memory, ready for a network. */
+export interface Dataset {
+  /** e.g. 'fashion-mnist/train', 'cifar10/test', 'cifar10/train[search-train]'. */
+  name: string;
+  /** NHWC, normalised per channel: (pixel / 255 - mean[c]) / std[c]. */
+  images: Float32Array;
+  /** Class index of each image, in [0, numClasses). */
+  labels: Int32Array;
+  /** [n, height, width, channels]. */
+  shape: readonly [number, number, number, number];
+  numClasses: number;
+  classNames: readonly string[];
+  /** Per-channel normalisation applied to `images` (on the 0..1 pixel scale). */
+  mean: readonly number[];
+  std: readonly number[];
+  /** Where the pixels came from (file or archive), for provenance. */
+  source: string;
+}
+
+/** Raw 8-bit pixels before normalisation. */
+export interface RawImages {
+  /** NHWC bytes. */
+  pixels: Uint8Array;
+  labels: Int32Array;
+  shape: readonly [number, number, number, number];
+  source: string;
+}
+
+/** A dataset file is missing, truncated or corrupt; the message names the file. */
+export class DatasetError extends Error {
+  override name = 'DatasetError';
+  constructor(
+    message: string,
+    readonly file?: string,
+  ) {
+    super(message);
+  }
+}
