@@ -43,21 +43,32 @@ export class Sgd {
     this.options = Object.freeze({ ...options });
   }
 
+  /** Global L2 norm of the (non-null) gradients, as a scalar tensor (caller disposes). */
+  static globalNorm(grads: ReadonlyMap<string, tf.Tensor | null | undefined>): tf.Scalar {
+    return tf.tidy(() => {
+      const squares = [...grads.values()]
+        .filter((g): g is tf.Tensor => g != null)
+        .map((g) => tf.sum(tf.square(g)));
+      return tf.sqrt(squares.length > 0 ? tf.addN(squares) : tf.scalar(0)) as tf.Scalar;
+    });
+  }
+
   /**
    * Applies one step. `grads` maps variable names to gradients; `vars` maps names to the
-   * variables. Disposes nothing it was given; returns the pre-clip gradient norm (caller disposes).
+   * variables. `gradNorm` may pass the pre-clip global norm when the caller already computed it
+   * (`Sgd.globalNorm`). Disposes nothing it was given; returns the pre-clip gradient norm
+   * (the caller disposes it).
    */
   step(
     vars: ReadonlyMap<string, tf.Variable>,
-    grads: ReadonlyMap<string, tf.Tensor>,
+    grads: ReadonlyMap<string, tf.Tensor | null | undefined>,
     lr: number,
+    gradNorm: tf.Scalar = Sgd.globalNorm(grads),
   ): SgdStepResult {
     const { momentum, nesterov, weightDecay, clipNorm } = this.options;
-    const names = [...grads.keys()].sort();
-    const gradNorm = tf.tidy(() => {
-      const squares = names.map((n) => tf.sum(tf.square(grads.get(n)!)));
-      return tf.sqrt(squares.length > 0 ? tf.addN(squares) : tf.scalar(0)) as tf.Scalar;
-    });
+    // A variable whose gradient is null did not influence the loss (e.g. an op feeding a node
+    // that nothing reads): it is skipped, like a PyTorch parameter whose .grad is None.
+    const names = [...grads.keys()].filter((n) => grads.get(n) != null).sort();
     tf.tidy(() => {
       const clip =
         clipNorm > 0 && Number.isFinite(clipNorm)
@@ -84,6 +95,17 @@ export class Sgd {
       }
     });
     return { gradNorm };
+  }
+
+  /**
+   * Creates zero momentum buffers for all `vars` up front (same arithmetic as creating them on
+   * first use; keeps the tensor count constant during training).
+   */
+  initBuffers(vars: ReadonlyMap<string, tf.Variable>): void {
+    if (this.options.momentum === 0) return;
+    for (const [name, w] of vars) {
+      if (!this.buffers.has(name)) this.buffers.set(name, tf.variable(tf.zerosLike(w), false));
+    }
   }
 
   /** Momentum buffers by variable name (for checkpoints). */

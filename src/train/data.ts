@@ -1,0 +1,99 @@
+/**
+ * The image splits every NB-201 run uses, identical across supernet, scoring and ground-truth
+ * runs of a dataset (fixed split seed), so that supernet scores and stand-alone accuracies are
+ * measured on the same validation images:
+ *
+ *   train  search-train half of the official training set (optionally a seeded subset)
+ *   valid  the held-out half (benchmark search split; optionally a seeded subset)
+ *   test   the official test set (optionally a seeded subset)
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { loadImageDataset, splitTrainValid, subsetDataset } from '../data';
+import type { Dataset } from '../data/types';
+import { Rng } from '../engine/random';
+import { packageRoot } from '../info';
+import type { TrainDataset } from './presets';
+
+export interface TrainingData {
+  train: Dataset;
+  valid: Dataset;
+  test: Dataset;
+  inputChannels: number;
+  classes: number;
+  imageSize: number;
+}
+
+export interface LoadTrainingDataOptions {
+  trainImages: number | null;
+  validImages: number | null;
+  testImages?: number | null;
+  validFraction: number;
+  /** Folder or archive of the dataset (default: the dataset's standard location). */
+  source?: string;
+  /** CIFAR: download the official archive into the cache when missing. */
+  download?: boolean;
+  log?: (line: string) => void;
+}
+
+/** Seed of the train/validation split and of subset selection: fixed, never the run seed. */
+export const SPLIT_SEED = 'nb201-search-split';
+
+/** The real CIFAR-10 subset beside the project (../shared/data), for development runs. */
+export function sharedCifarSubset(): string {
+  return path.join(
+    packageRoot,
+    '..',
+    'shared',
+    'data',
+    'cifar-10-subset',
+    'cifar-10-binary-subset.tar.gz',
+  );
+}
+
+function seededSubset(ds: Dataset, count: number | null, label: string): Dataset {
+  if (count === null || count >= ds.shape[0]) return ds;
+  if (!Number.isInteger(count) || count < 1) {
+    throw new Error(`${label} must be a positive integer or null, got ${count}`);
+  }
+  const order = new Rng(`${SPLIT_SEED}/${label}`).shuffle(
+    Array.from({ length: ds.shape[0] }, (_, i) => i),
+  );
+  const picked = order.slice(0, count).sort((a, b) => a - b);
+  return subsetDataset(ds, picked, `${ds.name}[${count}]`);
+}
+
+export async function loadTrainingData(
+  dataset: TrainDataset,
+  options: LoadTrainingDataOptions,
+): Promise<TrainingData> {
+  let splits: { train: Dataset; test: Dataset };
+  if (dataset === 'cifar10-subset') {
+    const source = options.source ?? sharedCifarSubset();
+    if (!fs.existsSync(source)) {
+      throw new Error(
+        `the CIFAR-10 subset archive ${source} does not exist (pass --data-dir with the archive or its folder)`,
+      );
+    }
+    splits = await loadImageDataset('cifar10', { source, log: options.log });
+  } else {
+    splits = await loadImageDataset(dataset, {
+      source: options.source,
+      download: options.download,
+      log: options.log,
+    });
+  }
+  const { train, valid } = splitTrainValid(splits.train, {
+    validFraction: options.validFraction,
+    seed: SPLIT_SEED,
+  });
+  const [, h, , c] = splits.train.shape;
+  return {
+    train: seededSubset(train, options.trainImages, 'trainImages'),
+    valid: seededSubset(valid, options.validImages, 'validImages'),
+    test: seededSubset(splits.test, options.testImages ?? null, 'testImages'),
+    inputChannels: c,
+    classes: splits.train.numClasses,
+    imageSize: h,
+  };
+}

@@ -1,0 +1,81 @@
+/**
+ * Training NB-201 networks: SPOS supernet training (uniform single-path sampling), stand-alone
+ * ground-truth training, scoring architectures on a supernet checkpoint, the SGD optimizer and
+ * cosine schedule they use, scale presets, run folders (the contract with the analysis code) and
+ * progress reporting.
+ */
+export { cosineLr } from './schedule';
+export type { CosineSchedule } from './schedule';
+export { Sgd } from './sgd';
+export type { SgdOptions, SgdStepResult } from './sgd';
+export { DivergenceError, trainStep } from './step';
+export type { StepResult } from './step';
+export {
+  SCALES,
+  TRAIN_DATASETS,
+  groundTruthPreset,
+  powerOfTwoEpochs,
+  studySizes,
+  supernetPreset,
+} from './presets';
+export type {
+  GroundTruthHyper,
+  Nb201TrainHyper,
+  Scale,
+  StudySizes,
+  SupernetHyper,
+  TrainDataset,
+} from './presets';
+export { SPLIT_SEED, loadTrainingData, sharedCifarSubset } from './data';
+export type { LoadTrainingDataOptions, TrainingData } from './data';
+export { createProgress, formatDuration } from './progress';
+export type { ProgressOptions, ProgressSink } from './progress';
+export {
+  appendLog,
+  checkpointName,
+  checkpointsDir,
+  defaultRunsRoot,
+  groundTruthPath,
+  latestCheckpoint,
+  listCheckpoints,
+  parseCsv,
+  pruneCheckpoints,
+  readCheckpoint,
+  readGroundTruth,
+  readJson,
+  readLog,
+  readScores,
+  scoresPath,
+  toCsv,
+  truncateLog,
+  writeCheckpoint,
+  writeFileAtomic,
+  writeGroundTruth,
+  writeJsonAtomic,
+  writeScores,
+  GROUNDTRUTH_HEADER,
+  SCORES_HEADER,
+} from './run-folder';
+export type {
+  CheckpointManifest,
+  EpochLogEntry,
+  GroundTruthRow,
+  LatestMarker,
+  ScoreRow,
+  StoredTensor,
+  TensorEntry,
+} from './run-folder';
+export {
+  assertResumable,
+  loadNetworkTensors,
+  loadSupernet,
+  networkTensors,
+  trainSupernet,
+  validateSupernetConfig,
+} from './supernet-trainer';
+export type {
+  SupernetCheckpointState,
+  SupernetRunConfig,
+  TrainSupernetOptions,
+  TrainSupernetResult,
+} from './supernet-trainer';

@@ -1,0 +1,390 @@
+/**
+ * SPOS supernet training on NAS-Bench-201 (uniform single-path sampling, one valid architecture
+ * per mini-batch), into a run folder (see run-folder.ts), resumable.
+ *
+ * Determinism and resume: epoch e draws its data order, augmentation and architecture samples
+ * from generators seeded by (seed, e) alone, and a checkpoint after epoch e holds the weights,
+ * BN statistics and momentum buffers. Resuming from it therefore replays epochs e+1.. exactly as
+ * an uninterrupted run would (same kernels, same thread count).
+ */
+import * as fs from 'node:fs';
+import * as tf from '@tensorflow/tfjs';
+import { iterateBatches, defaultAugmentation, batchCount } from '../data';
+import { Rng } from '../engine/random';
+import { sampleNb201 } from '../spaces/nb201/sample';
+import type { Nb201Arch } from '../spaces/nb201/definition';
+import { createSupernet, type Nb201Network } from '../supernet/network';
+import { cosineLr } from './schedule';
+import { Sgd } from './sgd';
+import { DivergenceError, trainStep } from './step';
+import type { TrainingData } from './data';
+import type { SupernetHyper, Scale, TrainDataset } from './presets';
+import { createProgress, formatDuration, type ProgressSink } from './progress';
+import {
+  appendLog,
+  checkpointName,
+  latestCheckpoint,
+  pruneCheckpoints,
+  readCheckpoint,
+  readJson,
+  truncateLog,
+  writeCheckpoint,
+  writeJsonAtomic,
+  type StoredTensor,
+} from './run-folder';
+import * as path from 'node:path';
+import { libraryInfo, type LibraryInfo } from '../info';
+
+export interface SupernetRunConfig extends SupernetHyper {
+  kind: 'supernet';
+  space: 'nb201';
+  dataset: TrainDataset;
+  scale: Scale;
+  seed: number;
+  engine: string;
+  inputChannels: number;
+  classes: number;
+  imageSize: number;
+  library: LibraryInfo;
+  createdAt: string;
+}
+
+/** Checkpoint loop state (manifest.state). */
+export interface SupernetCheckpointState {
+  epoch: number;
+  globalStep: number;
+  /**
+   * Randomness: every epoch reseeds its data order/augmentation (`data`) and its architecture
+   * sampler (`sampler`) from the run seed and the epoch number, so nothing else is needed to
+   * continue; recorded for provenance.
+   */
+  rng: { scheme: 'per-epoch'; data: string; sampler: string; nextEpoch: number };
+}
+
+/** Keys that must agree between a run folder's config and a resumed run. */
+const RESUME_KEYS: ReadonlyArray<keyof SupernetRunConfig> = [
+  'kind',
+  'space',
+  'dataset',
+  'scale',
+  'seed',
+  'channels',
+  'cellsPerStage',
+  'epochs',
+  'batchSize',
+  'lr',
+  'minLr',
+  'momentum',
+  'nesterov',
+  'weightDecay',
+  'clipNorm',
+  'augment',
+  'trainImages',
+  'validImages',
+  'validFraction',
+  'sampler',
+  'inputChannels',
+  'classes',
+  'imageSize',
+];
+
+/** Throws when `existing` (a run folder's config) and `wanted` differ on a resumable key. */
+export function assertResumable<T extends object>(
+  runDir: string,
+  existing: T,
+  wanted: T,
+  keys: ReadonlyArray<keyof T>,
+): void {
+  const diffs = keys
+    .filter((k) => JSON.stringify(existing[k]) !== JSON.stringify(wanted[k]))
+    .map(
+      (k) =>
+        `${String(k)}: ${JSON.stringify(existing[k])} in the folder, ${JSON.stringify(wanted[k])} now`,
+    );
+  if (diffs.length > 0) {
+    throw new Error(
+      `${runDir} holds a run with a different configuration (${diffs.join('; ')}); use another --out or the same settings`,
+    );
+  }
+}
+
+export function dataSeed(seed: number): string {
+  return `supernet/${seed}/data`;
+}
+
+export function samplerSeed(seed: number, epoch: number): string {
+  return `supernet/${seed}/sampler/epoch-${epoch}`;
+}
+
+/** Weights, BN buffers and momentum buffers as stored tensors. */
+export function networkTensors(net: Nb201Network, sgd?: Sgd): StoredTensor[] {
+  const out: StoredTensor[] = [];
+  for (const [name, v] of net.variables.trainable) {
+    out.push({ name: `param/${name}`, shape: v.shape, data: v.dataSync() as Float32Array });
+  }
+  for (const [name, v] of net.variables.buffers) {
+    out.push({ name: `buffer/${name}`, shape: v.shape, data: v.dataSync() as Float32Array });
+  }
+  if (sgd) {
+    for (const [name, v] of sgd.state()) {
+      out.push({ name: `momentum/${name}`, shape: v.shape, data: v.dataSync() as Float32Array });
+    }
+  }
+  return out;
+}
+
+/** Loads weights and BN buffers (and momentum buffers into `sgd`) from stored tensors. */
+export function loadNetworkTensors(
+  net: Nb201Network,
+  tensors: ReadonlyMap<string, StoredTensor>,
+  sgd?: Sgd,
+): void {
+  for (const kind of ['trainable', 'buffers'] as const) {
+    const prefix = kind === 'trainable' ? 'param/' : 'buffer/';
+    for (const [name, v] of net.variables[kind]) {
+      const t = tensors.get(prefix + name);
+      if (!t) throw new Error(`checkpoint has no ${prefix}${name}`);
+      if (t.shape.join() !== v.shape.join()) {
+        throw new Error(`checkpoint ${prefix}${name} has shape [${t.shape}], network [${v.shape}]`);
+      }
+      tf.tidy(() => v.assign(tf.tensor(t.data, v.shape)));
+    }
+  }
+  if (sgd) {
+    const buffers = new Map<string, tf.Tensor>();
+    for (const [key, t] of tensors) {
+      if (key.startsWith('momentum/')) buffers.set(key.slice(9), tf.tensor(t.data, t.shape));
+    }
+    sgd.loadState(buffers);
+    tf.dispose([...buffers.values()]);
+  }
+}
+
+/** The supernet of a run folder at a checkpoint (weights and BN statistics). */
+export function loadSupernet(
+  runDir: string,
+  epoch?: number,
+): { net: Nb201Network; config: SupernetRunConfig; epoch: number } {
+  const config = readJson<SupernetRunConfig>(path.join(runDir, 'config.json'));
+  if (config.kind !== 'supernet')
+    throw new Error(`${runDir} is a ${config.kind} run, not a supernet run`);
+  const e = epoch ?? latestCheckpoint(runDir);
+  if (e === null) throw new Error(`${runDir} has no checkpoint yet`);
+  const dir = path.join(runDir, 'checkpoints', checkpointName(e));
+  if (!fs.existsSync(path.join(dir, 'manifest.json'))) {
+    throw new Error(`${runDir} has no checkpoint for epoch ${e} (expected ${dir})`);
+  }
+  const { tensors } = readCheckpoint(runDir, e);
+  const net = createSupernet(
+    {
+      channels: config.channels,
+      cellsPerStage: config.cellsPerStage,
+      inputChannels: config.inputChannels,
+      classes: config.classes,
+    },
+    { seed: config.seed },
+  );
+  loadNetworkTensors(net, tensors);
+  return { net, config, epoch: e };
+}
+
+export interface TrainSupernetOptions {
+  runDir: string;
+  config: Omit<SupernetRunConfig, 'library' | 'createdAt'>;
+  data: TrainingData;
+  progress?: ProgressSink;
+  /** Stop after this epoch as if killed (tests of resume). */
+  stopAfterEpoch?: number;
+  /** Called after every completed epoch (after its checkpoint is written). */
+  onEpoch?: (epoch: number, entry: Record<string, number>) => void;
+}
+
+export interface TrainSupernetResult {
+  /** Epochs completed in total (including earlier runs of a resumed folder). */
+  epochsDone: number;
+  /** Epochs run by this call. */
+  epochsRun: number;
+  /** Epoch this call started from (0 for a fresh run). */
+  resumedFrom: number;
+  seconds: number;
+}
+
+/** Trains (or resumes) a supernet run; see the module comment. */
+export async function trainSupernet(options: TrainSupernetOptions): Promise<TrainSupernetResult> {
+  const { runDir, data } = options;
+  const cfg = options.config;
+  const progress = options.progress ?? createProgress({ label: 'supernet ' });
+  validateSupernetConfig(cfg);
+  fs.mkdirSync(runDir, { recursive: true });
+  const configFile = path.join(runDir, 'config.json');
+  let config: SupernetRunConfig;
+  if (fs.existsSync(configFile)) {
+    const existing = readJson<SupernetRunConfig>(configFile);
+    assertResumable(runDir, existing, { ...existing, ...cfg }, RESUME_KEYS);
+    config = existing;
+  } else {
+    config = { ...cfg, library: libraryInfo(), createdAt: new Date().toISOString() };
+    writeJsonAtomic(configFile, config);
+  }
+  if (data.inputChannels !== config.inputChannels || data.classes !== config.classes) {
+    throw new Error(
+      `data has ${data.inputChannels} channels / ${data.classes} classes, config ${config.inputChannels} / ${config.classes}`,
+    );
+  }
+
+  const net = createSupernet(
+    {
+      channels: config.channels,
+      cellsPerStage: config.cellsPerStage,
+      inputChannels: config.inputChannels,
+      classes: config.classes,
+    },
+    { seed: config.seed },
+  );
+  const sgd = new Sgd({
+    momentum: config.momentum,
+    nesterov: config.nesterov,
+    weightDecay: config.weightDecay,
+    clipNorm: config.clipNorm,
+  });
+  const started = Date.now();
+  try {
+    const latest = latestCheckpoint(runDir);
+    let startEpoch = 1;
+    let globalStep = 0;
+    if (latest !== null) {
+      const { manifest, tensors } = readCheckpoint<SupernetCheckpointState>(runDir, latest);
+      loadNetworkTensors(net, tensors, sgd);
+      startEpoch = latest + 1;
+      globalStep = manifest.state.globalStep;
+      truncateLog(runDir, latest);
+      if (startEpoch <= config.epochs) {
+        progress.line(`resuming ${runDir} after epoch ${latest}`);
+      }
+    } else {
+      truncateLog(runDir, 0);
+    }
+    sgd.initBuffers(net.variables.trainable);
+    const n = data.train.shape[0];
+    const stepsPerEpoch = batchCount(n, config.batchSize, true);
+    if (stepsPerEpoch < 1) {
+      throw new Error(`${n} training images make no full batch of ${config.batchSize}`);
+    }
+    const schedule = {
+      baseLr: config.lr,
+      minLr: config.minLr,
+      totalSteps: config.epochs * stepsPerEpoch,
+    };
+    const keep = new Set(config.checkpointEpochs);
+    let epochsRun = 0;
+    for (let epoch = startEpoch; epoch <= config.epochs; epoch++) {
+      const t0 = Date.now();
+      const sampler = new Rng(samplerSeed(config.seed, epoch));
+      let lossSum = 0;
+      let correct = 0;
+      let seen = 0;
+      let step = 0;
+      let lr = cosineLr(schedule, globalStep);
+      for (const batch of iterateBatches(data.train, {
+        batchSize: config.batchSize,
+        seed: dataSeed(config.seed),
+        epoch,
+        augment: config.augment ? defaultAugmentation(data.train) : undefined,
+        dropLast: true,
+      })) {
+        const arch: Nb201Arch = sampleNb201(sampler);
+        lr = cosineLr(schedule, globalStep);
+        let r;
+        try {
+          r = trainStep(net, arch, batch.images, batch.labels, batch.shape, sgd, lr);
+        } catch (err) {
+          if (err instanceof DivergenceError) {
+            const last = latestCheckpoint(runDir);
+            throw new DivergenceError(
+              `training diverged at epoch ${epoch}, step ${step + 1} (${err.message}); stopped without saving. ` +
+                (last !== null
+                  ? `The last good checkpoint is ${path.join(runDir, 'checkpoints', checkpointName(last))}`
+                  : 'No checkpoint was written yet') +
+                '. Try a lower --lr or a smaller --clip.',
+            );
+          }
+          throw err;
+        }
+        const count = batch.shape[0];
+        lossSum += r.loss * count;
+        correct += r.correct;
+        seen += count;
+        step++;
+        globalStep++;
+        progress.update(
+          step,
+          stepsPerEpoch,
+          `epoch ${epoch}/${config.epochs} loss ${(lossSum / seen).toFixed(3)} acc ${((100 * correct) / seen).toFixed(1)}%`,
+        );
+      }
+      const seconds = (Date.now() - t0) / 1000;
+      const entry = {
+        epoch,
+        loss: lossSum / seen,
+        accuracy: (100 * correct) / seen,
+        lr,
+        imagesPerSecond: seen / seconds,
+        seconds,
+      };
+      progress.done();
+      appendLog(runDir, entry);
+      const state: SupernetCheckpointState = {
+        epoch,
+        globalStep,
+        rng: {
+          scheme: 'per-epoch',
+          data: dataSeed(config.seed),
+          sampler: samplerSeed(config.seed, epoch + 1),
+          nextEpoch: epoch + 1,
+        },
+      };
+      writeCheckpoint(runDir, epoch, networkTensors(net, sgd), state);
+      pruneCheckpoints(runDir, keep);
+      epochsRun++;
+      const remaining = ((Date.now() - started) / 1000 / epochsRun) * (config.epochs - epoch);
+      progress.line(
+        `epoch ${epoch}/${config.epochs}  loss ${entry.loss.toFixed(4)}  acc ${entry.accuracy.toFixed(2)}%  ` +
+          `lr ${lr.toFixed(5)}  ${entry.imagesPerSecond.toFixed(0)} img/s  ${seconds.toFixed(1)}s  ETA ${formatDuration(remaining)}`,
+      );
+      options.onEpoch?.(epoch, entry);
+      if (options.stopAfterEpoch !== undefined && epoch >= options.stopAfterEpoch) break;
+    }
+    const done = latestCheckpoint(runDir) ?? 0;
+    return {
+      epochsDone: done,
+      epochsRun,
+      resumedFrom: startEpoch - 1,
+      seconds: (Date.now() - started) / 1000,
+    };
+  } finally {
+    sgd.dispose();
+    net.dispose();
+  }
+}
+
+export function validateSupernetConfig(
+  cfg: Omit<SupernetRunConfig, 'library' | 'createdAt'>,
+): void {
+  const positive = ['channels', 'epochs', 'batchSize', 'inputChannels', 'classes'] as const;
+  for (const k of positive) {
+    if (!Number.isInteger(cfg[k]) || cfg[k] < 1) {
+      throw new Error(`${k} must be a positive integer, got ${cfg[k]}`);
+    }
+  }
+  if (!Number.isInteger(cfg.cellsPerStage) || cfg.cellsPerStage < 0) {
+    throw new Error(`cellsPerStage must be a non-negative integer, got ${cfg.cellsPerStage}`);
+  }
+  if (!(cfg.lr > 0)) throw new Error(`lr must be > 0, got ${cfg.lr}`);
+  if (cfg.imageSize % 4 !== 0) {
+    throw new Error(`image size ${cfg.imageSize} is not divisible by 4 (two stride-2 reductions)`);
+  }
+  for (const e of cfg.checkpointEpochs) {
+    if (!Number.isInteger(e) || e < 1)
+      throw new Error(`checkpoint epoch ${e} is not a positive integer`);
+  }
+}
