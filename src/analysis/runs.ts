@@ -45,6 +45,11 @@ export interface RunFolder {
   scores: ScoreSnapshot[];
   /** groundtruth.csv when present. */
   groundTruth: ColumnTable | null;
+  /**
+   * arch.jsonl of architecture searches (DARTS/GAEA): one object per epoch, e.g. {epoch,
+   * weights, params, entropy, derivedOps}; empty when absent.
+   */
+  archLog: Record<string, unknown>[];
   source: SourceRef;
 }
 
@@ -60,10 +65,10 @@ export function readCsvTable(file: string): ColumnTable {
   return withSources(aq.fromCSV(text), [{ kind: 'file', path: displayPath(file) }]);
 }
 
-function readLogFile(file: string): RunLogRow[] {
+function readJsonLines(file: string, needEpoch: boolean): Record<string, unknown>[] {
   if (!fs.existsSync(file)) return [];
   const lines = fs.readFileSync(file, 'utf8').split('\n');
-  const rows: RunLogRow[] = [];
+  const rows: Record<string, unknown>[] = [];
   lines.forEach((line, i) => {
     if (line.trim() === '') return;
     let row: unknown;
@@ -76,10 +81,13 @@ function readLogFile(file: string): RunLogRow[] {
       }
       return;
     }
-    if (!row || typeof row !== 'object' || typeof (row as RunLogRow).epoch !== 'number') {
+    if (!row || typeof row !== 'object' || Array.isArray(row)) {
+      throw new AnalysisInputError(`${file}:${i + 1} is not a JSON object`);
+    }
+    if (needEpoch && typeof (row as RunLogRow).epoch !== 'number') {
       throw new AnalysisInputError(`${file}:${i + 1} has no numeric 'epoch'`);
     }
-    rows.push(row as RunLogRow);
+    rows.push(row as Record<string, unknown>);
   });
   return rows;
 }
@@ -131,9 +139,10 @@ export function loadRunFolder(dir: string): RunFolder {
     dir: abs,
     name,
     config,
-    log: readLogFile(path.join(abs, 'log.jsonl')),
+    log: readJsonLines(path.join(abs, 'log.jsonl'), true) as RunLogRow[],
     scores,
     groundTruth,
+    archLog: readJsonLines(path.join(abs, 'arch.jsonl'), false),
     source: runSource(),
   };
 }

@@ -103,7 +103,7 @@ export function operatorRankFigure(
   });
   return {
     data,
-    layout: baseLayout(options.title ?? 'Rank distributions by op and edge', {
+    layout: baseLayout(options.title ?? 'Normalised ranks by op and edge (0 worst, 1 best)', {
       boxmode: 'group',
       xaxis: axis('edge (from node - to node)', {
         type: 'category',
@@ -111,8 +111,8 @@ export function operatorRankFigure(
         categoryarray: bias.edges,
         anchor: 'y2',
       }),
-      yaxis: axis('supernet rank (0 worst - 1 best)', { domain: [0.55, 1], range: [0, 1] }),
-      yaxis2: axis('ground-truth rank (0 worst - 1 best)', { domain: [0, 0.45], range: [0, 1] }),
+      yaxis: axis('supernet rank', { domain: [0.55, 1], range: [0, 1] }),
+      yaxis2: axis('ground-truth rank', { domain: [0, 0.45], range: [0, 1] }),
       height: 620,
     }),
   };

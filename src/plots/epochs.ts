@@ -9,6 +9,7 @@ import {
   finiteOrNull,
   OKABE_ITO,
   ROLE_COLORS,
+  secondaryAxis,
   withAlpha,
 } from './theme';
 import type { PlotlyFigure } from './types';
@@ -134,9 +135,9 @@ export function metricVsEpochsFigure(
     correlations.length > 0
       ? baseLayout(options.title ?? 'Ranking quality over supernet training', {
           xaxis,
-          yaxis: axis('rank correlation with ground truth (unitless)', { range: [-1, 1] }),
+          yaxis: axis('rank correlation (unitless)', { range: [-1, 1], dtick: 0.5 }),
           ...(accuracies.length > 0 || options.bestGroundTruth !== undefined
-            ? { yaxis2: axis(accTitle, { overlaying: 'y', side: 'right', showgrid: false }) }
+            ? { yaxis2: secondaryAxis(accTitle) }
             : {}),
         })
       : baseLayout(options.title ?? 'Accuracy over supernet training', {
@@ -200,9 +201,7 @@ export function trainingCurvesFigure(
     layout: baseLayout(options.title ?? 'Training curves', {
       xaxis: axis('epoch'),
       yaxis: axis(hasColumn(table, lossCol) ? 'cross-entropy loss (nats)' : 'accuracy (%)'),
-      ...(two
-        ? { yaxis2: axis('accuracy (%)', { overlaying: 'y', side: 'right', showgrid: false }) }
-        : {}),
+      ...(two ? { yaxis2: secondaryAxis('accuracy (%)') } : {}),
     }),
   };
 }

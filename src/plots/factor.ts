@@ -1,6 +1,6 @@
 import { AnalysisInputError } from '../analysis/columns';
 import type { Band, FactorSummary } from '../analysis/subspaces';
-import { axis, baseLayout, finiteOrNull, ROLE_COLORS, withAlpha } from './theme';
+import { axis, baseLayout, secondaryAxis, finiteOrNull, ROLE_COLORS, withAlpha } from './theme';
 import type { PlotlyFigure } from './types';
 
 export interface FactorFigureOptions {
@@ -118,11 +118,11 @@ export function factorFigure(
       {
         xaxis: axis(xTitle, { type: 'log', tickvals: x, ticktext: x.map((f) => `${f}×`) }),
         yaxis: axis(options.accuracyTitle ?? `top-${k} test accuracy (%)`),
-        yaxis2: axis('rank correlation (unitless)', {
-          overlaying: 'y',
-          side: 'right',
-          range: [-1, 1],
-          showgrid: false,
+        yaxis2: secondaryAxis('rank correlation (unitless)', {
+          range: [-1.05, 1.05],
+          tickmode: 'linear',
+          tick0: -1,
+          dtick: 0.5,
         }),
       },
     ),

@@ -21,7 +21,7 @@ export function correlationHeatmap(
         y: m.labels[i],
         text: Number.isFinite(v) ? v.toFixed(2) : '–',
         showarrow: false,
-        font: { size: n > 10 ? 9 : 12, color: Math.abs(v) > 0.6 ? '#ffffff' : '#222222' },
+        font: { size: n > 10 ? 9 : 12, color: Math.abs(v) > 0.8 ? '#ffffff' : '#222222' },
       });
     }
   }

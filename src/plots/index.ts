@@ -31,6 +31,7 @@ export {
   OKABE_ITO,
   PALETTE,
   ROLE_COLORS,
+  secondaryAxis,
 } from './theme';
 export { entropyFigure, meanStdFigure, metricVsEpochsFigure, trainingCurvesFigure } from './epochs';
 export type {
@@ -47,3 +48,19 @@ export type { ScoreVsTruthOptions } from './scatter';
 export { operatorBiasFigure, operatorRankFigure } from './bias';
 export { methodComparisonFigure } from './compare';
 export type { MethodResult } from './compare';
+export {
+  buildReport,
+  reportFigures,
+  reportHtml,
+  resolveGroundTruth,
+  runGroundTruth,
+} from './report';
+export type {
+  GroundTruthSource,
+  Report,
+  ReportFigure,
+  ReportNumber,
+  ReportOptions,
+  ReportSection,
+  ReportTable,
+} from './report';

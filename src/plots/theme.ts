@@ -72,6 +72,21 @@ export function axis(title: string, extra: Record<string, unknown> = {}): Record
   };
 }
 
+/** A right-hand axis drawn over the main y axis, with its own ticks (not synced) and no grid. */
+export function secondaryAxis(
+  title: string,
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
+  return axis(title, {
+    overlaying: 'y',
+    side: 'right',
+    showgrid: false,
+    zeroline: false,
+    tickmode: 'auto',
+    ...extra,
+  });
+}
+
 /** Layout shared by all figures; pass axes and anything else in `extra`. */
 export function baseLayout(
   title: string,
