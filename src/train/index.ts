@@ -79,3 +79,17 @@ export type {
   TrainSupernetOptions,
   TrainSupernetResult,
 } from './supernet-trainer';
+export { readArchList, sampleArchitectures, scoreSupernet, writeArchList } from './score';
+export type { ScoreSupernetOptions, ScoreSupernetResult } from './score';
+export {
+  collectGroundTruth,
+  runGroundTruth,
+  trainStandalone,
+  writeGroundTruthConfig,
+} from './groundtruth';
+export type {
+  GroundTruthRunConfig,
+  GroundTruthRunOptions,
+  GroundTruthRunResult,
+  StandaloneResult,
+} from './groundtruth';

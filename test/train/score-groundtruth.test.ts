@@ -1,0 +1,250 @@
+import { before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import type { Dataset } from '../../src/data/types';
+import { initEngine } from '../../src/engine';
+import { createRng } from '../../src/engine/random';
+import { formatNb201, parseNb201 } from '../../src/spaces/nb201/arch';
+import { nb201Cost } from '../../src/spaces/nb201/cost';
+import { isValidNb201 } from '../../src/spaces/nb201/graph';
+import { scoreArchitecture } from '../../src/supernet';
+import {
+  createProgress,
+  groundTruthPreset,
+  loadSupernet,
+  readArchList,
+  readGroundTruth,
+  readScores,
+  runGroundTruth,
+  sampleArchitectures,
+  scoreSupernet,
+  scoresPath,
+  supernetPreset,
+  trainSupernet,
+  writeArchList,
+  type GroundTruthRunConfig,
+  type TrainingData,
+} from '../../src/train';
+
+before(async () => {
+  await initEngine('cpu');
+});
+
+function fakeDataset(n: number, seed: number): Dataset {
+  const rng = createRng(seed);
+  const labels = new Int32Array(n);
+  const images = new Float32Array(n * 64);
+  for (let i = 0; i < n; i++) {
+    labels[i] = rng.int(3);
+    for (let p = 0; p < 64; p++) images[i * 64 + p] = rng.normal(labels[i] - 1, 1);
+  }
+  return {
+    name: `fake/${seed}`,
+    images,
+    labels,
+    shape: [n, 8, 8, 1],
+    numClasses: 3,
+    classNames: ['a', 'b', 'c'],
+    mean: [0],
+    std: [1],
+    source: 'generated',
+  };
+}
+
+const DATA: TrainingData = {
+  train: fakeDataset(48, 1),
+  valid: fakeDataset(20, 2),
+  test: fakeDataset(16, 3),
+  inputChannels: 1,
+  classes: 3,
+  imageSize: 8,
+};
+const silent = createProgress({ silent: true });
+const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'nb201-run-'));
+
+test('sampled architectures are distinct, valid and reproducible; arch lists round-trip', () => {
+  const a = sampleArchitectures(50, 3);
+  assert.equal(new Set(a.map(formatNb201)).size, 50);
+  assert.ok(a.every(isValidNb201));
+  assert.deepEqual(sampleArchitectures(50, 3), a);
+  assert.notDeepEqual(sampleArchitectures(50, 4), a);
+  const dir = tmp();
+  const file = path.join(dir, 'archs.txt');
+  writeArchList(file, a);
+  assert.deepEqual(readArchList(file), a);
+  fs.writeFileSync(file, '# comment\n|nor_conv_3x3~0|+|none~0|none~1|+|bad~0|none~1|none~2|\n');
+  assert.throws(() => readArchList(file), /archs.txt:2: .*bad/);
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test('scoring a checkpoint in two shards writes scores/epoch-XXXX.csv equal to direct scoring', async () => {
+  const dir = tmp();
+  await trainSupernet({
+    runDir: dir,
+    config: {
+      ...supernetPreset('smoke'),
+      channels: 3,
+      epochs: 2,
+      batchSize: 16,
+      calibrationBatches: 2,
+      calibrationBatchSize: 12,
+      checkpointEpochs: [1, 2],
+      kind: 'supernet',
+      space: 'nb201',
+      dataset: 'fashion-mnist',
+      scale: 'smoke',
+      seed: 3,
+      engine: 'cpu',
+      inputChannels: 1,
+      classes: 3,
+      imageSize: 8,
+    },
+    data: DATA,
+    progress: silent,
+  });
+  const archs = sampleArchitectures(5, 1);
+  const first = scoreSupernet({
+    runDir: dir,
+    epoch: 1,
+    archs,
+    data: DATA,
+    shard: { index: 0, count: 2 },
+    progress: silent,
+  });
+  assert.equal(first.file, null); // shard 1 not done yet
+  assert.equal(first.rows.length, 3);
+  const before = tf.memory().numTensors;
+  const second = scoreSupernet({
+    runDir: dir,
+    epoch: 1,
+    archs,
+    data: DATA,
+    shard: { index: 1, count: 2 },
+    progress: silent,
+  });
+  assert.equal(tf.memory().numTensors, before);
+  assert.equal(second.file, scoresPath(dir, 1));
+  assert.match(fs.readFileSync(second.file!, 'utf8'), /^arch,accuracy,loss\n/);
+  const rows = readScores(second.file!);
+  assert.deepEqual(
+    rows.map((r) => r.arch),
+    archs.map(formatNb201),
+  );
+  // Independent check: load the checkpoint and score directly.
+  const { net, config } = loadSupernet(dir, 1);
+  archs.forEach((arch, i) => {
+    const r = scoreArchitecture(net, arch, DATA.train, DATA.valid, {
+      calibration: { batches: config.calibrationBatches, batchSize: config.calibrationBatchSize },
+      calibrationSeed: `${config.seed}/calibration`,
+    });
+    assert.ok(
+      Math.abs(r.accuracy - rows[i].accuracy) < 1e-4,
+      `${rows[i].arch}: ${r.accuracy} vs ${rows[i].accuracy}`,
+    );
+    assert.ok(Math.abs(r.loss - rows[i].loss) < 1e-4);
+  });
+  net.dispose();
+  // Re-running is a resume: nothing left to score, same file.
+  const again = scoreSupernet({ runDir: dir, epoch: 1, archs, data: DATA, progress: silent });
+  assert.equal(again.file, scoresPath(dir, 1));
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+function gtConfig(archs: string[]): Omit<GroundTruthRunConfig, 'library' | 'createdAt'> {
+  return {
+    ...groundTruthPreset('smoke'),
+    channels: 3,
+    epochs: 2,
+    batchSize: 16,
+    evalBatchSize: 8,
+    kind: 'groundtruth',
+    space: 'nb201',
+    dataset: 'fashion-mnist',
+    scale: 'smoke',
+    seed: 5,
+    engine: 'cpu',
+    inputChannels: 1,
+    classes: 3,
+    imageSize: 8,
+    archs,
+  };
+}
+
+test('ground truth: resumable, skips done archs, respects live claims, takes over stale ones', () => {
+  const dir = tmp();
+  const archs = sampleArchitectures(3, 9).map(formatNb201);
+  const cfg = gtConfig(archs);
+  const r1 = runGroundTruth({ runDir: dir, config: cfg, data: DATA, progress: silent, limit: 1 });
+  assert.equal(r1.trained, 1);
+  assert.equal(r1.pending, 2);
+  assert.equal(readGroundTruth(path.join(dir, 'groundtruth.csv')).length, 1);
+  // A live process (our parent) holds arch #2; a dead one held arch #3.
+  const claimOf = (s: string) => {
+    const ordinal = parseNb201(s).reduce(
+      (acc, op) =>
+        acc * 5 +
+        ['none', 'skip_connect', 'nor_conv_1x1', 'nor_conv_3x3', 'avg_pool_3x3'].indexOf(op),
+      0,
+    );
+    return path.join(dir, 'claims', `arch-${String(ordinal).padStart(5, '0')}`);
+  };
+  fs.mkdirSync(claimOf(archs[1]));
+  fs.writeFileSync(
+    path.join(claimOf(archs[1]), 'owner.json'),
+    JSON.stringify({ pid: process.ppid, host: os.hostname(), startedAt: '' }),
+  );
+  fs.mkdirSync(claimOf(archs[2]));
+  fs.writeFileSync(
+    path.join(claimOf(archs[2]), 'owner.json'),
+    JSON.stringify({ pid: 2 ** 22 + 12345, host: os.hostname(), startedAt: '' }),
+  );
+  const r2 = runGroundTruth({ runDir: dir, config: cfg, data: DATA, progress: silent });
+  assert.equal(r2.trained, 1);
+  assert.equal(r2.pending, 1);
+  fs.rmSync(claimOf(archs[1]), { recursive: true });
+  const r3 = runGroundTruth({ runDir: dir, config: cfg, data: DATA, progress: silent });
+  assert.equal(r3.trained, 1);
+  assert.equal(r3.pending, 0);
+  const rows = readGroundTruth(path.join(dir, 'groundtruth.csv'));
+  assert.deepEqual(
+    rows.map((r) => r.arch),
+    archs,
+  );
+  for (const r of rows) {
+    const cost = nb201Cost(parseNb201(r.arch), {
+      channels: 3,
+      cellsPerStage: 1,
+      inChannels: 1,
+      numClasses: 3,
+      imageSize: 8,
+    });
+    assert.equal(r.params, cost.params);
+    assert.equal(r.flops, cost.flops);
+    assert.equal(r.epochs, 2);
+    assert.ok(r.val_accuracy >= 0 && r.val_accuracy <= 100 && r.seconds > 0);
+  }
+  assert.match(
+    fs.readFileSync(path.join(dir, 'groundtruth.csv'), 'utf8'),
+    /^arch,val_accuracy,test_accuracy,params,flops,epochs,seconds\n/,
+  );
+  // Same seed, fresh folder: identical numbers (seeded init, order and augmentation).
+  const dir2 = tmp();
+  const again = runGroundTruth({
+    runDir: dir2,
+    config: gtConfig([archs[0]]),
+    data: DATA,
+    progress: silent,
+  });
+  assert.equal(again.rows[0].val_accuracy, rows[0].val_accuracy);
+  assert.equal(again.rows[0].test_accuracy, rows[0].test_accuracy);
+  // A different list in the same folder is refused.
+  assert.throws(
+    () => runGroundTruth({ runDir: dir2, config: gtConfig(archs), data: DATA, progress: silent }),
+    /different configuration \(archs/,
+  );
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.rmSync(dir2, { recursive: true, force: true });
+});
