@@ -80,8 +80,8 @@ function acrossRuns(
     if (first.params) entries.push({ label: 'P', table: first.table, column: first.params });
   }
   const aligned = alignRuns(entries, { mode: 'intersect' });
-  const smallest = Math.min(...latest.map((l) => l.joined.table.numRows()));
-  if (aligned.numRows() < smallest) {
+  const largest = Math.max(...latest.map((l) => l.joined.table.numRows()));
+  if (aligned.numRows() < largest) {
     ctx.warn(
       `runs ${latest.map((l) => l.run.name).join(', ')} scored different architectures: the ` +
         `mutual correlation uses the ${aligned.numRows()} they share`,
