@@ -32,8 +32,11 @@ test('NB-201 strings decode to ops per edge; malformed ones are named', () => {
     'nor_conv_1x1',
     'nor_conv_1x1',
   ]);
-  assert.throws(() => nb201EdgeOps('|conv~0|+|none~0|none~1|+|none~0|none~1|none~2|'), /'conv'/);
-  assert.throws(() => nb201EdgeOps('|none~0|'), /3 node groups/);
+  assert.throws(
+    () => nb201EdgeOps('|conv~0|+|none~0|none~1|+|none~0|none~1|none~2|'),
+    /unknown op "conv"/,
+  );
+  assert.throws(() => nb201EdgeOps('|none~0|'), /expected 3 node groups/);
 });
 
 test('operator bias: hand-computed ranks for conv3x3 vs skip on edge 0-3', () => {

@@ -3,11 +3,22 @@ import { meanSimplexEntropy, meanStdByX } from '../../analysis/entropy';
 import { numericColumn, stringColumn } from '../../analysis/columns';
 import { mergeSources, sourcesOf } from '../../analysis/provenance';
 import type { RunFolder } from '../../analysis/runs';
+import { assertNb201Arch, formatNb201 } from '../../spaces/nb201/arch';
+import type { Nb201Arch } from '../../spaces/nb201/definition';
 import { methodComparisonFigure, type MethodResult } from '../compare';
 import { entropyFigure } from '../epochs';
 import { mean, round, type ReportContext } from './context';
 import { nb201TestColumn } from './groundtruth';
 import type { ReportSection } from './types';
+
+function checkNb201Ops(ops: unknown[]): Nb201Arch | null {
+  try {
+    assertNb201Arch(ops as string[]);
+    return ops as Nb201Arch;
+  } catch {
+    return null;
+  }
+}
 
 const methodOf = (run: RunFolder): string =>
   String(run.config['method'] ?? run.config['optimizer'] ?? run.config.kind ?? 'search');
@@ -30,9 +41,9 @@ export function entropySeries(run: RunFolder): { x: number; y: number }[] {
 function derivedArch(run: RunFolder): string | null {
   for (let i = run.archLog.length - 1; i >= 0; i--) {
     const ops = run.archLog[i]['derivedOps'];
-    if (Array.isArray(ops) && ops.length === 6 && ops.every((o) => typeof o === 'string')) {
-      const o = ops as string[];
-      return `|${o[0]}~0|+|${o[1]}~0|${o[2]}~1|+|${o[3]}~0|${o[4]}~1|${o[5]}~2|`;
+    if (Array.isArray(ops)) {
+      const check = checkNb201Ops(ops);
+      if (check) return formatNb201(check);
     }
   }
   return null;
