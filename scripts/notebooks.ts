@@ -14,7 +14,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { externalReferences, reportPage, writeFileAtomic } from '../src/plots/html';
+import { escapeHtml, externalReferences, reportPage, writeFileAtomic } from '../src/plots/html';
 import {
   buildLibrary,
   findPython,
@@ -183,7 +183,38 @@ export function runNotebooks(options: RunNotebooksOptions = {}): NotebookResult[
     );
     results.push({ notebook: label, ok: true, report, executed, seconds });
   }
+  writeIndex(outDir, results);
   return results;
+}
+
+/**
+ * <out-dir>/index.html: links to every report in the folder (titles read from the pages) and
+ * the notebooks that failed in this run.
+ */
+export function writeIndex(outDir: string, results: NotebookResult[]): string {
+  const failed = new Set(
+    results.filter((r) => !r.ok).map((r) => path.basename(r.notebook, '.ipynb')),
+  );
+  const pages = fs
+    .readdirSync(outDir)
+    .filter((f) => f.endsWith('.html') && f !== 'index.html')
+    .sort();
+  const items = pages.map((f) => {
+    const head = fs.readFileSync(path.join(outDir, f), 'utf8').slice(0, 4000);
+    const title = head.match(/<title>([^<]*)<\/title>/)?.[1] ?? f;
+    return `<li><a href="${escapeHtml(encodeURIComponent(f))}">${title}</a> <code>${escapeHtml(f)}</code></li>`;
+  });
+  const failures = [...failed]
+    .sort()
+    .map((n) => `<li><code>${escapeHtml(n)}.ipynb</code> failed; see the command's output</li>`);
+  const body = [
+    '<h1>supernet-lab notebook reports</h1>',
+    items.length ? `<ul>\n${items.join('\n')}\n</ul>` : '<p>No reports yet.</p>',
+    failures.length ? `<h2>Failed in the last run</h2>\n<ul>\n${failures.join('\n')}\n</ul>` : '',
+  ].join('\n');
+  const file = path.join(outDir, 'index.html');
+  writeFileAtomic(file, reportPage({ title: 'supernet-lab reports', body, plotly: false }));
+  return file;
 }
 
 function main(argv: string[]): number {

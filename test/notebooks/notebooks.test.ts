@@ -40,6 +40,12 @@ test('00-getting-started executes and its report renders the plot offline', asyn
     assert.match(html, /Spearman rho \(simple-statistics\): 0\.9524/, 'the cell output is in');
     assert.match(html, /SUPERNET_LAB_SCALE=smoke/, 'the footer records the scale');
 
+    const index = fs.readFileSync(path.join(out, 'index.html'), 'utf8');
+    assert.match(
+      index,
+      /<a href="00-getting-started\.html">Getting started with supernet-lab<\/a>/,
+    );
+
     const executed = JSON.parse(
       fs.readFileSync(path.join(out, 'executed', '00-getting-started.ipynb'), 'utf8'),
     ) as { cells: Array<{ cell_type: string; outputs?: Array<{ data?: object }> }> };
