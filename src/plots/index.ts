@@ -53,7 +53,7 @@ export {
   reportFigures,
   reportHtml,
   resolveGroundTruth,
-  runGroundTruth,
+  groundTruthFromTable,
 } from './report';
 export type {
   GroundTruthSource,

@@ -7,7 +7,7 @@ import {
   buildReport,
   reportFigures,
   reportHtml,
-  runGroundTruth,
+  groundTruthFromTable,
   type GroundTruthSource,
 } from '../../plots/report';
 import {
@@ -35,7 +35,7 @@ function explicitGroundTruth(values: OptionValues): GroundTruthSource | undefine
     return undefined;
   }
   const table = readCsvTable(file);
-  const base = runGroundTruth(table, path.basename(file));
+  const base = groundTruthFromTable(table, path.basename(file));
   const test = typeof values['truth'] === 'string' ? values['truth'] : base.test;
   const valid =
     typeof values['valid'] === 'string' ? values['valid'] : test === base.test ? base.valid : test;

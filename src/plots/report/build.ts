@@ -9,7 +9,7 @@ import { libraryInfo } from '../../info';
 import { correlationHeatmap } from '../heatmap';
 import { scoreVsTruthFigure } from '../scatter';
 import { ReportContext, round } from './context';
-import { resolveGroundTruth, runGroundTruth } from './groundtruth';
+import { resolveGroundTruth, groundTruthFromTable } from './groundtruth';
 import { searchSection } from './search';
 import { supernetSection, type JoinedEpoch } from './supernet';
 import type { GroundTruthSource, Report, ReportOptions, ReportSection } from './types';
@@ -127,7 +127,7 @@ function groundTruthRunsSection(runs: RunFolder[], ctx: ReportContext): ReportSe
   };
   const rows: (string | number | null)[][] = [];
   for (const run of gtRuns) {
-    const gt = runGroundTruth(run.groundTruth!, `${run.name}/groundtruth.csv`);
+    const gt = groundTruthFromTable(run.groundTruth!, `${run.name}/groundtruth.csv`);
     const t = gt.table;
     const test = numericColumn(t, gt.test, { what: gt.label });
     const prov = provenanceOf(t, { valid: gt.valid, test: gt.test });

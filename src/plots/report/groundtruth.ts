@@ -6,6 +6,7 @@ import type { GroundTruthSource } from './types';
 const NB201_COLUMNS: Record<string, { test: string; params: string }> = {
   cifar10: { test: 'cifar10_test', params: 'params' },
   'cifar-10': { test: 'cifar10_test', params: 'params' },
+  'cifar10-subset': { test: 'cifar10_test', params: 'params' },
   cifar100: { test: 'cifar100_test', params: 'params_cifar100' },
   'cifar-100': { test: 'cifar100_test', params: 'params_cifar100' },
   imagenet16: { test: 'imagenet16_test', params: 'params_imagenet16' },
@@ -13,7 +14,7 @@ const NB201_COLUMNS: Record<string, { test: string; params: string }> = {
 };
 
 /** Ground truth from a groundtruth.csv (arch,val_accuracy,test_accuracy,params,...). */
-export function runGroundTruth(table: ColumnTable, label: string): GroundTruthSource {
+export function groundTruthFromTable(table: ColumnTable, label: string): GroundTruthSource {
   const cols = table.columnNames();
   const test = cols.includes('test_accuracy') ? 'test_accuracy' : 'val_accuracy';
   const valid = cols.includes('val_accuracy') ? 'val_accuracy' : test;
@@ -39,7 +40,7 @@ export function resolveGroundTruth(
   nb201: (() => ColumnTable) | null,
 ): GroundTruthSource | null {
   if (explicit) return explicit;
-  if (run.groundTruth) return runGroundTruth(run.groundTruth, `${run.name}/groundtruth.csv`);
+  if (run.groundTruth) return groundTruthFromTable(run.groundTruth, `${run.name}/groundtruth.csv`);
   const gtRun = others.find(
     (o) =>
       o !== run &&
@@ -48,7 +49,8 @@ export function resolveGroundTruth(
       o.config.space === run.config.space &&
       o.config.dataset === run.config.dataset,
   );
-  if (gtRun?.groundTruth) return runGroundTruth(gtRun.groundTruth, `${gtRun.name}/groundtruth.csv`);
+  if (gtRun?.groundTruth)
+    return groundTruthFromTable(gtRun.groundTruth, `${gtRun.name}/groundtruth.csv`);
   const dataset = String(run.config.dataset ?? '').toLowerCase();
   const cols = NB201_COLUMNS[dataset];
   if (run.config.space === 'nb201' && cols && nb201) {
@@ -60,7 +62,10 @@ export function resolveGroundTruth(
       label: `NAS-Bench-201 ${cols.test}`,
       note:
         'the benchmark table has test accuracy only (200 epochs, mean over seeds): top-k selects ' +
-        'and reports by it',
+        'and reports by it' +
+        (dataset.endsWith('-subset')
+          ? '; the supernet saw a CIFAR-10 subset, the benchmark trained on all of CIFAR-10'
+          : ''),
     };
   }
   return null;
