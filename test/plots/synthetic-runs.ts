@@ -124,7 +124,10 @@ export function writeSearchRun(dir: string, method: string, seed: number, epochs
       JSON.stringify({
         epoch: e,
         weights,
-        derivedOps: Array(6).fill(method === 'gaea' ? 'nor_conv_3x3' : 'skip_connect'),
+        // both spellings of the derived cell: benchmark string (search runs) or ops per edge
+        ...(method === 'gaea'
+          ? { derived: nb201Arch(3 * (1 + 5 + 25 + 125 + 625 + 3125)) }
+          : { derivedOps: Array(6).fill('skip_connect') }),
       }),
     );
   }

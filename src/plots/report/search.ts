@@ -3,7 +3,7 @@ import { meanSimplexEntropy, meanStdByX } from '../../analysis/entropy';
 import { numericColumn, stringColumn } from '../../analysis/columns';
 import { mergeSources, sourcesOf } from '../../analysis/provenance';
 import type { RunFolder } from '../../analysis/runs';
-import { assertNb201Arch, formatNb201 } from '../../spaces/nb201/arch';
+import { assertNb201Arch, formatNb201, parseNb201 } from '../../spaces/nb201/arch';
 import type { Nb201Arch } from '../../spaces/nb201/definition';
 import { methodComparisonFigure, type MethodResult } from '../compare';
 import { entropyFigure } from '../epochs';
@@ -40,6 +40,14 @@ export function entropySeries(run: RunFolder): { x: number; y: number }[] {
 
 function derivedArch(run: RunFolder): string | null {
   for (let i = run.archLog.length - 1; i >= 0; i--) {
+    const derived = run.archLog[i]['derived'];
+    if (typeof derived === 'string') {
+      try {
+        return formatNb201(parseNb201(derived));
+      } catch {
+        // not an NB-201 string: try derivedOps
+      }
+    }
     const ops = run.archLog[i]['derivedOps'];
     if (Array.isArray(ops)) {
       const check = checkNb201Ops(ops);
