@@ -41,7 +41,16 @@ Exactly one of --count, --arch or --sample.
       trainable parameters), flops, ... for that skeleton
   supernet-lab space --space nb201 --sample 5 --seed 1
       one valid architecture string per line, drawn uniformly
-Counts too large for a JSON number are printed as decimal strings.`,
+Counts too large for a JSON number are printed as decimal strings.
+Other spaces (see each space's module for its string format):
+  --space nb101 --arch 'conv3x3-bn-relu~0+conv1x1-bn-relu~1+maxpool3x3~1+conv3x3-bn-relu~2,3+conv3x3-bn-relu~3,4+output~4,5'
+      (--channels = stem channels, --cells = cells per stack)
+  --space darts --arch "Genotype(normal=[('sep_conv_3x3', 0), ...], reduce=[...])"
+      (--channels = C, --cells = total cells; default the C=36, 20-cell evaluation network)
+  --space darts-ptb --arch "Genotype(recurrent=[('sigmoid', 0), ...], concat=range(1, 9))"
+      (--channels = embedding = hidden size, --classes = vocabulary)
+  --space proxyless --arch '5x5_MBConv3,skip,skip,skip,7x7_MBConv3,...' (21 ops)
+      (--channels = first-conv width, i.e. width multiplier channels/32; prints withinFlopsLimit)`,
   options: {
     space: {
       type: 'string',

@@ -46,7 +46,8 @@ export const dartsPtbSpace: SearchSpace<DartsPtbGenotype, DartsPtbSkeleton> = {
       valid: isValidDartsPtb(g),
       canonical: dartsPtbCanonical(g),
       params: cost.params,
-      flopsPerToken: cost.flops,
+      flops: cost.flops,
+      flopsPer: 'token',
       skeleton,
     };
   },

@@ -140,7 +140,7 @@ export function proxylessFlopsRange(skeleton?: Partial<ProxylessSkeleton>): {
   let min = fixed;
   let max = fixed;
   for (const { layer, cost } of proxylessLayerCosts(s)) {
-    const options = choicesOf(layer.skippable).map((op) => cost(op).flops);
+    const options = proxylessLayerChoices(layer.skippable).map((op) => cost(op).flops);
     min += Math.min(...options);
     max += Math.max(...options);
   }
@@ -148,6 +148,6 @@ export function proxylessFlopsRange(skeleton?: Partial<ProxylessSkeleton>): {
 }
 
 /** The ops a layer may take. */
-export function choicesOf(skippable: boolean): ProxylessArch[number][] {
+export function proxylessLayerChoices(skippable: boolean): ProxylessArch[number][] {
   return skippable ? [...PROXYLESS_OPS] : PROXYLESS_OPS.filter((op) => op !== 'skip');
 }

@@ -10,7 +10,7 @@ export {
 export { makeDivisible, proxylessLayers, proxylessSkeleton, proxylessWidths } from './layers';
 export type { ProxylessLayer } from './layers';
 export {
-  choicesOf,
+  proxylessLayerChoices,
   proxylessCost,
   proxylessFixedCost,
   proxylessFlopsRange,

@@ -7,7 +7,7 @@ import {
 } from './definition';
 import { assertProxylessArch } from './arch';
 import { proxylessLayers } from './layers';
-import { choicesOf, proxylessFixedCost, proxylessLayerCosts } from './cost';
+import { proxylessLayerChoices, proxylessFixedCost, proxylessLayerCosts } from './cost';
 
 function uniformIndex(rng: RandomSource, n: number): number {
   const u = rng.next();
@@ -19,7 +19,7 @@ function uniformIndex(rng: RandomSource, n: number): number {
 /** Size of the space: 6 choices per unskippable layer, 7 per skippable one (2.22e17 on GPU). */
 export function proxylessCount(skeleton?: Partial<ProxylessSkeleton>): bigint {
   return proxylessLayers(skeleton).reduce(
-    (n, layer) => n * BigInt(choicesOf(layer.skippable).length),
+    (n, layer) => n * BigInt(proxylessLayerChoices(layer.skippable).length),
     1n,
   );
 }
@@ -30,7 +30,7 @@ export function sampleProxyless(
   skeleton?: Partial<ProxylessSkeleton>,
 ): ProxylessArch {
   return proxylessLayers(skeleton).map((layer) => {
-    const options = choicesOf(layer.skippable);
+    const options = proxylessLayerChoices(layer.skippable);
     return options[uniformIndex(rng, options.length)];
   });
 }
@@ -50,7 +50,7 @@ export function sampleProxylessWithin(
   const costs = proxylessLayerCosts(skeleton);
   const fixed = proxylessFixedCost(skeleton).flops;
   const table = costs.map(({ layer, cost }) => {
-    const ops = choicesOf(layer.skippable);
+    const ops = proxylessLayerChoices(layer.skippable);
     return { ops, flops: ops.map((op) => cost(op).flops) };
   });
   for (let t = 0; t < maxTries; t++) {
@@ -73,7 +73,7 @@ export function proxylessNeighbours(
   assertProxylessArch(arch, skeleton);
   const out: ProxylessArch[] = [];
   for (const layer of proxylessLayers(skeleton)) {
-    for (const op of choicesOf(layer.skippable)) {
+    for (const op of proxylessLayerChoices(layer.skippable)) {
       if (op === arch[layer.index]) continue;
       const next = [...arch];
       next[layer.index] = op;
