@@ -175,3 +175,47 @@ test('report on NAS-Bench-201: benchmark ground truth joined by architecture str
     fs.rmSync(root, { recursive: true, force: true });
   }
 });
+
+test('report: supernets on down-scaled spaces give the Fig. 2 bands (min/max over runs)', () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'report-'));
+  try {
+    const space = syntheticSpace(60, 9);
+    const sub = (n: number) => ({
+      archs: space.archs.slice(0, n),
+      val: space.val.slice(0, n),
+      test: space.test.slice(0, n),
+      params: space.params.slice(0, n),
+    });
+    const runs = [
+      { name: 'f1', factor: 1, n: 60, seed: 1 },
+      { name: 'f2a', factor: 2, n: 30, seed: 2 },
+      { name: 'f2b', factor: 2, n: 30, seed: 3 },
+      { name: 'f4', factor: 4, n: 15, seed: 4 },
+    ].map((r) =>
+      writeSupernetRun(path.join(root, r.name), sub(r.n), {
+        epochs: [3],
+        seed: r.seed,
+        groundTruth: true,
+        config: { spaceFactor: r.factor },
+      }),
+    );
+    const report = buildReport({ runs, resamples: 0, k: 5, nb201: null });
+    const section = report.sections.find((s) => s.id === 'reduced-spaces')!;
+    const fig = section.figures[0].figure;
+    const corr = fig.data[fig.data.length - 1] as {
+      x: number[];
+      y: number[];
+      error_y: { array: number[]; arrayminus: number[] };
+    };
+    assert.deepEqual(corr.x, [1, 2, 4]);
+    const rho = (run: string) => numberOf(report, 'spearman', run, 3).value as number;
+    const lo = Math.min(rho('f2a'), rho('f2b'));
+    const hi = Math.max(rho('f2a'), rho('f2b'));
+    assert.ok(Math.abs(corr.y[1] - (lo + hi) / 2) < 1e-12);
+    assert.ok(Math.abs(corr.y[1] + corr.error_y.array[1] - hi) < 1e-12);
+    assert.ok(Math.abs(corr.y[1] - corr.error_y.arrayminus[1] - lo) < 1e-12);
+    assert.ok(Math.abs(corr.y[0] - rho('f1')) < 1e-12);
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+});

@@ -4,8 +4,10 @@ import { numericColumn } from '../../analysis/columns';
 import { mutualCorrelation } from '../../analysis/mutual';
 import { mergeSources, provenanceOf, type SourceRef } from '../../analysis/provenance';
 import { alignRuns, loadRunFolder, type RunFolder } from '../../analysis/runs';
+import { scaledSpaceSummary } from '../../analysis/subspaces';
 import { loadNb201GroundTruth } from '../../groundtruth/nb201';
 import { libraryInfo } from '../../info';
+import { factorFigure } from '../factor';
 import { correlationHeatmap } from '../heatmap';
 import { scoreVsTruthFigure } from '../scatter';
 import { ReportContext, round } from './context';
@@ -113,6 +115,65 @@ function acrossRuns(
       ),
     ],
   };
+}
+
+/**
+ * Supernets trained on reduced spaces (config.spaceFactor = space size / reduced size, and
+ * config.spaceReduction 'random' (default) or 'pruned'): top-k, random top-k and correlation
+ * against the factor, min/max over the runs of a factor (seed Fig. 2 and 5).
+ */
+function reducedSpacesSection(
+  latest: { run: RunFolder; gt: GroundTruthSource; joined: JoinedEpoch }[],
+  ctx: ReportContext,
+): ReportSection | null {
+  const withFactor = latest.filter(
+    (l) => typeof l.run.config['spaceFactor'] === 'number' && l.run.config['spaceFactor'] >= 1,
+  );
+  const section: ReportSection = {
+    id: 'reduced-spaces',
+    title: 'Down-scaled and pruned spaces',
+    paragraphs: [],
+    tables: [],
+    figures: [],
+  };
+  for (const reduction of ['random', 'pruned'] as const) {
+    const group = withFactor.filter((l) =>
+      reduction === 'pruned'
+        ? String(l.run.config['spaceReduction'] ?? '').startsWith('pruned')
+        : !String(l.run.config['spaceReduction'] ?? '').startsWith('pruned'),
+    );
+    if (new Set(group.map((l) => l.run.config['spaceFactor'])).size < 2) continue;
+    const s = scaledSpaceSummary(
+      group.map((l) => ({ factor: l.run.config['spaceFactor'] as number, table: l.joined.table })),
+      { score: 'accuracy', valid: group[0].joined.valid, test: group[0].joined.test },
+      ctx.k,
+    );
+    for (const f of s.summary) {
+      ctx.number(
+        `${reduction} space ${f.factor}x spearman (mean over runs)`,
+        f.spearman.mean,
+        s.provenance,
+      );
+      ctx.number(
+        `${reduction} space ${f.factor}x top${ctx.k} (mean over runs)`,
+        f.topK.mean,
+        s.provenance,
+      );
+    }
+    section.figures.push(
+      ctx.figure(
+        `${reduction}-spaces`,
+        reduction === 'pruned' ? 'Pruned spaces' : 'Down-scaled spaces',
+        `Supernets trained on spaces reduced by each factor (${group.length} runs); lines: mean ` +
+          `over the runs of a factor, regions and error bars: min/max (seed Fig. ${reduction === 'pruned' ? 5 : 2}).`,
+        factorFigure(s.summary, {
+          kind: reduction === 'pruned' ? 'pruned' : 'downscaled',
+          k: ctx.k,
+        }),
+      ),
+    );
+  }
+  return section.figures.length > 0 ? section : null;
 }
 
 function groundTruthRunsSection(runs: RunFolder[], ctx: ReportContext): ReportSection | null {
@@ -229,6 +290,8 @@ export function buildReport(options: ReportOptions): Report {
   }
   const across = acrossRuns(latest, ctx);
   if (across) sections.push(across);
+  const reduced = reducedSpacesSection(latest, ctx);
+  if (reduced) sections.push(reduced);
   const search = searchSection(searches, nb201, ctx);
   if (search) sections.push(search);
   const gtSection = groundTruthRunsSection(runs, ctx);
