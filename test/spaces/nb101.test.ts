@@ -22,6 +22,7 @@ import {
   nb101ToSpec,
   nb101ValidCount,
   nb101ValidWirings,
+  nb101VertexChannels,
   parseNb101,
   sampleNb101,
   type Nb101Arch,
@@ -317,4 +318,14 @@ test('describe: JSON-ready summary', () => {
   assert.equal(d.valid, true);
   assert.equal(typeof d.params, 'number');
   assert.doesNotThrow(() => JSON.stringify(d));
+});
+
+test('every valid cell gives every interior node C/2 channels (fixed shapes for a supernet)', () => {
+  for (const w of nb101ValidWirings()) {
+    const spec = nb101ToSpec({ ops: new Array(5).fill('maxpool3x3'), ...w });
+    assert.deepEqual(
+      nb101VertexChannels(spec.matrix, 128, 256),
+      [128, 128, 128, 128, 128, 128, 256],
+    );
+  }
 });
