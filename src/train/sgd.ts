@@ -13,6 +13,7 @@
  * weights and momentum unchanged that step.
  */
 import * as tf from '@tensorflow/tfjs';
+import { SGD_UPDATE } from '../engine/kernels/names';
 
 export interface SgdOptions {
   momentum: number;
@@ -69,6 +70,7 @@ export class Sgd {
     // A variable whose gradient is null did not influence the loss (e.g. an op feeding a node
     // that nothing reads): it is skipped, like a PyTorch parameter whose .grad is None.
     const names = [...grads.keys()].filter((n) => grads.get(n) != null).sort();
+    const fused = momentum > 0 && tf.getKernel(SGD_UPDATE, tf.getBackend()) != null;
     tf.tidy(() => {
       const clip =
         clipNorm > 0 && Number.isFinite(clipNorm)
@@ -79,14 +81,24 @@ export class Sgd {
         if (!w) throw new Error(`gradient for unknown variable ${name}`);
         let g = grads.get(name)!;
         if (clip) g = tf.mul(g, clip);
+        if (fused) {
+          // The engine's one-kernel update (same arithmetic as below).
+          const buf = this.bufferFor(name, w);
+          const [nextW, nextBuf] = tf
+            .engine()
+            .runKernel(
+              SGD_UPDATE,
+              { variable: w, gradient: g, momentumBuffer: buf },
+              { lr, momentum, weightDecay, nesterov },
+            ) as tf.Tensor[];
+          buf.assign(nextBuf);
+          w.assign(nextW);
+          continue;
+        }
         if (weightDecay > 0) g = tf.add(g, tf.mul(w, weightDecay));
         let d = g;
         if (momentum > 0) {
-          let buf = this.buffers.get(name);
-          if (!buf) {
-            buf = tf.variable(tf.zerosLike(w), false);
-            this.buffers.set(name, buf);
-          }
+          const buf = this.bufferFor(name, w);
           const next = tf.add(tf.mul(buf, momentum), g);
           buf.assign(next);
           d = nesterov ? tf.add(g, tf.mul(next, momentum)) : next;
@@ -95,6 +107,15 @@ export class Sgd {
       }
     });
     return { gradNorm };
+  }
+
+  private bufferFor(name: string, w: tf.Variable): tf.Variable {
+    let buf = this.buffers.get(name);
+    if (!buf) {
+      buf = tf.variable(tf.zerosLike(w), false);
+      this.buffers.set(name, buf);
+    }
+    return buf;
   }
 
   /**

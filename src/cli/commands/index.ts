@@ -1,8 +1,21 @@
 import type { Command } from '../command';
 import { correlateCommand } from './correlate';
+import { evaluateCommand } from './evaluate';
+import { groundtruthCommand } from './groundtruth';
 import { infoCommand } from './info';
 import { reportCommand } from './report';
+import { searchCommand } from './search';
 import { spaceCommand } from './space';
+import { trainCommand } from './train';
 
 /** Every subcommand, in the order `supernet-lab --help` lists them. Add new commands here. */
-export const commands: Command[] = [infoCommand, spaceCommand, correlateCommand, reportCommand];
+export const commands: Command[] = [
+  infoCommand,
+  spaceCommand,
+  trainCommand,
+  evaluateCommand,
+  groundtruthCommand,
+  searchCommand,
+  correlateCommand,
+  reportCommand,
+];
