@@ -105,10 +105,17 @@ Example: supernet-lab report --run kernels-data/runs/a --run kernels-data/runs/b
       if (format) {
         const dir = path.resolve(out).replace(/\.html?$/i, '') + '-figures';
         written = await exportFigures(
-          reportFigures(report).map((f, i) => ({
-            figure: f.figure,
-            file: path.join(dir, `${String(i + 1).padStart(2, '0')}-${f.id}.${format}`),
-          })),
+          reportFigures(report).map((f, i) => {
+            const size = (key: string, fallback: number) => {
+              const v = f.figure.layout[key];
+              return typeof v === 'number' && v > 0 ? v : fallback;
+            };
+            return {
+              figure: f.figure,
+              file: path.join(dir, `${String(i + 1).padStart(2, '0')}-${f.id}.${format}`),
+              options: { width: size('width', 900), height: size('height', 500) },
+            };
+          }),
         );
       }
       const figures = reportFigures(report).length;
