@@ -6,6 +6,7 @@ import { infoCommand } from './info';
 import { reportCommand } from './report';
 import { searchCommand } from './search';
 import { spaceCommand } from './space';
+import { studyCommand } from './study';
 import { trainCommand } from './train';
 
 /** Every subcommand, in the order `supernet-lab --help` lists them. Add new commands here. */
@@ -15,6 +16,7 @@ export const commands: Command[] = [
   trainCommand,
   evaluateCommand,
   groundtruthCommand,
+  studyCommand,
   searchCommand,
   correlateCommand,
   reportCommand,

@@ -1,0 +1,115 @@
+import * as path from 'node:path';
+import { UsageError, intOption, stringOption, type Command, type OptionValues } from '../command';
+import { formatSummary, runStudy } from '../../study';
+import { defaultRunsRoot } from '../../train';
+import { COMMON_OPTIONS, commonSettings, defaultWorkers, runCliChild } from './train';
+
+/** Flags forwarded unchanged to the supernet (`train`) and ground-truth children. */
+const SHARED_FLAGS = ['channels', 'cells', 'train-images', 'valid-images', 'batch-size'] as const;
+
+function forward(values: OptionValues, names: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const name of names) {
+    const v = values[name];
+    if (typeof v === 'string') out.push(`--${name}`, v);
+  }
+  return out;
+}
+
+export const studyCommand: Command = {
+  name: 'study',
+  summary: 'The main job: supernet, stand-alone ground truth, scoring, rank correlation, report.',
+  details: `
+Runs the weight-sharing study of seed 001 on NAS-Bench-201 for real:
+  1. trains a supernet with SPOS uniform sampling (supernet-lab train),
+  2. trains a sample of architectures stand-alone (supernet-lab groundtruth),
+  3. scores a larger sample on the supernet after BN recalibration (supernet-lab evaluate),
+  4. prints Spearman and Kendall tau-b between supernet scores and ground truth, top-k and
+     random top-k, and writes <out>/summary.json and the HTML report <out>/report.html.
+Work is spread over --workers processes (default: one per core). Re-running the same command
+resumes every step. \`npm start\` runs \`supernet-lab study --scale laptop\` (Fashion-MNIST,
+C=8, N=1; under 20 minutes on 2 cores); --scale smoke takes a minute or two.`,
+  options: {
+    ...COMMON_OPTIONS,
+    out: {
+      type: 'string',
+      description: 'study folder',
+      default: 'kernels-data/runs/study-<dataset>-<scale>-seed<seed>',
+    },
+    workers: { type: 'string', description: 'processes', default: 'one per core' },
+    'gt-archs': {
+      type: 'string',
+      description: 'architectures trained stand-alone (default per scale)',
+    },
+    'scored-archs': {
+      type: 'string',
+      description: 'architectures scored on the supernet (default per scale)',
+    },
+    epochs: { type: 'string', description: 'supernet epochs (default per scale)' },
+    'gt-epochs': {
+      type: 'string',
+      description: 'stand-alone epochs per architecture (default per scale)',
+    },
+    'score-all-epochs': {
+      type: 'boolean',
+      description: 'score every kept checkpoint, not only the last',
+    },
+    'no-report': { type: 'boolean', description: 'skip the HTML report' },
+    channels: { type: 'string', description: 'skeleton C for supernet and stand-alone nets' },
+    cells: { type: 'string', description: 'skeleton N for supernet and stand-alone nets' },
+    'train-images': { type: 'string', description: 'training images' },
+    'valid-images': { type: 'string', description: 'validation images' },
+    'batch-size': { type: 'string', description: 'mini-batch size of every training' },
+  },
+  async run(values) {
+    const s = commonSettings(values);
+    const out = path.resolve(
+      stringOption(
+        values,
+        'out',
+        path.join(defaultRunsRoot(), `study-${s.dataset}-${s.scale}-seed${s.seed}`),
+      ),
+    );
+    const workers = intOption(values, 'workers', defaultWorkers(), 1, 256);
+    const gtArchs =
+      values['gt-archs'] === undefined ? undefined : intOption(values, 'gt-archs', 1, 2, 15284);
+    const scoredArchs =
+      values['scored-archs'] === undefined
+        ? undefined
+        : intOption(values, 'scored-archs', 1, 2, 15284);
+    if (gtArchs !== undefined && scoredArchs !== undefined && gtArchs > scoredArchs) {
+      throw new UsageError(`--gt-archs (${gtArchs}) cannot exceed --scored-archs (${scoredArchs})`);
+    }
+    const shared = forward(values, SHARED_FLAGS);
+    const supernetFlags = [...shared];
+    if (values['epochs'] !== undefined)
+      supernetFlags.push('--epochs', String(intOption(values, 'epochs', 1, 1)));
+    const groundTruthFlags = [...shared];
+    if (values['gt-epochs'] !== undefined)
+      groundTruthFlags.push('--epochs', String(intOption(values, 'gt-epochs', 1, 1)));
+    const result = await runStudy({
+      out,
+      dataset: s.dataset,
+      scale: s.scale,
+      seed: s.seed,
+      engine: s.engineRequest,
+      dataDir: s.dataDir,
+      workers,
+      groundTruthArchs: gtArchs,
+      scoredArchs,
+      supernetFlags,
+      groundTruthFlags,
+      scoreAllEpochs: values['score-all-epochs'] === true,
+      report: values['no-report'] !== true,
+      runChild: (args, label) =>
+        runCliChild(args, { label, env: workers > 1 ? { OMP_NUM_THREADS: '1' } : {} }),
+    });
+    process.stdout.write(formatSummary(result.summary) + '\n');
+    process.stdout.write(`results: ${path.relative(process.cwd(), out) || out}/summary.json\n`);
+    if (result.reportFile) {
+      process.stdout.write(`report:  ${path.relative(process.cwd(), result.reportFile)}\n`);
+    }
+    process.stdout.write(`time:    ${(result.seconds / 60).toFixed(1)} min\n`);
+    return 0;
+  },
+};
