@@ -17,6 +17,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Nb201Network } from '../supernet/network';
 import { Sgd } from '../train/sgd';
+import { DivergenceError } from '../train/step';
 import { cosineLr } from '../train/schedule';
 import { DARTS_ARCH_ADAM, type AdamOptions } from './adam';
 import {
@@ -158,6 +159,7 @@ export class DifferentiableSearch {
       weightDecay: this.hyper.weightDecay,
       clipNorm: this.hyper.clipNorm,
     });
+    this.sgd.initBuffers(supernet.variables.trainable);
     for (const [name, v] of supernet.variables.trainable) this.byVariableName.set(v.name, name);
   }
 
@@ -200,7 +202,9 @@ export class DifferentiableSearch {
     kept.correct?.dispose();
     if (!Number.isFinite(trainLoss)) {
       tf.dispose(Object.values(grads));
-      throw new Error(`${this.method}: training loss is ${trainLoss} at step ${this.step}`);
+      throw new DivergenceError(
+        `${this.method}: training loss is ${trainLoss} at step ${this.step + 1}; try a lower weight LR`,
+      );
     }
     const named = new Map<string, tf.Tensor>();
     for (const [varName, g] of Object.entries(grads)) {
