@@ -16,3 +16,8 @@ export { batchNorm2dTrain, batchNorm2dInfer, blendRunningStats } from './batchno
 export type { BatchNormTrainResult } from './batchnorm';
 export { Rng, createRng, hashString } from './random';
 export type { RngState, Seed } from './random';
+export { FusedSgd } from './sgd';
+export type { SgdOptions } from './sgd';
+export { reluGrad } from './gradients';
+export { profileKernels } from './profile';
+export type { KernelTime } from './profile';

@@ -1,3 +1,4 @@
+import { registerFastGradients } from './gradients';
 import { loadCpu, loadTensorflow, loadWasm, loadWebgpu, type LoadedEngine } from './loaders';
 import { loadNative } from './native';
 import {
@@ -37,6 +38,7 @@ export function defaultEngineRequest(): EngineRequest {
 }
 
 async function doInit(requested: EngineRequest): Promise<EngineInfo> {
+  registerFastGradients();
   if (requested !== 'auto') {
     const loaded = await loaders[requested]();
     return { ...loaded, requested, skipped: [] };

@@ -1,5 +1,7 @@
+import * as fs from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../../src/engine';
+import { ADDON_PATH } from '../../src/engine/native/addon';
 
 /** Deterministic test data (independent of tfjs's own RNG). */
 export function randomArray(n: number, seed: number, lo = -1, hi = 1): Float32Array {
@@ -67,5 +69,10 @@ export function sampleIndices(n: number, count: number, seed: number): number[] 
 
 /** Engines whose kernels are tested in this run (wasm and cpu always; native when built). */
 export function kernelEngines(): ('wasm' | 'cpu' | 'native')[] {
-  return ['wasm', 'cpu'];
+  return hasNative() ? ['native', 'wasm', 'cpu'] : ['wasm', 'cpu'];
+}
+
+/** True when the native addon has been built (npm run build:native). */
+export function hasNative(): boolean {
+  return fs.existsSync(ADDON_PATH);
 }

@@ -28,7 +28,8 @@ export function release(backend: object, ...infos: TensorInfo[]): void {
 /**
  * Raw float32 access to a backend's storage, so that a kernel can be a plain loop over typed
  * arrays. On wasm the views alias the wasm heap: allocate every output before taking views
- * (allocation may grow the heap and detach earlier views).
+ * (allocation may grow the heap and detach earlier views). Allocated outputs are NOT zeroed
+ * (wasm heap, native pool): a kernel must write every element.
  */
 export interface RawAccess {
   alloc(shape: number[]): TensorInfo;
@@ -53,9 +54,15 @@ function sizeOf(shape: number[]): number {
 
 /** Raw access for the cpu backend (and backends built on its storage, like 'native'). */
 export function cpuAccess(backend: object): RawAccess {
-  const b = backend as unknown as CpuLike;
+  const b = backend as unknown as CpuLike & {
+    allocFloat32?: (shape: number[]) => TensorInfo;
+  };
+  const pooled = typeof b.allocFloat32 === 'function';
   return {
-    alloc: (shape) => b.makeTensorInfo(shape, 'float32', new Float32Array(sizeOf(shape))),
+    // Native: recycled buffers (contents undefined; kernels overwrite every element).
+    alloc: pooled
+      ? (shape) => b.allocFloat32!(shape)
+      : (shape) => b.makeTensorInfo(shape, 'float32', new Float32Array(sizeOf(shape))),
     view: (info) => {
       if (info.dtype !== 'float32') throw new Error(`expected a float32 tensor, got ${info.dtype}`);
       const values = b.data.get(info.dataId)?.values;

@@ -1,0 +1,130 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { packageRoot } from '../../info';
+
+/** The functions of native/build/Release/supernet_native.node (see native/src/*.cc). */
+export interface NativeAddon {
+  threads(): number;
+  onednnVersion(): string;
+  conv2d(x: Float32Array, w: Float32Array, y: Float32Array, params: Int32Array): void;
+  conv2dBackwardData(dy: Float32Array, w: Float32Array, dx: Float32Array, p: Int32Array): void;
+  conv2dBackwardWeights(x: Float32Array, dy: Float32Array, dw: Float32Array, p: Int32Array): void;
+  pool(x: Float32Array, y: Float32Array, params: Int32Array): void;
+  poolBackward(dy: Float32Array, dx: Float32Array, params: Int32Array): void;
+  matmul(a: Float32Array, b: Float32Array, c: Float32Array, params: Int32Array): void;
+  batchNormTrain(
+    x: Float32Array,
+    gamma: Float32Array | null,
+    beta: Float32Array | null,
+    y: Float32Array,
+    mean: Float32Array,
+    variance: Float32Array,
+    epsilon: number,
+  ): void;
+  batchNormGrad(
+    dy: Float32Array,
+    x: Float32Array,
+    mean: Float32Array,
+    variance: Float32Array,
+    gamma: Float32Array | null,
+    dx: Float32Array,
+    dgamma: Float32Array,
+    dbeta: Float32Array,
+    epsilon: number,
+  ): void;
+  /** op: 0 add, 1 sub, 2 mul, 3 div, 4 max, 5 min; layouts: 0 full, 1 scalar, 2 per channel. */
+  binary(
+    op: number,
+    a: Float32Array,
+    b: Float32Array,
+    out: Float32Array,
+    layoutA: number,
+    layoutB: number,
+    channels: number,
+  ): void;
+  /** General broadcasting: per-axis strides of a and b over the output shape (0 = repeat). */
+  binaryStrided(
+    op: number,
+    a: Float32Array,
+    b: Float32Array,
+    out: Float32Array,
+    shape: Int32Array,
+    stridesA: Int32Array,
+    stridesB: Int32Array,
+  ): void;
+  /** out[o, i] = reduce over m of x[o, m, i]; op: 0 sum, 1 mean, 2 max, 3 min. */
+  reduce(
+    op: number,
+    x: Float32Array,
+    out: Float32Array,
+    outer: number,
+    mid: number,
+    inner: number,
+  ): void;
+  /** op: 0 relu, 1 step(alpha), 2 neg, 3 square. */
+  unary(op: number, x: Float32Array, out: Float32Array, alpha: number): void;
+  reluGrad(dy: Float32Array, x: Float32Array, dx: Float32Array): void;
+  addN(inputs: Float32Array[], out: Float32Array): void;
+  sgdUpdate(
+    v: Float32Array,
+    g: Float32Array,
+    m: Float32Array | null,
+    newV: Float32Array,
+    newM: Float32Array,
+    lr: number,
+    momentum: number,
+    weightDecay: number,
+    nesterov: number,
+  ): void;
+}
+
+/** Where `npm run build:native` puts the addon. */
+export const ADDON_PATH = path.join(
+  packageRoot,
+  'native',
+  'build',
+  'Release',
+  'supernet_native.node',
+);
+
+/** Environment variable with the thread count of the native engine (default: all cores). */
+export const THREADS_ENV_VAR = 'SUPERNET_LAB_THREADS';
+
+let addon: NativeAddon | null = null;
+
+/** Thread count the native engine will use: SUPERNET_LAB_THREADS, OMP_NUM_THREADS or all cores. */
+export function nativeThreadRequest(): number {
+  for (const name of [THREADS_ENV_VAR, 'OMP_NUM_THREADS']) {
+    const v = process.env[name];
+    if (v != null && v.trim() !== '') {
+      const n = Number(v.trim().split(',')[0]);
+      if (!Number.isInteger(n) || n < 1) {
+        throw new Error(`${name} must be a positive integer, got ${JSON.stringify(v)}`);
+      }
+      return n;
+    }
+  }
+  return typeof os.availableParallelism === 'function'
+    ? os.availableParallelism()
+    : os.cpus().length;
+}
+
+/**
+ * Loads the addon once. OpenMP reads OMP_NUM_THREADS when the library loads, so it is set here
+ * first (a later change has no effect in this process).
+ */
+export function loadAddon(): NativeAddon {
+  if (addon) return addon;
+  if (!fs.existsSync(ADDON_PATH)) {
+    throw new Error(
+      `the native addon is not built (${path.relative(process.cwd(), ADDON_PATH) || ADDON_PATH} ` +
+        'is missing). Build it with `npm run build:native` (needs g++, make, python3 and ' +
+        'oneDNN: `apt-get install libdnnl-dev`)',
+    );
+  }
+  process.env.OMP_NUM_THREADS = String(nativeThreadRequest());
+  const loaded = require(ADDON_PATH) as NativeAddon;
+  addon = loaded;
+  return loaded;
+}
