@@ -7,3 +7,5 @@ export * from './engine';
 export * from './spaces';
 export * from './groundtruth';
 export * from './data';
+export * from './optim';
+export * from './search';
