@@ -16,13 +16,21 @@ export function randomTensor<R extends tf.Rank>(shape: number[], seed: number): 
 export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   if (a.length !== b.length) throw new Error(`length ${a.length} vs ${b.length}`);
   let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  for (let i = 0; i < a.length; i++) {
+    const na = Number.isNaN(a[i]);
+    const nb = Number.isNaN(b[i]);
+    if (na || nb) {
+      if (na !== nb) return Infinity; // NaN only on one side
+      continue;
+    }
+    m = Math.max(m, Math.abs(a[i] - b[i]));
+  }
   return m;
 }
 
 export function maxAbs(a: ArrayLike<number>): number {
   let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]));
+  for (let i = 0; i < a.length; i++) if (!Number.isNaN(a[i])) m = Math.max(m, Math.abs(a[i]));
   return m;
 }
 

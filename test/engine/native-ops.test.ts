@@ -1,0 +1,186 @@
+import { describe, test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import { FusedSgd, initEngine } from '../../src/engine';
+import { hasNative, maxAbs, maxAbsDiff, onBackend, randomArray } from './helpers';
+
+/** Runs fn on native and on the stock cpu backend; asserts equal outputs. */
+async function sameAsCpu(what: string, fn: () => tf.Tensor[], tol = 1e-5) {
+  const ours = tf.tidy(fn);
+  const a = ours.map((t) => ({ shape: t.shape, data: Float32Array.from(t.dataSync()) }));
+  tf.dispose(ours);
+  const ref = await onBackend('cpu', () => tf.tidy(fn));
+  assert.equal(a.length, ref.length);
+  a.forEach((o, i) => {
+    const d = maxAbsDiff(o.data, ref[i]);
+    assert.ok(d <= tol * Math.max(1, maxAbs(ref[i])), `${what}[${i}]: max difference ${d}`);
+  });
+}
+
+const t = (shape: number[], seed: number) =>
+  tf.tensor(
+    randomArray(
+      shape.reduce((p, d) => p * d, 1),
+      seed,
+      -2,
+      2,
+    ),
+    shape,
+  );
+
+describe('native kernels', { skip: !hasNative() && 'native addon not built' }, () => {
+  before(async () => {
+    await initEngine('native');
+  });
+
+  const pairs: [number[], number[]][] = [
+    [
+      [2, 3, 4, 5],
+      [2, 3, 4, 5],
+    ],
+    [[2, 3, 4, 5], []],
+    [[], [2, 3, 4, 5]],
+    [[2, 3, 4, 5], [5]],
+    [[5], [2, 3, 4, 5]],
+    [
+      [2, 3, 4, 5],
+      [2, 1, 1, 5],
+    ],
+    [
+      [2, 1, 1, 5],
+      [2, 3, 4, 5],
+    ],
+    [
+      [2, 3, 4, 1],
+      [1, 1, 1, 5],
+    ],
+    [
+      [3, 1],
+      [1, 4],
+    ],
+    [
+      [64, 32, 32, 8],
+      [64, 32, 32, 8],
+    ],
+  ];
+  for (const [name, op] of [
+    ['add', tf.add],
+    ['sub', tf.sub],
+    ['mul', tf.mul],
+    ['div', tf.div],
+    ['maximum', tf.maximum],
+    ['minimum', tf.minimum],
+  ] as const) {
+    test(`${name} with broadcasting matches cpu`, async () => {
+      for (const [sa, sb] of pairs) {
+        await sameAsCpu(`${name} [${sa}] [${sb}]`, () => [
+          (op as (a: tf.Tensor, b: tf.Tensor) => tf.Tensor)(t(sa, 1), t(sb, 2)),
+        ]);
+      }
+    });
+  }
+
+  test('relu, step, neg, square match cpu (NaN propagates)', async () => {
+    const x = () => tf.concat([t([1000], 3), tf.tensor1d([NaN, 0, -0])]);
+    await sameAsCpu('unary', () => [tf.relu(x()), tf.step(x(), 0.3), tf.neg(x()), tf.square(x())]);
+    const r = tf.tidy(() => tf.relu(tf.tensor1d([NaN, -1, 2])).dataSync());
+    assert.ok(Number.isNaN(r[0]) && r[1] === 0 && r[2] === 2);
+  });
+
+  test('sum, mean, max, min over contiguous and scattered axes match cpu', async () => {
+    const shape = [3, 4, 5, 6];
+    for (const axis of [0, 1, 3, [1, 2], [0, 1, 2], [2, 3], [0, 2], [0, 1, 2, 3], -1]) {
+      for (const keepDims of [false, true]) {
+        await sameAsCpu(`reduce ${JSON.stringify(axis)} keepDims=${keepDims}`, () => [
+          tf.sum(t(shape, 4), axis, keepDims),
+          tf.mean(t(shape, 4), axis, keepDims),
+          tf.max(t(shape, 4), axis, keepDims),
+          tf.min(t(shape, 4), axis, keepDims),
+        ]);
+      }
+    }
+  });
+
+  test('addN, matMul (transposes, batch broadcast) and avgPool match cpu', async () => {
+    await sameAsCpu('addN', () => [tf.addN([t([4, 5, 6], 5), t([4, 5, 6], 6), t([4, 5, 6], 7)])]);
+    for (const [ta, tb] of [
+      [false, false],
+      [true, false],
+      [false, true],
+      [true, true],
+    ]) {
+      await sameAsCpu(`matMul ${ta} ${tb}`, () => [
+        tf.matMul(t(ta ? [7, 5] : [5, 7], 8), t(tb ? [3, 7] : [7, 3], 9), ta, tb),
+        tf.matMul(t(ta ? [2, 7, 5] : [2, 5, 7], 8), t(tb ? [2, 3, 7] : [2, 7, 3], 9), ta, tb),
+        tf.matMul(t([2, 5, 7], 10), t([7, 3], 11)),
+      ]);
+    }
+    for (const [f, s, pad] of [
+      [3, 1, 'same'],
+      [2, 2, 'valid'],
+      [3, 2, 'same'],
+    ] as const) {
+      await sameAsCpu(`avgPool ${f} ${s} ${pad}`, () => [
+        tf.avgPool(t([2, 7, 6, 3], 12) as tf.Tensor4D, f, s, pad),
+      ]);
+    }
+  });
+
+  test('conv2d forward with explicit (PyTorch-style) padding matches cpu', async () => {
+    const pads: tf.backend_util.ExplicitPadding = [
+      [0, 0],
+      [1, 1],
+      [1, 1],
+      [0, 0],
+    ];
+    await sameAsCpu('conv explicit pad', () => [
+      tf.conv2d(t([2, 8, 8, 3], 13) as tf.Tensor4D, t([3, 3, 3, 4], 14) as tf.Tensor4D, 2, pads),
+      tf.conv2d(t([1, 7, 9, 2], 15) as tf.Tensor4D, t([3, 3, 2, 5], 16) as tf.Tensor4D, 1, 'same'),
+      tf.conv2d(t([1, 7, 9, 2], 15) as tf.Tensor4D, t([3, 3, 2, 5], 16) as tf.Tensor4D, 2, 'valid'),
+    ]);
+    await sameAsCpu('conv explicit pad grads', () =>
+      tf.grads((x: tf.Tensor, w: tf.Tensor) =>
+        tf.sum(tf.mul(tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 2, pads), t([2, 4, 4, 4], 17))),
+      )([t([2, 8, 8, 3], 13), t([3, 3, 3, 4], 14)]),
+    );
+  });
+
+  test('recycled buffers never leak into values a caller holds', () => {
+    const a = tf.relu(t([1000], 20));
+    const held = a.dataSync();
+    const copy = Float32Array.from(held);
+    a.dispose();
+    for (let i = 0; i < 5; i++) tf.tidy(() => tf.neg(tf.relu(t([1000], 21))).dataSync());
+    assert.deepEqual(held, copy);
+    // A zero-copy slice of a pooled buffer keeps its parent alive and unchanged.
+    const parent = tf.relu(t([10, 100], 22));
+    const slice = tf.slice(parent, [2, 0], [3, 100]);
+    const sliceBefore = Float32Array.from(slice.dataSync());
+    parent.dispose();
+    for (let i = 0; i < 5; i++) tf.tidy(() => tf.relu(t([10, 100], 23)).dataSync());
+    assert.deepEqual(Float32Array.from(slice.dataSync()), sliceBefore);
+    slice.dispose();
+  });
+
+  test('FusedSgd matches PyTorch SGD (momentum, Nesterov, weight decay) by hand', () => {
+    // PyTorch: d = g + wd*v; buf = d (first step) else mu*buf + d; v -= lr*(d + mu*buf).
+    const v = tf.variable(tf.tensor1d([1, -2]));
+    const sgd = new FusedSgd({ lr: 0.1, momentum: 0.9, weightDecay: 0.5, nesterov: true });
+    const g1 = tf.tensor1d([0.2, 0.4]);
+    sgd.apply([v], { [v.name]: g1 });
+    // d = [0.7, -0.6]; buf = d; v = v - 0.1 * (d + 0.9 d) = v - 0.19 d
+    const e1 = [1 - 0.19 * 0.7, -2 + 0.19 * 0.6];
+    assert.ok(maxAbsDiff(v.dataSync(), e1) < 1e-6);
+    const g2 = tf.tensor1d([-0.1, 0.3]);
+    sgd.apply([v], { [v.name]: g2 });
+    const d2 = [-0.1 + 0.5 * e1[0], 0.3 + 0.5 * e1[1]];
+    const b2 = [0.9 * 0.7 + d2[0], 0.9 * -0.6 + d2[1]];
+    const e2 = [e1[0] - 0.1 * (d2[0] + 0.9 * b2[0]), e1[1] - 0.1 * (d2[1] + 0.9 * b2[1])];
+    assert.ok(maxAbsDiff(v.dataSync(), e2) < 1e-6);
+    const before = tf.memory().numTensors;
+    sgd.apply([v], { [v.name]: g2 });
+    assert.equal(tf.memory().numTensors, before, 'no tensors leaked');
+    sgd.dispose();
+    tf.dispose([v, g1, g2]);
+  });
+});
