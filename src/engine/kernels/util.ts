@@ -66,8 +66,13 @@ export function cpuAccess(backend: object): RawAccess {
     view: (info) => {
       if (info.dtype !== 'float32') throw new Error(`expected a float32 tensor, got ${info.dtype}`);
       const values = b.data.get(info.dataId)?.values;
-      if (!(values instanceof Float32Array)) throw new Error('tensor has no float32 storage');
-      return values;
+      if (values instanceof Float32Array) return values;
+      // Some cpu kernels store float32 results in other arrays (e.g. Cast from bool keeps the
+      // Uint8Array): read those through a float copy (inputs are never written).
+      if (ArrayBuffer.isView(values) && !(values instanceof DataView)) {
+        return Float32Array.from(values as unknown as ArrayLike<number>);
+      }
+      throw new Error('tensor has no float32 storage');
     },
   };
 }

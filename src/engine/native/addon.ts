@@ -62,6 +62,8 @@ export interface NativeAddon {
     mid: number,
     inner: number,
   ): void;
+  /** out[r, c] = x[r, c] * scale[c] + shift[c]. */
+  channelAffine(x: Float32Array, scale: Float32Array, shift: Float32Array, out: Float32Array): void;
   /** op: 0 relu, 1 step(alpha), 2 neg, 3 square. */
   unary(op: number, x: Float32Array, out: Float32Array, alpha: number): void;
   reluGrad(dy: Float32Array, x: Float32Array, dx: Float32Array): void;

@@ -346,6 +346,32 @@ export function nativeKernels(addon: NativeAddon, backendName: string): KernelCo
     }),
   ]);
 
+  const fusedBatchNorm = withFallback('FusedBatchNorm', ({ inputs, attrs }, raw) => {
+    const x = inputs.x as TensorInfo;
+    const mean = inputs.mean as TensorInfo;
+    const variance = inputs.variance as TensorInfo;
+    const offset = (inputs.offset as TensorInfo | undefined) ?? null;
+    const scale = (inputs.scale as TensorInfo | undefined) ?? null;
+    const C = x.shape[x.shape.length - 1];
+    const sizeOf = (t: TensorInfo) => t.shape.reduce((p, d) => p * d, 1);
+    const ok = (t: TensorInfo | null) => t == null || (t.dtype === 'float32' && sizeOf(t) === C);
+    if (!allFloat(x) || !ok(mean) || !ok(variance) || !ok(offset) || !ok(scale)) return null;
+    const eps = ((attrs as NamedAttrMap).varianceEpsilon as number | undefined) ?? 0.001;
+    const m = raw.view(mean);
+    const v = raw.view(variance);
+    const g = scale && raw.view(scale);
+    const b = offset && raw.view(offset);
+    const a = new Float32Array(C);
+    const s = new Float32Array(C);
+    for (let c = 0; c < C; c++) {
+      a[c] = (g ? g[c] : 1) / Math.sqrt(v[c] + eps);
+      s[c] = (b ? b[c] : 0) - m[c] * a[c];
+    }
+    const out = raw.alloc(x.shape.slice());
+    addon.channelAffine(raw.view(x), a, s, raw.view(out));
+    return out;
+  });
+
   const addN = withFallback('AddN', ({ inputs }, raw) => {
     const list = Object.keys(inputs).map((k) => inputs[k] as TensorInfo);
     if (list.length === 0 || !allFloat(...list)) return null;
@@ -393,6 +419,7 @@ export function nativeKernels(addon: NativeAddon, backendName: string): KernelCo
     ...unaryKernels,
     ...reduceKernels,
     ['AddN', addN],
+    ['FusedBatchNorm', fusedBatchNorm],
     [RELU_GRAD, reluGrad],
     [SGD_UPDATE, sgdUpdate],
     ['Conv2D', conv2d],

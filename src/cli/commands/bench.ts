@@ -1,0 +1,81 @@
+import * as path from 'node:path';
+import { formatBenchTable, runBench } from '../../engine/bench';
+import { ENGINE_NAMES, type EngineName } from '../../engine';
+import { intOption, stringOption, UsageError, type Command } from '../command';
+
+function engineList(value: string): EngineName[] {
+  const names = value
+    .split(',')
+    .map((s) => s.trim().toLowerCase())
+    .filter(Boolean);
+  for (const n of names) {
+    if (!(ENGINE_NAMES as readonly string[]).includes(n)) {
+      throw new UsageError(
+        `--engines: unknown engine ${JSON.stringify(n)}; expected a comma-separated list of ${ENGINE_NAMES.join(', ')}`,
+      );
+    }
+  }
+  if (names.length === 0) throw new UsageError('--engines: give at least one engine');
+  return names as EngineName[];
+}
+
+export const benchCommand: Command = {
+  name: 'bench',
+  summary:
+    'Benchmark SPOS training and sub-network evaluation of the NAS-Bench-201 supernet per engine, against PyTorch.',
+  details: `
+Measures, for each available engine (each in its own process) and for PyTorch on the same
+network, architectures, batch and thread count (scripts/bench-torch.py; Debian python3-torch or
+$SUPERNET_LAB_PYTHON): training images/s with all cores in one process, sub-network evaluation
+images/s, aggregate training images/s with one single-threaded process per core, peak memory,
+and how the cost grows with batch size and channels. Prints a table of ratios (ours / PyTorch)
+and writes the JSON to kernels-data/bench/. --quick finishes in under 3 minutes on 2 cores.
+Numbers on a machine that is busy with other work are low and noisy (the JSON records the load).`,
+  options: {
+    quick: {
+      type: 'boolean',
+      description: 'short run (< 3 minutes): fewer steps and scaling points',
+    },
+    engines: {
+      type: 'string',
+      description: `comma-separated engines to measure (${ENGINE_NAMES.join(', ')})`,
+      default: 'native,wasm,webgpu,tensorflow',
+    },
+    threads: {
+      type: 'string',
+      description: 'threads of the single-process runs',
+      default: 'all cores',
+    },
+    processes: {
+      type: 'string',
+      description: 'processes of the multi-process runs (1 disables them)',
+      default: 'all cores',
+    },
+    'no-scaling': { type: 'boolean', description: 'skip the batch/channel scaling runs' },
+    'no-pytorch': { type: 'boolean', description: 'skip the PyTorch reference' },
+    out: { type: 'string', description: 'folder for the JSON', default: 'kernels-data/bench' },
+    json: { type: 'boolean', description: 'print the JSON report instead of the table' },
+  },
+  async run(values) {
+    const engines = typeof values.engines === 'string' ? engineList(values.engines) : undefined;
+    const threads =
+      values.threads === undefined ? undefined : intOption(values, 'threads', 1, 1, 1024);
+    const processes =
+      values.processes === undefined ? undefined : intOption(values, 'processes', 1, 1, 1024);
+    const out =
+      typeof values.out === 'string' ? path.resolve(stringOption(values, 'out')) : undefined;
+    const { report, file } = await runBench({
+      quick: values.quick === true,
+      engines,
+      threads,
+      processes,
+      noScaling: values['no-scaling'] === true,
+      noPytorch: values['no-pytorch'] === true,
+      outDir: out,
+    });
+    if (values.json === true) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
+    else process.stdout.write(formatBenchTable(report));
+    if (file) process.stderr.write(`[bench] wrote ${path.relative(process.cwd(), file)}\n`);
+    return 0;
+  },
+};

@@ -1,0 +1,84 @@
+/** Runs the PyTorch reference (scripts/bench-torch.py) with a Python that has torch. */
+import { spawn, spawnSync } from 'node:child_process';
+import * as path from 'node:path';
+import { packageRoot } from '../../info';
+import type { WorkloadSpec } from './workload';
+
+export const TORCH_SCRIPT = path.join(packageRoot, 'scripts', 'bench-torch.py');
+
+export type TorchLayout = 'channels_last' | 'nchw';
+
+export interface TorchRun {
+  layout: TorchLayout;
+  trainStepMs: number[];
+  evalStepMs: number[];
+  trainCpuSeconds: number;
+  evalCpuSeconds: number;
+  trainImagesPerSec: number;
+  evalImagesPerSec: number;
+  peakRssMiB: number;
+}
+
+export interface TorchResult {
+  torch: string;
+  threads: number;
+  results: TorchRun[];
+}
+
+let cachedPython: { python: string; version: string } | null | undefined;
+
+/**
+ * A Python interpreter that can import torch: $SUPERNET_LAB_PYTHON, then python3 on PATH, then
+ * the system /usr/bin/python3 (Debian's python3-torch). null when none has torch.
+ */
+export function findTorchPython(): { python: string; version: string } | null {
+  if (cachedPython !== undefined) return cachedPython;
+  const candidates = [process.env.SUPERNET_LAB_PYTHON, 'python3', '/usr/bin/python3', 'python'];
+  cachedPython = null;
+  for (const python of candidates) {
+    if (!python) continue;
+    const r = spawnSync(python, ['-c', 'import torch; print(torch.__version__)'], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    if (r.status === 0) {
+      cachedPython = { python, version: r.stdout.trim() };
+      break;
+    }
+  }
+  return cachedPython;
+}
+
+/** Runs one PyTorch process on `spec` with `threads` threads. */
+export function runTorch(
+  spec: WorkloadSpec,
+  threads: number,
+  layouts: TorchLayout[],
+): Promise<TorchResult> {
+  const found = findTorchPython();
+  if (!found) return Promise.reject(new Error('no Python with torch found'));
+  const job = { ...spec, threads, layouts };
+  return new Promise((resolve, reject) => {
+    const child = spawn(found.python, [TORCH_SCRIPT], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: { ...process.env, OMP_NUM_THREADS: String(threads) },
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code !== 0) {
+        reject(new Error(`${TORCH_SCRIPT} exited with ${code}: ${err.trim().slice(-2000)}`));
+        return;
+      }
+      try {
+        resolve(JSON.parse(out.trim().split('\n').pop() ?? '') as TorchResult);
+      } catch {
+        reject(new Error(`unreadable output of ${TORCH_SCRIPT}: ${out.slice(-500)}`));
+      }
+    });
+    child.stdin.end(JSON.stringify(job));
+  });
+}
