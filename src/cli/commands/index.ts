@@ -1,4 +1,5 @@
 import type { Command } from '../command';
+import { benchCommand } from './bench';
 import { correlateCommand } from './correlate';
 import { evaluateCommand } from './evaluate';
 import { groundtruthCommand } from './groundtruth';
@@ -20,4 +21,5 @@ export const commands: Command[] = [
   searchCommand,
   correlateCommand,
   reportCommand,
+  benchCommand,
 ];
