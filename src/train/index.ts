@@ -7,7 +7,7 @@
 export { cosineLr } from './schedule';
 export type { CosineSchedule } from './schedule';
 export { Sgd } from './sgd';
-export type { SgdOptions, SgdStepResult } from './sgd';
+export type { SgdSettings, SgdStepResult } from './sgd';
 export { DivergenceError, trainStep } from './step';
 export type { StepResult } from './step';
 export {

@@ -15,7 +15,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { SGD_UPDATE } from '../engine/kernels/names';
 
-export interface SgdOptions {
+export interface SgdSettings {
   momentum: number;
   nesterov: boolean;
   weightDecay: number;
@@ -29,11 +29,11 @@ export interface SgdStepResult {
 }
 
 export class Sgd {
-  readonly options: Readonly<SgdOptions>;
+  readonly options: Readonly<SgdSettings>;
   /** Momentum buffers by variable name. */
   private readonly buffers = new Map<string, tf.Variable>();
 
-  constructor(options: SgdOptions) {
+  constructor(options: SgdSettings) {
     if (!(options.momentum >= 0 && options.momentum < 1)) {
       throw new Error(`momentum must be in [0, 1), got ${options.momentum}`);
     }
