@@ -1,0 +1,276 @@
+/**
+ * Supernets on reduced NAS-Bench-201 spaces (seed 001 Fig. 2 and Fig. 5): the supernet is
+ * trained with SPOS, but the architecture of every mini-batch is drawn uniformly from a subset of
+ * the 15284 valid cells instead of all of them:
+ *
+ *   random  a uniformly random 1/factor of the valid cells (Fig. 2: lower sharing density)
+ *   pruned  the best 1/factor by ground truth (Fig. 5: a search space pruned to its best part)
+ *
+ * The loop is src/train's SPOS trainer with a different sampler: the same step, optimizer,
+ * schedule, data order, per-epoch seeding and atomic checkpoints, written as a normal `supernet`
+ * run folder (scoring and analysis read it like any other) whose config also records
+ * spaceReduction / spaceFactor / spaceSeed / spaceTruth and whose space.txt lists the cells.
+ * For factor 1 of the random reduction the sampler draws exactly what the SPOS trainer draws.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { ColumnTable } from 'arquero';
+import { batchCount, defaultAugmentation, iterateBatches } from '../data/batches';
+import { Rng } from '../engine/random';
+import { libraryInfo } from '../info';
+import { formatNb201, nb201FromOrdinal, parseNb201 } from '../spaces/nb201/arch';
+import type { Nb201Arch } from '../spaces/nb201/definition';
+import { nb201ValidOrdinals } from '../spaces/nb201/graph';
+import { createSupernet } from '../supernet/network';
+import type { TrainingData } from '../train/data';
+import type { ProgressSink } from '../train/progress';
+import {
+  appendLog,
+  latestCheckpoint,
+  pruneCheckpoints,
+  readCheckpoint,
+  readJson,
+  truncateLog,
+  writeCheckpoint,
+  writeFileAtomic,
+  writeJsonAtomic,
+} from '../train/run-folder';
+import { cosineLr } from '../train/schedule';
+import { Sgd } from '../train/sgd';
+import { trainStep } from '../train/step';
+import {
+  dataSeed,
+  loadNetworkTensors,
+  networkTensors,
+  samplerSeed,
+  validateSupernetConfig,
+  type SupernetCheckpointState,
+  type SupernetRunConfig,
+} from '../train/supernet-trainer';
+
+export type SpaceReduction = 'random' | 'pruned';
+
+export interface SubspaceSpec {
+  reduction: SpaceReduction;
+  /** Space size / subspace size (>= 1). */
+  factor: number;
+  /** Seed of the random subset (random reduction; recorded, unused for pruned). */
+  seed: number;
+  /** Ground-truth column the pruned reduction ranks by (e.g. 'cifar10_test'). */
+  truth?: string;
+}
+
+/** The 15284 valid NB-201 cells in ordinal order (what uniform SPOS sampling draws from). */
+export function validCells(): Nb201Arch[] {
+  return Array.from(nb201ValidOrdinals(), (o) => nb201FromOrdinal(o));
+}
+
+function checkFactor(factor: number): void {
+  if (!(Number.isFinite(factor) && factor >= 1)) {
+    throw new Error(`subspace factor must be a number >= 1, got ${factor}`);
+  }
+}
+
+/**
+ * A uniformly random 1/factor of the valid cells (at least 1), in ordinal order, drawn with a
+ * seeded generator: sizes round(15284 / factor), e.g. 239 cells for factor 64.
+ */
+export function randomSubspace(factor: number, seed: number): Nb201Arch[] {
+  checkFactor(factor);
+  const all = validCells();
+  if (factor === 1) return all;
+  const size = Math.max(1, Math.round(all.length / factor));
+  const order = new Rng(`experiments/random-subspace/${factor}/${seed}`).shuffle(
+    all.map((_, i) => i),
+  );
+  return order
+    .slice(0, size)
+    .sort((a, b) => a - b)
+    .map((i) => all[i]);
+}
+
+/**
+ * The best 1/factor of the valid cells by `column` of a ground-truth table (one row per cell,
+ * column `arch`), best first; ties broken by ordinal order. Every valid cell must have a finite
+ * value.
+ */
+export function prunedSubspace(truth: ColumnTable, column: string, factor: number): Nb201Arch[] {
+  checkFactor(factor);
+  const archs = truth.array('arch') as ArrayLike<string>;
+  const values = truth.array(column) as ArrayLike<number>;
+  if (!values) throw new Error(`the ground-truth table has no column '${column}'`);
+  const byArch = new Map<string, number>();
+  for (let i = 0; i < archs.length; i++) byArch.set(archs[i], Number(values[i]));
+  const all = validCells().map((a, ordinalRank) => {
+    const key = formatNb201(a);
+    const v = byArch.get(key);
+    if (v === undefined || !Number.isFinite(v)) {
+      throw new Error(`ground truth '${column}' has no finite value for ${key}`);
+    }
+    return { a, v, ordinalRank };
+  });
+  all.sort((x, y) => y.v - x.v || x.ordinalRank - y.ordinalRank);
+  const size = Math.max(1, Math.round(all.length / factor));
+  return all.slice(0, size).map((e) => e.a);
+}
+
+/** The cells of a subspace spec (pruned needs the ground-truth table). */
+export function subspaceCells(spec: SubspaceSpec, truth?: ColumnTable): Nb201Arch[] {
+  if (spec.reduction === 'random') return randomSubspace(spec.factor, spec.seed);
+  if (!truth || !spec.truth) {
+    throw new Error('a pruned subspace needs a ground-truth table and its column (spec.truth)');
+  }
+  return prunedSubspace(truth, spec.truth, spec.factor);
+}
+
+/** `count` distinct cells of `cells`, seeded (all of them, in order, when there are fewer). */
+export function sampleFrom(cells: readonly Nb201Arch[], count: number, seed: string): Nb201Arch[] {
+  if (cells.length <= count) return [...cells];
+  const order = new Rng(`experiments/sample/${seed}`).shuffle(cells.map((_, i) => i));
+  return order.slice(0, count).map((i) => cells[i]);
+}
+
+/** File listing the cells of a reduced-space run, one NB-201 string per line. */
+export function spaceFile(runDir: string): string {
+  return path.join(runDir, 'space.txt');
+}
+
+export function readSpaceFile(runDir: string): Nb201Arch[] {
+  return fs
+    .readFileSync(spaceFile(runDir), 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => parseNb201(l.trim()));
+}
+
+export interface TrainSubspaceOptions {
+  runDir: string;
+  /** The full supernet config, including the space* keys. */
+  config: Omit<SupernetRunConfig, 'library' | 'createdAt'> & Record<string, unknown>;
+  subspace: SubspaceSpec;
+  /** Ground truth for pruned reductions. */
+  truth?: ColumnTable;
+  data: TrainingData;
+  progress: ProgressSink;
+}
+
+/** Trains (or resumes) a supernet on a reduced space; see the module comment. */
+export async function trainSubspaceSupernet(options: TrainSubspaceOptions): Promise<void> {
+  const { runDir, data, progress } = options;
+  validateSupernetConfig(options.config);
+  const cells = subspaceCells(options.subspace, options.truth);
+  fs.mkdirSync(runDir, { recursive: true });
+  const configFile = path.join(runDir, 'config.json');
+  let config: SupernetRunConfig & Record<string, unknown>;
+  if (fs.existsSync(configFile)) {
+    config = readJson<SupernetRunConfig & Record<string, unknown>>(configFile);
+  } else {
+    config = {
+      ...options.config,
+      spaceSize: cells.length,
+      library: libraryInfo(),
+      createdAt: new Date().toISOString(),
+    };
+    writeFileAtomic(spaceFile(runDir), cells.map((a) => formatNb201(a)).join('\n') + '\n');
+    writeJsonAtomic(configFile, config);
+  }
+  const pool = fs.existsSync(spaceFile(runDir)) ? readSpaceFile(runDir) : cells;
+  if (pool.length !== cells.length) {
+    throw new Error(`${spaceFile(runDir)} lists ${pool.length} cells, the spec ${cells.length}`);
+  }
+  const net = createSupernet(
+    {
+      channels: config.channels,
+      cellsPerStage: config.cellsPerStage,
+      inputChannels: config.inputChannels,
+      classes: config.classes,
+    },
+    { seed: config.seed },
+  );
+  const sgd = new Sgd({
+    momentum: config.momentum,
+    nesterov: config.nesterov,
+    weightDecay: config.weightDecay,
+    clipNorm: config.clipNorm,
+  });
+  try {
+    const latest = latestCheckpoint(runDir);
+    let startEpoch = 1;
+    let globalStep = 0;
+    if (latest !== null) {
+      const { manifest, tensors } = readCheckpoint<SupernetCheckpointState>(runDir, latest);
+      loadNetworkTensors(net, tensors, sgd);
+      startEpoch = latest + 1;
+      globalStep = manifest.state.globalStep;
+      truncateLog(runDir, latest);
+    } else {
+      truncateLog(runDir, 0);
+    }
+    sgd.initBuffers(net.variables.trainable);
+    const stepsPerEpoch = batchCount(data.train.shape[0], config.batchSize, true);
+    if (stepsPerEpoch < 1) {
+      throw new Error(
+        `${data.train.shape[0]} training images make no batch of ${config.batchSize}`,
+      );
+    }
+    const schedule = {
+      baseLr: config.lr,
+      minLr: config.minLr,
+      totalSteps: config.epochs * stepsPerEpoch,
+    };
+    const keep = new Set(config.checkpointEpochs);
+    for (let epoch = startEpoch; epoch <= config.epochs; epoch++) {
+      const t0 = Date.now();
+      const sampler = new Rng(samplerSeed(config.seed, epoch));
+      let lossSum = 0;
+      let correct = 0;
+      let seen = 0;
+      let lr = cosineLr(schedule, globalStep);
+      for (const batch of iterateBatches(data.train, {
+        batchSize: config.batchSize,
+        seed: dataSeed(config.seed),
+        epoch,
+        augment: config.augment ? defaultAugmentation(data.train) : undefined,
+        dropLast: true,
+      })) {
+        const u = sampler.next();
+        const arch = pool[Math.min(pool.length - 1, Math.floor(u * pool.length))];
+        lr = cosineLr(schedule, globalStep);
+        const r = trainStep(net, arch, batch.images, batch.labels, batch.shape, sgd, lr);
+        lossSum += r.loss * batch.shape[0];
+        correct += r.correct;
+        seen += batch.shape[0];
+        globalStep++;
+      }
+      const seconds = (Date.now() - t0) / 1000;
+      const entry = {
+        epoch,
+        loss: lossSum / seen,
+        accuracy: (100 * correct) / seen,
+        lr,
+        imagesPerSecond: seen / seconds,
+        seconds,
+      };
+      appendLog(runDir, entry);
+      const state: SupernetCheckpointState = {
+        epoch,
+        globalStep,
+        rng: {
+          scheme: 'per-epoch',
+          data: dataSeed(config.seed),
+          sampler: samplerSeed(config.seed, epoch + 1),
+          nextEpoch: epoch + 1,
+        },
+      };
+      writeCheckpoint(runDir, epoch, networkTensors(net, sgd), state);
+      pruneCheckpoints(runDir, keep);
+      progress.line(
+        `epoch ${epoch}/${config.epochs}  loss ${entry.loss.toFixed(4)}  acc ${entry.accuracy.toFixed(2)}%  ` +
+          `${entry.imagesPerSecond.toFixed(0)} img/s  (${pool.length} cells)`,
+      );
+    }
+  } finally {
+    sgd.dispose();
+    net.dispose();
+  }
+}
