@@ -9,6 +9,8 @@ export * from './groundtruth';
 export * from './data';
 export * from './optim';
 export * from './search';
+/** The study notebooks' experiments (run folders in, tables/figures/comparisons out). */
+export * as experiments from './experiments';
 export * from './supernet';
 export * from './train';
 export * from './study';
