@@ -269,6 +269,7 @@ interface StoredResult extends GroundTruthRow {
 export function writeGroundTruthConfig(
   runDir: string,
   cfg: Omit<GroundTruthRunConfig, 'library' | 'createdAt'>,
+  attempt = 0,
 ): GroundTruthRunConfig {
   fs.mkdirSync(runDir, { recursive: true });
   const file = path.join(runDir, 'config.json');
@@ -282,14 +283,20 @@ export function writeGroundTruthConfig(
     library: libraryInfo(),
     createdAt: new Date().toISOString(),
   };
+  const init = file + '.init';
   try {
     // Exclusive create: when several workers start together, one writes and the others read.
-    fs.writeFileSync(file + '.init', JSON.stringify(config, null, 2) + '\n', { flag: 'wx' });
-    fs.renameSync(file + '.init', file);
+    fs.writeFileSync(init, JSON.stringify(config, null, 2) + '\n', { flag: 'wx' });
+    fs.renameSync(init, file);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     for (let i = 0; i < 100 && !fs.existsSync(file); i++) sleepSync(20);
-    return writeGroundTruthConfig(runDir, cfg);
+    // Still nothing: the .init file was left by a process killed mid-write.
+    if (!fs.existsSync(file)) {
+      if (attempt > 0) throw new Error(`cannot create ${file}: ${init} is in the way`);
+      fs.rmSync(init, { force: true });
+    }
+    return writeGroundTruthConfig(runDir, cfg, attempt + 1);
   }
   return config;
 }
