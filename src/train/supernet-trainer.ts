@@ -11,8 +11,9 @@ import * as fs from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { iterateBatches, defaultAugmentation, batchCount } from '../data';
 import { Rng } from '../engine/random';
-import { sampleNb201 } from '../spaces/nb201/sample';
 import type { Nb201Arch } from '../spaces/nb201/definition';
+import { createSampler, isFewShot, NB201_SAMPLER_SPACE, multiPathStep } from './samplers';
+import type { SamplerSettings } from './samplers';
 import { createSupernet, type Nb201Network } from '../supernet/network';
 import { cosineLr } from './schedule';
 import { Sgd } from './sgd';
@@ -35,7 +36,11 @@ import {
 import * as path from 'node:path';
 import { libraryInfo, type LibraryInfo } from '../info';
 
-export interface SupernetRunConfig extends SupernetHyper {
+/**
+ * `sampler` (with `samplerPaths` / `fewShotEdge`) selects the path sampler (src/train/samplers);
+ * uniform keeps the original SPOS random stream.
+ */
+export interface SupernetRunConfig extends Omit<SupernetHyper, 'sampler'>, SamplerSettings {
   kind: 'supernet';
   space: 'nb201';
   dataset: TrainDataset;
@@ -59,6 +64,8 @@ export interface SupernetCheckpointState {
    * continue; recorded for provenance.
    */
   rng: { scheme: 'per-epoch'; data: string; sampler: string; nextEpoch: number };
+  /** The path sampler's configuration/state (src/train/samplers); absent in older runs. */
+  pathSampler?: Record<string, unknown>;
 }
 
 /** Keys that must agree between a run folder's config and a resumed run. */
@@ -83,6 +90,8 @@ const RESUME_KEYS: ReadonlyArray<keyof SupernetRunConfig> = [
   'validImages',
   'validFraction',
   'sampler',
+  'samplerPaths',
+  'fewShotEdge',
   'inputChannels',
   'classes',
   'imageSize',
@@ -276,6 +285,12 @@ export async function trainSupernet(options: TrainSupernetOptions): Promise<Trai
       totalSteps: config.epochs * stepsPerEpoch,
     };
     const keep = new Set(config.checkpointEpochs);
+    const pathSampler = createSampler(NB201_SAMPLER_SPACE, config);
+    if (isFewShot(pathSampler)) {
+      throw new Error(
+        'the NB-201 trainer does not run the few-shot sampler yet (use trainFewShot from src/train/samplers)',
+      );
+    }
     let epochsRun = 0;
     for (let epoch = startEpoch; epoch <= config.epochs; epoch++) {
       const t0 = Date.now();
@@ -292,11 +307,26 @@ export async function trainSupernet(options: TrainSupernetOptions): Promise<Trai
         augment: config.augment ? defaultAugmentation(data.train) : undefined,
         dropLast: true,
       })) {
-        const arch: Nb201Arch = sampleNb201(sampler);
+        const plan = pathSampler.next(sampler);
         lr = cosineLr(schedule, globalStep);
         let r;
         try {
-          r = trainStep(net, arch, batch.images, batch.labels, batch.shape, sgd, lr);
+          if (plan.paths.length === 1) {
+            const arch: Nb201Arch = plan.paths[0];
+            r = trainStep(net, arch, batch.images, batch.labels, batch.shape, sgd, lr);
+          } else {
+            r = multiPathStep(
+              net,
+              plan.paths,
+              plan.reduce,
+              batch.images,
+              batch.labels,
+              batch.shape,
+              sgd,
+              lr,
+              (a) => `[${a.join(', ')}]`,
+            );
+          }
         } catch (err) {
           if (err instanceof DivergenceError) {
             const last = latestCheckpoint(runDir);
@@ -342,6 +372,7 @@ export async function trainSupernet(options: TrainSupernetOptions): Promise<Trai
           sampler: samplerSeed(config.seed, epoch + 1),
           nextEpoch: epoch + 1,
         },
+        pathSampler: pathSampler.state(),
       };
       writeCheckpoint(runDir, epoch, networkTensors(net, sgd), state);
       pruneCheckpoints(runDir, keep);

@@ -13,6 +13,7 @@ import {
 } from '../command';
 import { ENGINE_REQUESTS, initEngine, parseEngineRequest, type EngineInfo } from '../../engine';
 import { packageRoot } from '../../info';
+import { SAMPLER_NAMES } from '../../train/samplers';
 import {
   DivergenceError,
   SCALES,
@@ -279,9 +280,25 @@ Example: supernet-lab train --dataset fashion-mnist --scale smoke --out /tmp/sn`
       type: 'string',
       description: 'comma-separated epochs whose checkpoints are kept (the newest always is)',
     },
+    sampler: {
+      type: 'string',
+      description: `path sampler: ${SAMPLER_NAMES.join(', ')} (default uniform = SPOS)`,
+    },
+    'sampler-paths': {
+      type: 'string',
+      description: 'multipath: paths per step (2); sandwich: random paths besides the extremes (2)',
+    },
   },
   async run(values) {
     const s = commonSettings(values);
+    const sampler = choiceOption(values, 'sampler', SAMPLER_NAMES, 'uniform');
+    if (sampler === 'fewshot') {
+      throw new UsageError('--sampler fewshot is not supported by the NB-201 trainer yet');
+    }
+    const samplerPaths =
+      values['sampler-paths'] === undefined
+        ? undefined
+        : intOption(values, 'sampler-paths', 2, 0, 64);
     const hyper: SupernetHyper = applyHyperOverrides(supernetPreset(s.scale), values);
     const preset = supernetPreset(s.scale);
     hyper.checkpointEpochs = parseEpochList(
@@ -312,6 +329,8 @@ Example: supernet-lab train --dataset fashion-mnist --scale smoke --out /tmp/sn`
           inputChannels: data.inputChannels,
           classes: data.classes,
           imageSize: data.imageSize,
+          sampler,
+          ...(samplerPaths === undefined ? {} : { samplerPaths }),
         },
         data,
         progress,
