@@ -489,7 +489,7 @@ export async function weightSharingBasics(
     ],
     comparison,
     conclusion,
-    runs: [run.dir],
+    runs: [run.name],
     seconds: (Date.now() - t0) / 1000,
   };
 }

@@ -183,7 +183,7 @@ export async function consistentBias(
     ],
     comparison,
     conclusion,
-    runs: [base.run.dir, seedRun.dir, ...others.map((o) => o.run.dir)],
+    runs: [base.run.name, seedRun.name, ...others.map((o) => o.run.name)],
     seconds: (Date.now() - t0) / 1000,
   };
 }

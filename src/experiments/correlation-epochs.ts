@@ -190,7 +190,7 @@ export async function correlationVsEpochs(
     ],
     comparison,
     conclusion,
-    runs: [study.run.dir],
+    runs: [study.run.name],
     seconds: (Date.now() - t0) / 1000,
   };
 }

@@ -199,7 +199,7 @@ export async function operatorAndSizeBias(
     ],
     comparison,
     conclusion,
-    runs: [base.run.dir],
+    runs: [base.run.name],
     seconds: (Date.now() - t0) / 1000,
   };
 }

@@ -40,7 +40,7 @@ export interface StudyResult {
   figures: StudyFigure[];
   comparison: ComparisonRow[];
   conclusion: string[];
-  /** Run folders read or written. */
+  /** Names of the run folders read or written (in the runs folder). */
   runs: string[];
   /** Wall time of this call (s). */
   seconds: number;
