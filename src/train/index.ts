@@ -69,7 +69,9 @@ export {
   assertResumable,
   loadNetworkTensors,
   loadSupernet,
+  loadSupernets,
   networkTensors,
+  shotPrefix,
   trainSupernet,
   validateSupernetConfig,
 } from './supernet-trainer';

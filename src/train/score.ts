@@ -25,7 +25,7 @@ import {
   writeScores,
   type ScoreRow,
 } from './run-folder';
-import { loadSupernet } from './supernet-trainer';
+import { loadSupernets } from './supernet-trainer';
 
 /** `count` distinct valid architectures drawn uniformly (seeded), in draw order. */
 export function sampleArchitectures(count: number, seed: number | string): Nb201Arch[] {
@@ -125,7 +125,8 @@ function writePart(file: string, rows: Iterable<ScoreRow>): void {
 /** Scores architectures on a checkpoint of a supernet run; see the module comment. */
 export function scoreSupernet(options: ScoreSupernetOptions): ScoreSupernetResult {
   const started = Date.now();
-  const { net, config, epoch } = loadSupernet(options.runDir, options.epoch);
+  // Few-shot runs hold one sub-supernet per op of the split edge; `route` picks an arch's own.
+  const { nets, route, config, epoch } = loadSupernets(options.runDir, options.epoch);
   const progress = options.progress ?? createProgress({ label: `score ${checkpointName(epoch)} ` });
   try {
     const shard = options.shard ?? { index: 0, count: 1 };
@@ -160,7 +161,7 @@ export function scoreSupernet(options: ScoreSupernetOptions): ScoreSupernetResul
       k++;
       if (done.has(key)) continue;
       const r = scoreArchitecture(
-        net,
+        nets[route(arch)],
         arch,
         options.data.train,
         options.data.valid,
@@ -197,7 +198,7 @@ export function scoreSupernet(options: ScoreSupernetOptions): ScoreSupernetResul
     }
     return { epoch, rows, file: merged, seconds: (Date.now() - started) / 1000 };
   } finally {
-    net.dispose();
+    nets.forEach((n) => n.dispose());
   }
 }
 

@@ -169,6 +169,70 @@ export function loadNetworkTensors(
   }
 }
 
+/** Checkpoint tensor-name prefix of few-shot sub-supernet k (`shot-k/param/...`). */
+export function shotPrefix(k: number): string {
+  return `shot-${k}/`;
+}
+
+/** The tensors of one few-shot sub-supernet, with its prefix removed. */
+function shotTensors(
+  tensors: ReadonlyMap<string, StoredTensor>,
+  k: number,
+): Map<string, StoredTensor> {
+  const prefix = shotPrefix(k);
+  const out = new Map<string, StoredTensor>();
+  for (const [name, t] of tensors) {
+    if (name.startsWith(prefix)) out.set(name.slice(prefix.length), t);
+  }
+  return out;
+}
+
+function buildSupernet(config: SupernetRunConfig): Nb201Network {
+  return createSupernet(
+    {
+      channels: config.channels,
+      cellsPerStage: config.cellsPerStage,
+      inputChannels: config.inputChannels,
+      classes: config.classes,
+    },
+    { seed: config.seed },
+  );
+}
+
+/**
+ * Every (sub-)supernet of a run folder at a checkpoint and the rule that picks the one that
+ * scores an architecture: one network (route always 0) for every sampler but few-shot; for
+ * few-shot, one sub-supernet per option of the split edge, and an architecture is scored on the
+ * sub-supernet of its own op on that edge (the one that trained it).
+ */
+export function loadSupernets(
+  runDir: string,
+  epoch?: number,
+): {
+  nets: Nb201Network[];
+  route: (arch: Nb201Arch) => number;
+  config: SupernetRunConfig;
+  epoch: number;
+} {
+  const config = readJson<SupernetRunConfig>(path.join(runDir, 'config.json'));
+  if (config.sampler !== 'fewshot') {
+    const { net, epoch: e } = loadSupernet(runDir, epoch);
+    return { nets: [net], route: () => 0, config, epoch: e };
+  }
+  const e = epoch ?? latestCheckpoint(runDir);
+  if (e === null) throw new Error(`${runDir} has no checkpoint yet`);
+  const { tensors } = readCheckpoint(runDir, e);
+  const sampler = createSampler(NB201_SAMPLER_SPACE, config);
+  if (!isFewShot(sampler)) throw new Error('unreachable: few-shot config without few-shot sampler');
+  const nets: Nb201Network[] = [];
+  for (let k = 0; k < sampler.shots; k++) {
+    const net = buildSupernet(config);
+    loadNetworkTensors(net, shotTensors(tensors, k));
+    nets.push(net);
+  }
+  return { nets, route: (a) => sampler.route(a), config, epoch: e };
+}
+
 /** The supernet of a run folder at a checkpoint (weights and BN statistics). */
 export function loadSupernet(
   runDir: string,
@@ -177,6 +241,9 @@ export function loadSupernet(
   const config = readJson<SupernetRunConfig>(path.join(runDir, 'config.json'));
   if (config.kind !== 'supernet')
     throw new Error(`${runDir} is a ${config.kind} run, not a supernet run`);
+  if (config.sampler === 'fewshot') {
+    throw new Error(`${runDir} is a few-shot run (several sub-supernets): use loadSupernets`);
+  }
   const e = epoch ?? latestCheckpoint(runDir);
   if (e === null) throw new Error(`${runDir} has no checkpoint yet`);
   const dir = path.join(runDir, 'checkpoints', checkpointName(e));
@@ -241,21 +308,26 @@ export async function trainSupernet(options: TrainSupernetOptions): Promise<Trai
     );
   }
 
-  const net = createSupernet(
-    {
-      channels: config.channels,
-      cellsPerStage: config.cellsPerStage,
-      inputChannels: config.inputChannels,
-      classes: config.classes,
-    },
-    { seed: config.seed },
-  );
-  const sgd = new Sgd({
-    momentum: config.momentum,
-    nesterov: config.nesterov,
-    weightDecay: config.weightDecay,
-    clipNorm: config.clipNorm,
-  });
+  const pathSampler = createSampler(NB201_SAMPLER_SPACE, config);
+  // Few-shot: one sub-supernet (separate weights and momentum, same initialisation) per option
+  // of the split edge; every other sampler trains one network.
+  const shots = isFewShot(pathSampler) ? pathSampler.shots : 1;
+  const route = (arch: Nb201Arch) => (isFewShot(pathSampler) ? pathSampler.route(arch) : 0);
+  const nets: Nb201Network[] = [];
+  const sgds: Sgd[] = [];
+  for (let k = 0; k < shots; k++) {
+    nets.push(buildSupernet(config));
+    sgds.push(
+      new Sgd({
+        momentum: config.momentum,
+        nesterov: config.nesterov,
+        weightDecay: config.weightDecay,
+        clipNorm: config.clipNorm,
+      }),
+    );
+  }
+  const net = nets[0];
+  const sgd = sgds[0];
   const started = Date.now();
   try {
     const latest = latestCheckpoint(runDir);
@@ -263,7 +335,8 @@ export async function trainSupernet(options: TrainSupernetOptions): Promise<Trai
     let globalStep = 0;
     if (latest !== null) {
       const { manifest, tensors } = readCheckpoint<SupernetCheckpointState>(runDir, latest);
-      loadNetworkTensors(net, tensors, sgd);
+      if (shots === 1) loadNetworkTensors(net, tensors, sgd);
+      else nets.forEach((n, k) => loadNetworkTensors(n, shotTensors(tensors, k), sgds[k]));
       startEpoch = latest + 1;
       globalStep = manifest.state.globalStep;
       truncateLog(runDir, latest);
@@ -273,7 +346,7 @@ export async function trainSupernet(options: TrainSupernetOptions): Promise<Trai
     } else {
       truncateLog(runDir, 0);
     }
-    sgd.initBuffers(net.variables.trainable);
+    nets.forEach((n, k) => sgds[k].initBuffers(n.variables.trainable));
     const n = data.train.shape[0];
     const stepsPerEpoch = batchCount(n, config.batchSize, true);
     if (stepsPerEpoch < 1) {
@@ -285,12 +358,6 @@ export async function trainSupernet(options: TrainSupernetOptions): Promise<Trai
       totalSteps: config.epochs * stepsPerEpoch,
     };
     const keep = new Set(config.checkpointEpochs);
-    const pathSampler = createSampler(NB201_SAMPLER_SPACE, config);
-    if (isFewShot(pathSampler)) {
-      throw new Error(
-        'the NB-201 trainer does not run the few-shot sampler yet (use trainFewShot from src/train/samplers)',
-      );
-    }
     let epochsRun = 0;
     for (let epoch = startEpoch; epoch <= config.epochs; epoch++) {
       const t0 = Date.now();
@@ -313,7 +380,8 @@ export async function trainSupernet(options: TrainSupernetOptions): Promise<Trai
         try {
           if (plan.paths.length === 1) {
             const arch: Nb201Arch = plan.paths[0];
-            r = trainStep(net, arch, batch.images, batch.labels, batch.shape, sgd, lr);
+            const k = route(arch);
+            r = trainStep(nets[k], arch, batch.images, batch.labels, batch.shape, sgds[k], lr);
           } else {
             r = multiPathStep(
               net,
@@ -374,7 +442,13 @@ export async function trainSupernet(options: TrainSupernetOptions): Promise<Trai
         },
         pathSampler: pathSampler.state(),
       };
-      writeCheckpoint(runDir, epoch, networkTensors(net, sgd), state);
+      const stored =
+        shots === 1
+          ? networkTensors(net, sgd)
+          : nets.flatMap((n, k) =>
+              networkTensors(n, sgds[k]).map((t) => ({ ...t, name: shotPrefix(k) + t.name })),
+            );
+      writeCheckpoint(runDir, epoch, stored, state);
       pruneCheckpoints(runDir, keep);
       epochsRun++;
       const remaining = ((Date.now() - started) / 1000 / epochsRun) * (config.epochs - epoch);
@@ -393,8 +467,8 @@ export async function trainSupernet(options: TrainSupernetOptions): Promise<Trai
       seconds: (Date.now() - started) / 1000,
     };
   } finally {
-    sgd.dispose();
-    net.dispose();
+    sgds.forEach((o) => o.dispose());
+    nets.forEach((n) => n.dispose());
   }
 }
 

@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { Dataset } from '../../src/data/types';
 import { initEngine } from '../../src/engine';
+import { samplerSeed } from '../../src/train/supernet-trainer';
 import { Rng, createRng } from '../../src/engine/random';
 import { NB201_OPS, sampleNb201, isValidNb201, type Nb201Arch } from '../../src/spaces';
 import { createSupernet } from '../../src/supernet';
@@ -26,6 +27,9 @@ import {
   createProgress,
   readCheckpoint,
   readJson,
+  loadSupernets,
+  scoreSupernet,
+  shotPrefix,
   supernetPreset,
   trainSupernet,
   type SupernetRunConfig,
@@ -288,5 +292,69 @@ test('trainer: sampler recorded in config.json and checkpoints; resume continues
     trainSupernet({ runDir: a, config: { ...config, sampler: 'uniform' }, data, progress }),
     /sampler/,
   );
+  fs.rmSync(root, { recursive: true, force: true });
+});
+
+test('few-shot trainer: one weight copy per op of the split edge, each arch trains and scores on its own', async () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'fewshot-'));
+  const data = {
+    train: fakeDataset(32, 1),
+    valid: fakeDataset(16, 2),
+    test: fakeDataset(16, 3),
+    inputChannels: 1,
+    classes: 3,
+    imageSize: 8,
+  };
+  const config: Omit<SupernetRunConfig, 'library' | 'createdAt'> = {
+    ...supernetPreset('smoke'),
+    channels: 2,
+    cellsPerStage: 1,
+    epochs: 1,
+    batchSize: 8,
+    checkpointEpochs: [1],
+    kind: 'supernet',
+    space: 'nb201',
+    dataset: 'fashion-mnist',
+    scale: 'smoke',
+    seed: 4,
+    engine: 'cpu',
+    inputChannels: 1,
+    classes: 3,
+    imageSize: 8,
+    calibrationBatches: 1,
+    calibrationBatchSize: 8,
+    evalBatchSize: 16,
+    sampler: 'fewshot',
+    fewShotEdge: 3,
+  };
+  const progress = createProgress({ silent: true });
+  const dir = path.join(root, 'fs');
+  await trainSupernet({ runDir: dir, config, data, progress });
+  const { tensors, manifest } = readCheckpoint<{ pathSampler?: { shots: number } }>(dir, 1);
+  assert.equal(manifest.state.pathSampler?.shots, 5);
+  // Oracle for routing: replay the epoch's sampler stream (4 steps) and note the ops on edge 3.
+  const rng = new Rng(samplerSeed(4, 1));
+  const trained = new Set<number>();
+  for (let i = 0; i < 4; i++) trained.add(NB201_OPS.indexOf(sampleNb201(rng)[3]));
+  // A sub-supernet's stem changed from the shared initialisation iff it trained a step.
+  const init = createSupernet(
+    { channels: 2, cellsPerStage: 1, inputChannels: 1, classes: 3 },
+    { seed: 4 },
+  );
+  const w0 = init.variables.trainable.get('stem.conv.w')!.dataSync();
+  for (let k = 0; k < 5; k++) {
+    const w = tensors.get(`${shotPrefix(k)}param/stem.conv.w`)!.data;
+    const changed = Array.from(w).some((v, i) => v !== w0[i]);
+    assert.equal(changed, trained.has(k), `shot ${k}`);
+  }
+  init.dispose();
+  const { nets, route } = loadSupernets(dir);
+  assert.equal(nets.length, 5);
+  assert.equal(route(['none', 'none', 'none', 'avg_pool_3x3', 'none', 'none']), 4);
+  nets.forEach((n) => n.dispose());
+  const archs = [sampleNb201(new Rng(1)), sampleNb201(new Rng(2))];
+  const r = scoreSupernet({ runDir: dir, archs, data, progress });
+  assert.equal(r.rows.length, 2);
+  assert.ok(r.rows.every((row) => row.accuracy >= 0 && row.accuracy <= 100));
   fs.rmSync(root, { recursive: true, force: true });
 });

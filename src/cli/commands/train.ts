@@ -288,13 +288,18 @@ Example: supernet-lab train --dataset fashion-mnist --scale smoke --out /tmp/sn`
       type: 'string',
       description: 'multipath: paths per step (2); sandwich: random paths besides the extremes (2)',
     },
+    'few-shot-edge': {
+      type: 'string',
+      description: 'fewshot: the edge (0-5) whose ops split the space into sub-supernets (0)',
+    },
   },
   async run(values) {
     const s = commonSettings(values);
     const sampler = choiceOption(values, 'sampler', SAMPLER_NAMES, 'uniform');
-    if (sampler === 'fewshot') {
-      throw new UsageError('--sampler fewshot is not supported by the NB-201 trainer yet');
-    }
+    const fewShotEdge =
+      values['few-shot-edge'] === undefined
+        ? undefined
+        : intOption(values, 'few-shot-edge', 0, 0, 5);
     const samplerPaths =
       values['sampler-paths'] === undefined
         ? undefined
@@ -331,6 +336,7 @@ Example: supernet-lab train --dataset fashion-mnist --scale smoke --out /tmp/sn`
           imageSize: data.imageSize,
           sampler,
           ...(samplerPaths === undefined ? {} : { samplerPaths }),
+          ...(fewShotEdge === undefined ? {} : { fewShotEdge }),
         },
         data,
         progress,
