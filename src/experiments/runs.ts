@@ -111,21 +111,13 @@ export function configDifferences(
 function usable(dir: string, config: Record<string, unknown>, epochs: readonly number[]): boolean {
   const done = latestCheckpoint(dir);
   const total = Number(config['epochs']);
-  const kept = new Set([
-    ...((config['checkpointEpochs'] as number[] | undefined) ?? []),
-    ...listCheckpoints(dir),
-    total,
-  ]);
-  if (!epochs.every((e) => kept.has(e))) return false;
-  // Training that is already past a needed checkpoint it did not keep (and did not score)
-  // cannot recreate it.
-  if (done !== null) {
-    const have = new Set(listCheckpoints(dir));
-    if (epochs.some((e) => e <= done && !have.has(e) && !fs.existsSync(scoresPath(dir, e)))) {
-      return false;
-    }
-  }
-  return true;
+  const have = new Set(listCheckpoints(dir));
+  const scored = (e: number) => fs.existsSync(scoresPath(dir, e));
+  const planned = new Set([...((config['checkpointEpochs'] as number[] | undefined) ?? []), total]);
+  return epochs.every((e) =>
+    // Kept (or scored) already, or still to come from a run that will keep it.
+    have.has(e) || scored(e) || (planned.has(e) && (done === null || e > done)),
+  );
 }
 
 /**

@@ -96,9 +96,13 @@ export function randomSubspace(factor: number, seed: number): Nb201Arch[] {
  */
 export function prunedSubspace(truth: ColumnTable, column: string, factor: number): Nb201Arch[] {
   checkFactor(factor);
+  if (!truth.columnNames().includes(column)) {
+    throw new Error(
+      `the ground-truth table has no column '${column}' (columns: ${truth.columnNames().join(', ')})`,
+    );
+  }
   const archs = truth.array('arch') as ArrayLike<string>;
   const values = truth.array(column) as ArrayLike<number>;
-  if (!values) throw new Error(`the ground-truth table has no column '${column}'`);
   const byArch = new Map<string, number>();
   for (let i = 0; i < archs.length; i++) byArch.set(archs[i], Number(values[i]));
   const all = validCells().map((a, ordinalRank) => {
