@@ -345,8 +345,7 @@ export async function weightSharingBasics(
     extra.set(key, { accuracy: r.accuracy, loss: r.loss });
     return r.accuracy;
   };
-  const { budget, population, parents } = ctx.settings.basics;
-  const repetitions = 3;
+  const { budget, population, parents, repetitions } = ctx.settings.basics;
   const searches: BasicsResult['searches'] = [];
   try {
     for (let rep = 0; rep < repetitions; rep++) {

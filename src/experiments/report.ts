@@ -133,7 +133,10 @@ export function tableHtml(table: ColumnTable, digits = 3, caption?: string): str
   const rows = table.objects().map((o) =>
     cols.map((c) => {
       const v = (o as Record<string, unknown>)[c];
-      if (typeof v === 'number') return Number.isInteger(v) ? v : Number(v.toFixed(digits));
+      if (typeof v === 'number') {
+        if (!Number.isFinite(v)) return null;
+        return Number.isInteger(v) ? v : Number(v.toFixed(digits));
+      }
       return v === null || v === undefined ? null : String(v);
     }),
   );

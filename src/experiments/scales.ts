@@ -90,6 +90,8 @@ export interface BasicsSettings {
   population: number;
   /** Parents kept per generation (the best of the population). */
   parents: number;
+  /** Independent repetitions of both searches. */
+  repetitions: number;
 }
 
 export interface ExperimentSettings {
@@ -140,7 +142,7 @@ const SETTINGS: Record<Scale, ExperimentSettings> = {
       cellsPerStage: 1,
       rswsSamples: 6,
     },
-    basics: { budget: 12, population: 6, parents: 2 },
+    basics: { budget: 12, population: 6, parents: 2, repetitions: 2 },
   },
   laptop: {
     scale: 'laptop',
@@ -176,7 +178,7 @@ const SETTINGS: Record<Scale, ExperimentSettings> = {
       cellsPerStage: 1,
       rswsSamples: 50,
     },
-    basics: { budget: 60, population: 12, parents: 4 },
+    basics: { budget: 40, population: 10, parents: 3, repetitions: 3 },
   },
   paper: {
     scale: 'paper',
@@ -212,7 +214,7 @@ const SETTINGS: Record<Scale, ExperimentSettings> = {
       cellsPerStage: 5,
       rswsSamples: 100,
     },
-    basics: { budget: 1000, population: 50, parents: 10 },
+    basics: { budget: 1000, population: 50, parents: 10, repetitions: 5 },
   },
 };
 
