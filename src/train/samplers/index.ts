@@ -20,3 +20,16 @@ export type { FewShotSampler, SamplerSettings, SamplerSpace } from './samplers';
 export { NB201_CODEC, NB201_SAMPLER_SPACE, nb201AllLive, nb201Extremes } from './nb201';
 export { accumulateGradients, multiPathStep } from './step';
 export type { PathNetwork } from './step';
+export {
+  sampleDistinct,
+  scoreSpaceArch,
+  smokeStudy,
+  spaceNetworkTensors,
+  trainSpaceNetwork,
+} from './space-run';
+export type {
+  SmokeStudyOptions,
+  SmokeStudyResult,
+  SpaceRunSpec,
+  SpaceTrainHyper,
+} from './space-run';

@@ -1,0 +1,86 @@
+/** NB-101 for the samplers and the space-generic runner (src/train/samplers/space-run.ts). */
+import {
+  NB101_NODES,
+  NB101_OPS,
+  type Nb101Arch,
+  type Nb101Op,
+} from '../../spaces/nb101/definition';
+import { isValidNb101, formatNb101 } from '../../spaces/nb101/arch';
+import { sampleNb101, enumerateNb101 } from '../../spaces/nb101/enumerate';
+import { nb101Cost } from '../../spaces/nb101/cost';
+import { extremesByParams } from '../../train/samplers/samplers';
+import type { ChoiceCodec } from '../../train/samplers/types';
+import type { SpaceRunSpec } from '../../train/samplers/space-run';
+import { createNb101Supernet, type Nb101SupernetSkeleton } from './network';
+
+/** Sorted pairs {a < b} of 0..n-1 in lexicographic order. */
+function pairs(n: number): number[][] {
+  const out: number[][] = [];
+  for (let a = 0; a < n; a++) for (let b = a + 1; b < n; b++) out.push([a, b]);
+  return out;
+}
+
+const PARENT_CHOICES: number[][][] = [[[0]], [[0], [1]], [[0], [1], [2]], pairs(4), pairs(5)];
+const OUTPUT_CHOICES = pairs(5).map((p) => p.map((v) => v + 1));
+
+/**
+ * Decisions: the op of nodes 1..5 (3 options each), the inputs of nodes 1..5 (1, 2, 3, 6, 10
+ * options), the output pair (10 options).
+ */
+export const NB101_CODEC: ChoiceCodec<Nb101Arch> = {
+  options: [
+    ...new Array<number>(NB101_NODES).fill(NB101_OPS.length),
+    ...PARENT_CHOICES.map((c) => c.length),
+    OUTPUT_CHOICES.length,
+  ],
+  encode(arch) {
+    const key = (v: readonly number[]) => v.join();
+    return [
+      ...arch.ops.map((op) => NB101_OPS.indexOf(op)),
+      ...arch.inputs.map((inp, j) => PARENT_CHOICES[j].findIndex((c) => key(c) === key(inp))),
+      OUTPUT_CHOICES.findIndex((c) => key(c) === key(arch.output)),
+    ];
+  },
+  decode(ch) {
+    return {
+      ops: ch.slice(0, NB101_NODES).map((i) => NB101_OPS[i] as Nb101Op),
+      inputs: PARENT_CHOICES.map((c, j) => c[ch[NB101_NODES + j]]),
+      output: OUTPUT_CHOICES[ch[2 * NB101_NODES]],
+    };
+  },
+};
+
+/** Smoke skeleton: C=4, 2 stacks of 1 cell, for 8x8 images. */
+export const NB101_SMOKE_SKELETON: Readonly<Nb101SupernetSkeleton> = Object.freeze({
+  stemChannels: 4,
+  stacks: 2,
+  cellsPerStack: 1,
+  inChannels: 1,
+  numClasses: 3,
+});
+
+export function nb101RunSpec(skeleton: Nb101SupernetSkeleton): SpaceRunSpec<Nb101Arch> {
+  const s = {
+    stemChannels: skeleton.stemChannels,
+    stacks: skeleton.stacks,
+    cellsPerStack: skeleton.cellsPerStack,
+    inChannels: skeleton.inChannels,
+    numClasses: skeleton.numClasses,
+  };
+  let extremes: { smallest: Nb101Arch; largest: Nb101Arch } | null = null;
+  return {
+    space: 'nb101',
+    format: formatNb101,
+    sample: sampleNb101,
+    codec: NB101_CODEC,
+    // No `live` filter for FairNAS: fully valid fair groups are too rare here (< 1e-5); a
+    // dead node of an invalid path simply gets no gradient in that sub-step.
+    extremes() {
+      extremes ??= extremesByParams(enumerateNb101(), (a) => nb101Cost(a, s).params, isValidNb101);
+      return extremes;
+    },
+    build: (seed) => createNb101Supernet(skeleton, seed),
+    params: (a) => nb101Cost(a, s).params,
+    flops: (a) => nb101Cost(a, s).flops,
+  };
+}

@@ -1,0 +1,317 @@
+/**
+ * Supernet training, scoring and a smoke train -> evaluate -> correlate study for any space's
+ * supernet (a `SpaceNetwork`, src/supernet/blocks) on image data, with any sampler. It writes
+ * the same run-folder files as the NB-201 trainer (config.json with `space`, log.jsonl,
+ * checkpoints/, scores/epoch-XXXX.csv with the space's own architecture strings,
+ * groundtruth.csv), so the analysis code reads them unchanged.
+ *
+ * Determinism: epoch e draws data order and paths from generators seeded by (seed, e), as in
+ * the NB-201 trainer.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { iterateBatches } from '../../data';
+import { Rng } from '../../engine/random';
+import { kendallTauB, spearman } from '../../analysis/correlation';
+import type { RandomSource } from '../../spaces/types';
+import type { SpaceNetwork } from '../../supernet/blocks';
+import { resetBuffers } from '../../supernet/blocks';
+import * as ops from '../../supernet/ops';
+import { libraryInfo } from '../../info';
+import { cosineLr } from '../schedule';
+import { Sgd } from '../sgd';
+import type { TrainingData } from '../data';
+import {
+  appendLog,
+  truncateLog,
+  writeCheckpoint,
+  writeGroundTruth,
+  writeJsonAtomic,
+  writeScores,
+  type GroundTruthRow,
+  type ScoreRow,
+  type StoredTensor,
+} from '../run-folder';
+import { createSampler, type SamplerSettings, type SamplerSpace } from './samplers';
+import { multiPathStep } from './step';
+
+/** What a space contributes to a run. */
+export interface SpaceRunSpec<A> extends SamplerSpace<A> {
+  /** Registered space name (config.json `space`). */
+  space: string;
+  format(arch: A): string;
+  /** A supernet (every op owned) initialised from `seed`. */
+  build(seed: number): SpaceNetwork<A>;
+  params(arch: A): number;
+  flops(arch: A): number;
+}
+
+export interface SpaceTrainHyper extends SamplerSettings {
+  seed: number;
+  epochs: number;
+  batchSize: number;
+  lr: number;
+  momentum: number;
+  weightDecay: number;
+  clipNorm: number;
+  calibrationBatches: number;
+  calibrationBatchSize: number;
+  evalBatchSize: number;
+}
+
+/** Weights, BN buffers (and momentum) as stored tensors. */
+export function spaceNetworkTensors<A>(net: SpaceNetwork<A>, sgd?: Sgd): StoredTensor[] {
+  const out: StoredTensor[] = [];
+  const add = (prefix: string, m: ReadonlyMap<string, tf.Tensor>) => {
+    for (const [name, v] of m) {
+      out.push({ name: prefix + name, shape: v.shape, data: v.dataSync() as Float32Array });
+    }
+  };
+  add('param/', net.variables.trainable);
+  add('buffer/', net.variables.buffers);
+  if (sgd) add('momentum/', sgd.state());
+  return out;
+}
+
+/**
+ * Trains `net` for `hyper.epochs` epochs with the configured sampler (or only `fixed`, for
+ * stand-alone ground truth: the forward pass of one architecture uses only its own variables, so
+ * this is stand-alone training of that architecture). Returns the last epoch's mean loss.
+ */
+export function trainSpaceNetwork<A>(
+  spec: SpaceRunSpec<A>,
+  net: SpaceNetwork<A>,
+  data: TrainingData,
+  hyper: SpaceTrainHyper,
+  options: { runDir?: string; fixed?: A } = {},
+): { loss: number; accuracy: number; steps: number } {
+  const sgd = new Sgd({
+    momentum: hyper.momentum,
+    nesterov: false,
+    weightDecay: hyper.weightDecay,
+    clipNorm: hyper.clipNorm,
+  });
+  sgd.initBuffers(net.variables.trainable);
+  const sampler = createSampler(spec, hyper);
+  const stepsPerEpoch = Math.floor(data.train.shape[0] / hyper.batchSize);
+  if (stepsPerEpoch < 1) throw new Error(`no full batch of ${hyper.batchSize} images`);
+  const schedule = { baseLr: hyper.lr, minLr: 0, totalSteps: hyper.epochs * stepsPerEpoch };
+  let step = 0;
+  let last = { loss: NaN, accuracy: NaN, steps: 0 };
+  if (options.runDir) truncateLog(options.runDir, 0);
+  try {
+    for (let epoch = 1; epoch <= hyper.epochs; epoch++) {
+      const t0 = Date.now();
+      const rng = new Rng(`space-supernet/${spec.space}/${hyper.seed}/sampler/epoch-${epoch}`);
+      let lossSum = 0;
+      let correct = 0;
+      let seen = 0;
+      let lr = 0;
+      for (const b of iterateBatches(data.train, {
+        batchSize: hyper.batchSize,
+        seed: `space-supernet/${hyper.seed}/data`,
+        epoch,
+        dropLast: true,
+      })) {
+        const plan = options.fixed
+          ? { paths: [options.fixed], reduce: 'mean' as const }
+          : sampler.next(rng);
+        lr = cosineLr(schedule, step++);
+        const r = multiPathStep(
+          net,
+          plan.paths,
+          plan.reduce,
+          b.images,
+          b.labels,
+          b.shape,
+          sgd,
+          lr,
+          spec.format,
+        );
+        lossSum += r.loss * b.shape[0];
+        correct += r.correct;
+        seen += b.shape[0];
+      }
+      const seconds = (Date.now() - t0) / 1000;
+      last = { loss: lossSum / seen, accuracy: (100 * correct) / seen, steps: step };
+      if (options.runDir) {
+        appendLog(options.runDir, {
+          epoch,
+          loss: last.loss,
+          accuracy: last.accuracy,
+          lr,
+          imagesPerSecond: seen / Math.max(seconds, 1e-3),
+          seconds,
+        });
+        writeCheckpoint(options.runDir, epoch, spaceNetworkTensors(net, sgd), {
+          epoch,
+          globalStep: step,
+          pathSampler: sampler.state(),
+        });
+      }
+    }
+    return last;
+  } finally {
+    sgd.dispose();
+  }
+}
+
+/**
+ * Supernet score of one architecture: BN statistics of its path recalibrated on
+ * `calibrationBatches` training batches (cumulative average), then top-1 accuracy (percent) and
+ * mean loss on the validation set.
+ */
+export function scoreSpaceArch<A>(
+  net: SpaceNetwork<A>,
+  arch: A,
+  data: TrainingData,
+  hyper: Pick<
+    SpaceTrainHyper,
+    'calibrationBatches' | 'calibrationBatchSize' | 'evalBatchSize' | 'seed'
+  >,
+): { accuracy: number; loss: number } {
+  resetBuffers(net.variables, net.pathNames(arch).buffers);
+  let k = 0;
+  for (const b of iterateBatches(data.train, {
+    batchSize: hyper.calibrationBatchSize,
+    seed: `space-supernet/${hyper.seed}/calibration`,
+    epoch: 0,
+    dropLast: true,
+  })) {
+    if (k >= hyper.calibrationBatches) break;
+    k++;
+    tf.tidy(() => {
+      net.forward(tf.tensor(b.images, b.shape), arch, { mode: 'calibrate', calibrationStep: k });
+    });
+  }
+  let correct = 0;
+  let lossSum = 0;
+  let n = 0;
+  for (const b of iterateBatches(data.valid, { batchSize: hyper.evalBatchSize, shuffle: false })) {
+    const [c, l] = tf.tidy(() => {
+      const y = tf.tensor1d(b.labels, 'int32');
+      const logits = net.forward(tf.tensor(b.images, b.shape), arch, { mode: 'eval' });
+      return [ops.correctCount(logits, y).dataSync()[0], ops.crossEntropy(logits, y).dataSync()[0]];
+    });
+    correct += c;
+    lossSum += l * b.shape[0];
+    n += b.shape[0];
+  }
+  return { accuracy: (100 * correct) / n, loss: lossSum / n };
+}
+
+export interface SmokeStudyOptions<A> {
+  spec: SpaceRunSpec<A>;
+  data: TrainingData;
+  /** Study folder: supernet/ and groundtruth/ run folders and summary.json. */
+  outDir: string;
+  supernet: SpaceTrainHyper;
+  /** Stand-alone training of each sampled architecture (ground truth). */
+  standalone: SpaceTrainHyper;
+  /** Architectures to score and train stand-alone. */
+  archs: number;
+}
+
+export interface SmokeStudyResult<A> {
+  archs: A[];
+  scores: ScoreRow[];
+  groundTruth: GroundTruthRow[];
+  spearman: number;
+  kendall: number;
+  supernetLoss: number;
+}
+
+/** Sampled architectures (seeded, distinct strings). */
+export function sampleDistinct<A>(
+  spec: Pick<SpaceRunSpec<A>, 'sample' | 'format'>,
+  n: number,
+  rng: RandomSource,
+): A[] {
+  const seen = new Set<string>();
+  const out: A[] = [];
+  for (let t = 0; out.length < n && t < 100 * n; t++) {
+    const a = spec.sample(rng);
+    const key = spec.format(a);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push(a);
+  }
+  return out;
+}
+
+/** Train a supernet -> score sampled archs -> train them stand-alone -> rank correlation. */
+export function smokeStudy<A>(o: SmokeStudyOptions<A>): SmokeStudyResult<A> {
+  const { spec, data } = o;
+  const superDir = path.join(o.outDir, 'supernet');
+  const gtDir = path.join(o.outDir, 'groundtruth');
+  fs.mkdirSync(superDir, { recursive: true });
+  fs.mkdirSync(gtDir, { recursive: true });
+  const base = { space: spec.space, imageSize: data.imageSize, classes: data.classes };
+  writeJsonAtomic(path.join(superDir, 'config.json'), {
+    kind: 'supernet',
+    ...base,
+    ...o.supernet,
+    library: libraryInfo(),
+    createdAt: new Date().toISOString(),
+  });
+  const net = spec.build(o.supernet.seed);
+  let trained;
+  const archs = sampleDistinct(spec, o.archs, new Rng(`space-study/${o.supernet.seed}/archs`));
+  let scores: ScoreRow[];
+  try {
+    trained = trainSpaceNetwork(spec, net, data, o.supernet, { runDir: superDir });
+    scores = archs.map((a) => ({
+      arch: spec.format(a),
+      ...scoreSpaceArch(net, a, data, o.supernet),
+    }));
+    writeScores(superDir, o.supernet.epochs, scores);
+  } finally {
+    net.dispose();
+  }
+  writeJsonAtomic(path.join(gtDir, 'config.json'), {
+    kind: 'groundtruth',
+    ...base,
+    ...o.standalone,
+    library: libraryInfo(),
+    createdAt: new Date().toISOString(),
+  });
+  const groundTruth: GroundTruthRow[] = archs.map((a) => {
+    const t0 = Date.now();
+    const alone = spec.build(o.standalone.seed);
+    try {
+      trainSpaceNetwork(spec, alone, data, o.standalone, { fixed: a });
+      const r = scoreSpaceArch(alone, a, data, o.standalone);
+      return {
+        arch: spec.format(a),
+        val_accuracy: r.accuracy,
+        test_accuracy: NaN,
+        params: spec.params(a),
+        flops: spec.flops(a),
+        epochs: o.standalone.epochs,
+        seconds: (Date.now() - t0) / 1000,
+      };
+    } finally {
+      alone.dispose();
+    }
+  });
+  writeGroundTruth(path.join(gtDir, 'groundtruth.csv'), groundTruth);
+  const x = scores.map((s) => s.accuracy);
+  const y = groundTruth.map((g) => g.val_accuracy);
+  const result = {
+    archs,
+    scores,
+    groundTruth,
+    spearman: spearman(x, y),
+    kendall: kendallTauB(x, y),
+    supernetLoss: trained.loss,
+  };
+  writeJsonAtomic(path.join(o.outDir, 'summary.json'), {
+    space: spec.space,
+    archs: archs.length,
+    spearman: result.spearman,
+    kendall: result.kendall,
+    supernetLoss: result.supernetLoss,
+  });
+  return result;
+}
