@@ -77,8 +77,8 @@ test('darts smoke study: train -> score -> stand-alone -> correlate', () => {
     spec: dartsRunSpec(DARTS_SMOKE_SKELETON, 8),
     data: fakeTrainingData(32),
     outDir: out,
-    supernet: SMOKE_HYPER,
-    standalone: { ...SMOKE_HYPER, epochs: 1 },
+    supernet: { ...SMOKE_HYPER, epochs: 1, calibrationBatches: 1 },
+    standalone: { ...SMOKE_HYPER, epochs: 1, calibrationBatches: 1 },
     archs: 3,
   });
   assert.equal(r.scores.length, 3);
