@@ -4,7 +4,7 @@ src/supernet) trained with single-path one-shot (SPOS) steps (SGD, Nesterov mome
 weight decay 5e-4, gradient clipping at norm 5, as src/train/step.ts) and evaluated per
 sub-network (eval mode, no gradients).
 
-Reads a JSON job on stdin and prints one JSON result line on stdout:
+Reads a JSON job (or a list of jobs) on stdin and prints one JSON result line (or list):
   {"channels":16,"cellsPerStage":5,"inputChannels":3,"classes":10,"imageSize":32,
    "batch":64,"evalBatch":256,"threads":2,"trainSteps":10,"evalSteps":5,"warmup":3,
    "archs":[["nor_conv_3x3", ...6 ops], ...],"layouts":["channels_last","nchw"]}
@@ -161,11 +161,17 @@ def run(job, layout):
     }
 
 
-def main():
-    job = json.load(sys.stdin)
+def run_job(job):
     torch.set_num_threads(job["threads"])
     results = [run(job, layout) for layout in job.get("layouts", ["channels_last", "nchw"])]
-    print(json.dumps({"torch": torch.__version__, "threads": torch.get_num_threads(), "results": results}))
+    return {"torch": torch.__version__, "threads": torch.get_num_threads(), "results": results}
+
+
+def main():
+    job = json.load(sys.stdin)
+    # A list of jobs runs them in turn in this process and prints a list of results.
+    out = [run_job(j) for j in job] if isinstance(job, list) else run_job(job)
+    print(json.dumps(out))
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ import { sampleNb201 } from '../../spaces/nb201/sample';
 import { runPoolSettled, defaultWorkerCount, type PoolTask } from '../pool';
 import { Rng } from '../random';
 import type { EngineName } from '../types';
-import { findTorchPython, runTorch, type TorchLayout, type TorchResult } from './torch';
+import { findTorchPython, runTorchJobs, type TorchLayout, type TorchResult } from './torch';
 import { imagesPerSecond, type WorkloadResult, type WorkloadSpec } from './workload';
 
 export type { WorkloadResult, WorkloadSpec } from './workload';
@@ -74,6 +74,16 @@ export interface BenchComparison {
   ratio: number | null;
   /** The issue's target ratio for CPU. */
   target: number;
+  /**
+   * Images per CPU-second (all threads' CPU time), ours and PyTorch's, and their ratio: a
+   * second view that is less sensitive to other work on the machine (null where not measured).
+   */
+  oursPerCpuSecond: number | null;
+  pytorchPerCpuSecond: number | null;
+  cpuRatio: number | null;
+  /** Peak resident memory of the measuring process (MiB). */
+  oursPeakRssMiB: number | null;
+  pytorchPeakRssMiB: number | null;
   threads: number;
   processes: number;
   batch: number;
@@ -172,14 +182,14 @@ function specFor(
   };
 }
 
+/** Runs `specs` on `engine`: `processes` workers with `threads` threads each, jobs in order. */
 async function runEngine(
   engine: EngineName,
-  spec: WorkloadSpec,
+  specs: WorkloadSpec[],
   threads: number,
   processes = 1,
 ): Promise<{ ok: true; results: WorkloadResult[] } | { ok: false; error: string }> {
-  const inputs = Array.from({ length: processes }, () => spec);
-  const settled = await runPoolSettled<WorkloadSpec, WorkloadResult>(workloadTask(), inputs, {
+  const settled = await runPoolSettled<WorkloadSpec, WorkloadResult>(workloadTask(), specs, {
     workers: processes,
     threadsPerWorker: threads,
     engine,
@@ -192,11 +202,17 @@ async function runEngine(
 function bestTorch(
   result: TorchResult,
   metric: 'train' | 'eval',
-): { ips: number; layout: TorchLayout } {
-  let best = { ips: 0, layout: result.results[0].layout };
+  spec: WorkloadSpec,
+): { ips: number; layout: TorchLayout; perCpu: number; rss: number } {
+  let best = { ips: -1, layout: result.results[0].layout, perCpu: 0, rss: 0 };
   for (const r of result.results) {
     const ips = metric === 'train' ? r.trainImagesPerSec : r.evalImagesPerSec;
-    if (ips > best.ips) best = { ips, layout: r.layout };
+    const images =
+      metric === 'train' ? spec.batch * r.trainStepMs.length : spec.evalBatch * r.evalStepMs.length;
+    const cpu = metric === 'train' ? r.trainCpuSeconds : r.evalCpuSeconds;
+    if (ips > best.ips) {
+      best = { ips, layout: r.layout, perCpu: cpu > 0 ? images / cpu : 0, rss: r.peakRssMiB };
+    }
   }
   return best;
 }
@@ -217,7 +233,7 @@ export function formatBenchTable(report: BenchReport): string {
     if (rows.length === 0) continue;
     lines.push('', `${config.title}; batch ${config.batch}, eval batch ${config.evalBatch}`);
     lines.push(
-      `  ${'metric'.padEnd(20)}${'engine'.padEnd(12)}${'ours img/s'.padStart(11)}${'PyTorch img/s'.padStart(15)}${'ratio'.padStart(8)}  target`,
+      `  ${'metric'.padEnd(24)}${'engine'.padEnd(12)}${'ours img/s'.padStart(11)}${'PyTorch img/s'.padStart(15)}${'ratio'.padStart(8)}  ${'target'.padEnd(14)}${'CPU-time ratio'.padStart(15)}${'peak MiB'.padStart(10)}`,
     );
     for (const r of rows) {
       const label =
@@ -226,7 +242,7 @@ export function formatBenchTable(report: BenchReport): string {
           : `${r.metric} ${r.threads} thread${r.threads > 1 ? 's' : ''}`;
       const verdict = r.ratio == null ? '' : r.ratio >= r.target ? 'met' : 'NOT met';
       lines.push(
-        `  ${label.padEnd(20)}${r.engine.padEnd(12)}${fmt(r.ours).padStart(11)}${fmt(r.pytorch).padStart(15)}${fmt(r.ratio, 2).padStart(8)}  >= ${r.target} ${verdict}`,
+        `  ${label.padEnd(24)}${r.engine.padEnd(12)}${fmt(r.ours).padStart(11)}${fmt(r.pytorch).padStart(15)}${fmt(r.ratio, 2).padStart(8)}  ${`>= ${r.target} ${verdict}`.padEnd(14)}${fmt(r.cpuRatio, 2).padStart(15)}${fmt(r.oursPeakRssMiB, 0).padStart(10)}`,
       );
     }
   }
@@ -266,7 +282,7 @@ export async function runBench(
   const threads = options.threads ?? cores;
   const processes = options.processes ?? cores;
   const engines = options.engines ?? (['native', 'wasm', 'webgpu', 'tensorflow'] as EngineName[]);
-  const steps = quick ? { warmup: 2, train: 5, eval: 3 } : { warmup: 3, train: 20, eval: 10 };
+  const steps = quick ? { warmup: 1, train: 4, eval: 2 } : { warmup: 3, train: 20, eval: 10 };
   const torchInfo = options.noPytorch ? null : findTorchPython();
   const notes: string[] = [];
   if (!torchInfo && !options.noPytorch) {
@@ -302,34 +318,42 @@ export async function runBench(
     notes,
   };
   const available = new Map<EngineName, boolean>();
+  const configs = BENCH_CONFIGS;
+  const specs = configs.map((c) => specFor(c, archs, steps));
 
-  for (const config of BENCH_CONFIGS) {
-    const spec = specFor(config, archs, steps);
-    log(`[bench] ${config.title}`);
-    let torch: TorchResult | null = null;
-    if (torchInfo) {
-      log(`[bench]   pytorch ${torchInfo.version}, ${threads} thread(s)`);
-      torch = await runTorch(spec, threads, ['channels_last', 'nchw']);
+  // 1. PyTorch, one process with all cores, every configuration.
+  let torchSingle: TorchResult[] | null = null;
+  if (torchInfo) {
+    log(`[bench] pytorch ${torchInfo.version}: 1 process x ${threads} threads`);
+    torchSingle = await runTorchJobs(
+      specs,
+      threads,
+      quick ? ['channels_last'] : ['channels_last', 'nchw'],
+    );
+    torchSingle.forEach((result, i) =>
       report.runs.push({
-        config: config.id,
+        config: configs[i].id,
         who: 'pytorch',
         mode: `1 process x ${threads} threads`,
-        result: torch,
-      });
+        result,
+      }),
+    );
+  }
+
+  // 2. Each engine in its own process with all cores.
+  for (const engine of engines) {
+    log(`[bench] ${engine}: 1 process x ${threads} threads`);
+    const run = await runEngine(engine, specs, threads);
+    if (!run.ok) {
+      available.set(engine, false);
+      report.engines.push({ engine, available: false, reason: firstLine(run.error) });
+      log(`[bench]   unavailable: ${firstLine(run.error)}`);
+      continue;
     }
-    for (const engine of engines) {
-      if (available.get(engine) === false) continue;
-      log(`[bench]   ${engine}, ${threads} thread(s)`);
-      const run = await runEngine(engine, spec, threads);
-      if (!run.ok) {
-        available.set(engine, false);
-        report.engines.push({ engine, available: false, reason: firstLine(run.error) });
-        log(`[bench]     unavailable: ${firstLine(run.error)}`);
-        continue;
-      }
-      if (!available.has(engine)) report.engines.push({ engine, available: true });
-      available.set(engine, true);
-      const r = run.results[0];
+    available.set(engine, true);
+    report.engines.push({ engine, available: true });
+    run.results.forEach((r, i) => {
+      const config = configs[i];
       report.runs.push({
         config: config.id,
         who: engine,
@@ -343,8 +367,19 @@ export async function runBench(
       }
       for (const metric of ['train', 'eval'] as const) {
         const ours = metric === 'train' ? r.trainImagesPerSec : r.evalImagesPerSec;
-        const ref = torch ? bestTorch(torch, metric) : null;
+        const ref = torchSingle ? bestTorch(torchSingle[i], metric, specs[i]) : null;
+        const images =
+          metric === 'train'
+            ? specs[i].batch * r.trainStepMs.length
+            : specs[i].evalBatch * r.evalStepMs.length;
+        const cpuMs = metric === 'train' ? r.trainCpuMs : r.evalCpuMs;
+        const perCpu = cpuMs > 0 ? (images * 1000) / cpuMs : null;
         report.comparisons.push({
+          oursPerCpuSecond: perCpu,
+          pytorchPerCpuSecond: ref?.perCpu ?? null,
+          cpuRatio: perCpu != null && ref && ref.perCpu > 0 ? perCpu / ref.perCpu : null,
+          oursPeakRssMiB: r.peakRssMiB,
+          pytorchPeakRssMiB: ref?.rss ?? null,
           config: config.id,
           metric,
           engine,
@@ -358,112 +393,122 @@ export async function runBench(
           batch: metric === 'train' ? config.batch : config.evalBatch,
         });
       }
-    }
+    });
+  }
 
-    // Many independent runs, one single-threaded process per core (the ground-truth workload).
-    const multiEngines = engines.filter(
-      (e) => available.get(e) && (e === 'native' || e === 'wasm'),
-    );
-    const multi = quick ? multiEngines.slice(0, 1) : multiEngines;
-    if (processes > 1 && multi.length > 0) {
-      const mspec = { ...spec, evalSteps: 0 };
-      let torchAgg: number | null = null;
-      if (torchInfo) {
-        log(`[bench]   pytorch, ${processes} processes x 1 thread`);
-        const rs = await Promise.all(
-          Array.from({ length: processes }, () => runTorch(mspec, 1, ['channels_last'])),
-        );
-        torchAgg = rs.reduce((s, r) => s + r.results[0].trainImagesPerSec, 0);
-        rs.forEach((r) =>
+  // 3. Many independent runs, one single-threaded process per core (the ground-truth workload).
+  const cpuEngines = engines.filter((e) => available.get(e) && (e === 'native' || e === 'wasm'));
+  const multi = quick ? cpuEngines.slice(0, 1) : cpuEngines;
+  if (processes > 1 && multi.length > 0) {
+    const mspecs = specs.map((s) => ({ ...s, evalSteps: 0 }));
+    let torchAgg: number[] | null = null;
+    if (torchInfo) {
+      log(`[bench] pytorch: ${processes} processes x 1 thread`);
+      const rs = await Promise.all(
+        Array.from({ length: processes }, () => runTorchJobs(mspecs, 1, ['channels_last'])),
+      );
+      torchAgg = mspecs.map((_, i) =>
+        rs.reduce((sum, r) => sum + r[i].results[0].trainImagesPerSec, 0),
+      );
+      rs.forEach((r) =>
+        r.forEach((result, i) =>
           report.runs.push({
-            config: config.id,
+            config: configs[i].id,
             who: 'pytorch',
             mode: `${processes} processes x 1 thread`,
-            result: r,
+            result,
           }),
-        );
+        ),
+      );
+    }
+    for (const engine of multi) {
+      log(`[bench] ${engine}: ${processes} processes x 1 thread`);
+      // Jobs in config order: the workers run the same configuration at the same time.
+      const jobs = mspecs.flatMap((s) => Array.from({ length: processes }, () => s));
+      const run = await runEngine(engine, jobs, 1, processes);
+      if (!run.ok) {
+        notes.push(`${engine} multi-process run failed: ${firstLine(run.error)}`);
+        continue;
       }
-      for (const engine of multi) {
-        log(`[bench]   ${engine}, ${processes} processes x 1 thread`);
-        const run = await runEngine(engine, mspec, 1, processes);
-        if (!run.ok) {
-          notes.push(`${engine} multi-process run failed: ${firstLine(run.error)}`);
-          continue;
-        }
-        const agg = run.results.reduce(
-          (s, r) => s + imagesPerSecond(mspec.batch, r.trainStepMs),
-          0,
-        );
-        run.results.forEach((r) =>
+      mspecs.forEach((mspec, i) => {
+        const mine = run.results.slice(i * processes, (i + 1) * processes);
+        const agg = mine.reduce((sum, r) => sum + imagesPerSecond(mspec.batch, r.trainStepMs), 0);
+        mine.forEach((result) =>
           report.runs.push({
-            config: config.id,
+            config: configs[i].id,
             who: engine,
             mode: `${processes} processes x 1 thread`,
-            result: r,
+            result,
           }),
         );
         report.comparisons.push({
-          config: config.id,
+          oursPerCpuSecond: null,
+          pytorchPerCpuSecond: null,
+          cpuRatio: null,
+          oursPeakRssMiB: Math.max(...mine.map((r) => r.peakRssMiB)),
+          pytorchPeakRssMiB: null,
+          config: configs[i].id,
           metric: 'train-multiprocess',
           engine,
           ours: agg,
-          pytorch: torchAgg,
-          pytorchLayout: torchAgg == null ? null : 'channels_last',
-          ratio: torchAgg == null ? null : agg / torchAgg,
+          pytorch: torchAgg ? torchAgg[i] : null,
+          pytorchLayout: torchAgg ? 'channels_last' : null,
+          ratio: torchAgg ? agg / torchAgg[i] : null,
           target: TARGET_RATIO,
           threads: 1,
           processes,
           batch: mspec.batch,
         });
-      }
+      });
     }
   }
 
-  // How cost grows with batch size and channels (NB-201 skeleton; best engine vs PyTorch).
-  const best = (['native', 'wasm', 'tensorflow', 'webgpu'] as EngineName[]).find((e) =>
+  // 4. How cost grows with batch size and channels (NB-201 skeleton; best engine vs PyTorch).
+  const best = (['native', 'tensorflow', 'webgpu', 'wasm'] as EngineName[]).find((e) =>
     available.get(e),
   );
   if (!options.noScaling && best) {
-    const base = BENCH_CONFIGS[0];
+    const base = configs[0];
     const points: { batch: number; channels: number }[] = quick
       ? [
-          { batch: 32, channels: 16 },
           { batch: 128, channels: 16 },
-          { batch: 64, channels: 8 },
           { batch: 64, channels: 32 },
         ]
-      : [16, 32, 64, 128, 256]
+      : [16, 32, 128, 256]
           .map((batch) => ({ batch, channels: 16 }))
           .concat([8, 32, 48].map((channels) => ({ batch: 64, channels })));
-    const sSteps = quick ? { warmup: 1, train: 3, eval: 1 } : { warmup: 2, train: 8, eval: 3 };
-    for (const p of points) {
-      const spec = specFor({ ...base, ...p, evalBatch: p.batch }, archs, sSteps);
-      log(`[bench]   scaling: batch ${p.batch}, C=${p.channels}`);
-      const run = await runEngine(best, spec, threads);
+    const sSteps = quick ? { warmup: 1, train: 2, eval: 1 } : { warmup: 2, train: 8, eval: 3 };
+    const sspecs = points.map((p) => specFor({ ...base, ...p, evalBatch: p.batch }, archs, sSteps));
+    log(
+      `[bench] scaling: ${best} and pytorch at ${points.map((p) => `b=${p.batch}/C=${p.channels}`).join(', ')}`,
+    );
+    const run = await runEngine(best, sspecs, threads);
+    const tr = torchInfo ? await runTorchJobs(sspecs, threads, ['channels_last']) : null;
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+    points.forEach((p, i) => {
       if (run.ok) {
-        const r = run.results[0];
+        const r = run.results[i];
         report.scaling.push({
           config: base.id,
           who: best,
           ...p,
           trainImagesPerSec: r.trainImagesPerSec,
-          trainStepMs: r.trainStepMs.reduce((a, b) => a + b, 0) / r.trainStepMs.length,
+          trainStepMs: mean(r.trainStepMs),
           evalImagesPerSec: r.evalImagesPerSec,
         });
       }
-      if (torchInfo) {
-        const t = await runTorch(spec, threads, ['channels_last']);
-        const tr = t.results[0];
+      if (tr) {
+        const t = tr[i].results[0];
         report.scaling.push({
           config: base.id,
           who: 'pytorch',
           ...p,
-          trainImagesPerSec: tr.trainImagesPerSec,
-          trainStepMs: tr.trainStepMs.reduce((a, b) => a + b, 0) / tr.trainStepMs.length,
-          evalImagesPerSec: tr.evalImagesPerSec,
+          trainImagesPerSec: t.trainImagesPerSec,
+          trainStepMs: mean(t.trainStepMs),
+          evalImagesPerSec: t.evalImagesPerSec,
         });
       }
-    }
+    });
   }
   for (const e of engines) {
     if (!report.engines.some((s) => s.engine === e))

@@ -50,14 +50,23 @@ export function findTorchPython(): { python: string; version: string } | null {
 }
 
 /** Runs one PyTorch process on `spec` with `threads` threads. */
-export function runTorch(
+export async function runTorch(
   spec: WorkloadSpec,
   threads: number,
   layouts: TorchLayout[],
 ): Promise<TorchResult> {
+  return (await runTorchJobs([spec], threads, layouts))[0];
+}
+
+/** Runs several workloads one after the other in one PyTorch process. */
+export function runTorchJobs(
+  specs: WorkloadSpec[],
+  threads: number,
+  layouts: TorchLayout[],
+): Promise<TorchResult[]> {
   const found = findTorchPython();
   if (!found) return Promise.reject(new Error('no Python with torch found'));
-  const job = { ...spec, threads, layouts };
+  const job = specs.map((spec) => ({ ...spec, threads, layouts }));
   return new Promise((resolve, reject) => {
     const child = spawn(found.python, [TORCH_SCRIPT], {
       stdio: ['pipe', 'pipe', 'pipe'],
@@ -74,7 +83,7 @@ export function runTorch(
         return;
       }
       try {
-        resolve(JSON.parse(out.trim().split('\n').pop() ?? '') as TorchResult);
+        resolve(JSON.parse(out.trim().split('\n').pop() ?? '') as TorchResult[]);
       } catch {
         reject(new Error(`unreadable output of ${TORCH_SCRIPT}: ${out.slice(-500)}`));
       }

@@ -69,6 +69,8 @@ export async function measureWorkload(
   };
   const net = createSupernet(skeleton, { seed: spec.seed });
   const sgd = new Sgd({ momentum: 0.9, nesterov: true, weightDecay: 5e-4, clipNorm: 5 });
+  // Momentum buffers for every weight up front, so the tensor count stays flat.
+  sgd.initBuffers(net.variables.trainable);
   const rng = new Rng(spec.seed);
   const s = spec.imageSize;
   const shape = [spec.batch, s, s, spec.inputChannels] as const;
