@@ -321,55 +321,90 @@ export function collectGroundTruth(runDir: string, archs: readonly Nb201Arch[]):
   return rows;
 }
 
+/**
+ * Trains one architecture of a ground-truth run folder unless it is done or claimed by a live
+ * process; returns its row, or null when skipped. Rewrites groundtruth.csv afterwards.
+ */
+export function trainGroundTruthArch(
+  runDir: string,
+  config: GroundTruthRunConfig,
+  arch: Nb201Arch,
+  data: TrainingData,
+  options: { progress?: ProgressSink; worker?: string } = {},
+): GroundTruthRow | null {
+  const name = archFileName(arch);
+  const resultFile = path.join(runDir, 'results', `${name}.json`);
+  if (fs.existsSync(resultFile)) return null;
+  fs.mkdirSync(path.join(runDir, 'results'), { recursive: true });
+  fs.mkdirSync(path.join(runDir, 'claims'), { recursive: true });
+  const claimDir = path.join(runDir, 'claims', name);
+  if (!claim(claimDir)) return null;
+  try {
+    if (fs.existsSync(resultFile)) return null; // finished by another process meanwhile
+    const r = trainStandalone(arch, config, data, config.seed, options.progress);
+    const stored: StoredResult = {
+      arch: formatNb201(arch),
+      val_accuracy: r.valAccuracy,
+      test_accuracy: r.testAccuracy,
+      params: r.params,
+      flops: r.flops,
+      epochs: r.epochs,
+      seconds: r.seconds,
+      val_loss: r.valLoss,
+      train_loss: r.trainLoss,
+      train_accuracy: r.trainAccuracy,
+      worker: options.worker ?? `pid ${process.pid}`,
+    };
+    writeJsonAtomic(resultFile, stored);
+    const list = config.archs.map((s) => parseNb201(s));
+    writeGroundTruth(groundTruthPath(runDir), collectGroundTruth(runDir, list));
+    return {
+      arch: stored.arch,
+      val_accuracy: stored.val_accuracy,
+      test_accuracy: stored.test_accuracy,
+      params: stored.params,
+      flops: stored.flops,
+      epochs: stored.epochs,
+      seconds: stored.seconds,
+    };
+  } finally {
+    fs.rmSync(claimDir, { recursive: true, force: true });
+  }
+}
+
+/** One progress line for a finished architecture. */
+export function groundTruthLine(
+  row: GroundTruthRow,
+  done: number,
+  total: number,
+  worker: string,
+): string {
+  return (
+    `[${worker}] ${done}/${total} ${row.arch}  val ${row.val_accuracy.toFixed(2)}%  ` +
+    `test ${row.test_accuracy.toFixed(2)}%  ${row.params} params  ${row.seconds.toFixed(1)}s`
+  );
+}
+
 /** Trains the run's architectures that are neither done nor claimed by a live process. */
 export function runGroundTruth(options: GroundTruthRunOptions): GroundTruthRunResult {
   const { runDir, data } = options;
   const config = writeGroundTruthConfig(runDir, options.config);
   const list: Nb201Arch[] = config.archs.map((s) => parseNb201(s));
-  fs.mkdirSync(path.join(runDir, 'results'), { recursive: true });
-  fs.mkdirSync(path.join(runDir, 'claims'), { recursive: true });
   const worker = options.worker ?? `pid ${process.pid}`;
   const progress = options.progress ?? createProgress({ label: `groundtruth ` });
   let trained = 0;
   const started = Date.now();
-  for (let i = 0; i < list.length; i++) {
+  for (const arch of list) {
     if (options.limit !== undefined && trained >= options.limit) break;
-    const arch = list[i];
-    const name = archFileName(arch);
-    const resultFile = path.join(runDir, 'results', `${name}.json`);
-    if (fs.existsSync(resultFile)) continue;
-    const claimDir = path.join(runDir, 'claims', name);
-    if (!claim(claimDir)) continue;
-    try {
-      if (fs.existsSync(resultFile)) continue; // finished by another process meanwhile
-      const r = trainStandalone(arch, config, data, config.seed, progress);
-      const stored: StoredResult = {
-        arch: formatNb201(arch),
-        val_accuracy: r.valAccuracy,
-        test_accuracy: r.testAccuracy,
-        params: r.params,
-        flops: r.flops,
-        epochs: r.epochs,
-        seconds: r.seconds,
-        val_loss: r.valLoss,
-        train_loss: r.trainLoss,
-        train_accuracy: r.trainAccuracy,
-        worker,
-      };
-      writeJsonAtomic(resultFile, stored);
-      trained++;
-      progress.done();
-      const doneCount = collectGroundTruth(runDir, list).length;
-      const rate = (Date.now() - started) / 1000 / trained;
-      progress.line(
-        `[${worker}] ${doneCount}/${list.length} ${stored.arch}  val ${r.valAccuracy.toFixed(2)}%  ` +
-          `test ${r.testAccuracy.toFixed(2)}%  ${r.params} params  ${r.seconds.toFixed(1)}s  ` +
-          `(~${formatDuration(rate)} per arch here)`,
-      );
-      writeGroundTruth(groundTruthPath(runDir), collectGroundTruth(runDir, list));
-    } finally {
-      fs.rmSync(claimDir, { recursive: true, force: true });
-    }
+    const row = trainGroundTruthArch(runDir, config, arch, data, { progress, worker });
+    if (!row) continue;
+    trained++;
+    progress.done();
+    const rate = (Date.now() - started) / 1000 / trained;
+    progress.line(
+      `${groundTruthLine(row, collectGroundTruth(runDir, list).length, list.length, worker)}  ` +
+        `(~${formatDuration(rate)} per arch here)`,
+    );
   }
   const rows = collectGroundTruth(runDir, list);
   writeGroundTruth(groundTruthPath(runDir), rows);

@@ -85,10 +85,14 @@ export { readArchList, sampleArchitectures, scoreSupernet, writeArchList } from 
 export type { ScoreSupernetOptions, ScoreSupernetResult } from './score';
 export {
   collectGroundTruth,
+  groundTruthLine,
   runGroundTruth,
+  trainGroundTruthArch,
   trainStandalone,
   writeGroundTruthConfig,
 } from './groundtruth';
+export { groundTruthJob } from './groundtruth-task';
+export type { GroundTruthJob, GroundTruthJobResult } from './groundtruth-task';
 export type {
   GroundTruthRunConfig,
   GroundTruthRunOptions,

@@ -9,17 +9,24 @@ const root = path.join(__dirname, '..', '..');
 const FASHION = '/usr/share/datasets/fashion-mnist';
 
 function cli(...args: string[]) {
-  return spawnSync(process.execPath, ['--import', 'tsx', path.join(root, 'src/cli/run.ts'), ...args], {
-    cwd: root,
-    encoding: 'utf8',
-    env: { ...process.env, SUPERNET_LAB_ENGINE: 'wasm' },
-  });
+  return spawnSync(
+    process.execPath,
+    ['--import', 'tsx', path.join(root, 'src/cli/run.ts'), ...args],
+    {
+      cwd: root,
+      encoding: 'utf8',
+      env: { ...process.env, SUPERNET_LAB_ENGINE: 'wasm' },
+    },
+  );
 }
 
 test('train / evaluate / groundtruth / study reject bad flags with exit 2, naming the flag', () => {
   const cases: Array<[string[], RegExp]> = [
     [['train', '--epochs', 'abc'], /--epochs must be an integer/],
-    [['train', '--dataset', 'mnist'], /--dataset must be one of fashion-mnist, cifar10, cifar100, cifar10-subset/],
+    [
+      ['train', '--dataset', 'mnist'],
+      /--dataset must be one of fashion-mnist, cifar10, cifar100, cifar10-subset/,
+    ],
     [['train', '--scale', 'huge'], /--scale must be one of smoke, laptop, paper/],
     [['train', '--lr', '-1'], /--lr must be > 0/],
     [['train', '--engine', 'gpu9000'], /--engine/],
@@ -30,7 +37,10 @@ test('train / evaluate / groundtruth / study reject bad flags with exit 2, namin
     [['groundtruth', '--sample', '3', '--archs', 'x.txt'], /--archs FILE or --sample N, not both/],
     [['groundtruth', '--scale', 'smoke'], /--archs FILE .* or --sample N/],
     [['study', '--workers', '0'], /--workers must be in/],
-    [['study', '--gt-archs', '9', '--scored-archs', '4'], /--gt-archs \(9\) cannot exceed --scored-archs \(4\)/],
+    [
+      ['study', '--gt-archs', '9', '--scored-archs', '4'],
+      /--gt-archs \(9\) cannot exceed --scored-archs \(4\)/,
+    ],
   ];
   for (const [args, pattern] of cases) {
     const r = cli(...args);
@@ -46,15 +56,24 @@ test(
     const out = fs.mkdtempSync(path.join(os.tmpdir(), 'study-smoke-'));
     const r = cli(
       'study',
-      '--scale', 'smoke',
-      '--out', out,
-      '--workers', '2',
-      '--epochs', '1',
-      '--gt-epochs', '1',
-      '--scored-archs', '5',
-      '--gt-archs', '3',
-      '--train-images', '192',
-      '--valid-images', '96',
+      '--scale',
+      'smoke',
+      '--out',
+      out,
+      '--workers',
+      '2',
+      '--epochs',
+      '1',
+      '--gt-epochs',
+      '1',
+      '--scored-archs',
+      '5',
+      '--gt-archs',
+      '3',
+      '--train-images',
+      '192',
+      '--valid-images',
+      '96',
       '--no-report',
     );
     assert.equal(r.status, 0, r.stderr);
@@ -63,10 +82,16 @@ test(
     assert.match(r.stdout, /top-1: test \d+\.\d\d%/);
     const summary = JSON.parse(fs.readFileSync(path.join(out, 'summary.json'), 'utf8'));
     assert.equal(summary.summary.n, 3);
-    const scores = fs.readFileSync(path.join(out, 'supernet', 'scores', 'epoch-0001.csv'), 'utf8').trim().split('\n');
+    const scores = fs
+      .readFileSync(path.join(out, 'supernet', 'scores', 'epoch-0001.csv'), 'utf8')
+      .trim()
+      .split('\n');
     assert.equal(scores[0], 'arch,accuracy,loss');
     assert.equal(scores.length, 6);
-    const gt = fs.readFileSync(path.join(out, 'groundtruth', 'groundtruth.csv'), 'utf8').trim().split('\n');
+    const gt = fs
+      .readFileSync(path.join(out, 'groundtruth', 'groundtruth.csv'), 'utf8')
+      .trim()
+      .split('\n');
     assert.equal(gt[0], 'arch,val_accuracy,test_accuracy,params,flops,epochs,seconds');
     assert.equal(gt.length, 4);
     const cfg = JSON.parse(fs.readFileSync(path.join(out, 'supernet', 'config.json'), 'utf8'));
@@ -78,8 +103,26 @@ test(
     assert.equal(gtCfg.archs.length, 3);
     // Re-running resumes: nothing is retrained, same numbers.
     const again = cli(
-      'study', '--scale', 'smoke', '--out', out, '--workers', '1', '--epochs', '1', '--gt-epochs', '1',
-      '--scored-archs', '5', '--gt-archs', '3', '--train-images', '192', '--valid-images', '96', '--no-report',
+      'study',
+      '--scale',
+      'smoke',
+      '--out',
+      out,
+      '--workers',
+      '1',
+      '--epochs',
+      '1',
+      '--gt-epochs',
+      '1',
+      '--scored-archs',
+      '5',
+      '--gt-archs',
+      '3',
+      '--train-images',
+      '192',
+      '--valid-images',
+      '96',
+      '--no-report',
     );
     assert.equal(again.status, 0, again.stderr);
     const summary2 = JSON.parse(fs.readFileSync(path.join(out, 'summary.json'), 'utf8'));

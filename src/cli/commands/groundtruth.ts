@@ -1,14 +1,18 @@
 import * as path from 'node:path';
 import { intOption, stringOption, type Command, type OptionValues } from '../command';
 import { formatNb201 } from '../../spaces/nb201/arch';
+import { runPoolSettled } from '../../engine/pool';
 import {
   DivergenceError,
+  collectGroundTruth,
+  groundTruthLine,
   groundTruthPreset,
   runGroundTruth,
-  writeArchList,
+  writeGroundTruth,
   writeGroundTruthConfig,
   type GroundTruthHyper,
 } from '../../train';
+import type { GroundTruthJob, GroundTruthJobResult } from '../../train/groundtruth-task';
 import { architectureList } from './evaluate';
 import {
   COMMON_OPTIONS,
@@ -19,7 +23,6 @@ import {
   defaultWorkers,
   loadData,
   makeProgress,
-  runCliChild,
   setUpEngine,
 } from './train';
 
@@ -39,7 +42,8 @@ Each architecture trains from scratch with its own seeded weights (paper scale: 
 validation split (the one supernets are scored on) and on the test set. Writes
 <out>/groundtruth.csv (arch,val_accuracy,test_accuracy,params,flops,epochs,seconds) after every
 architecture. Re-running skips finished architectures; --workers N trains N at a time in
-separate processes (default: one per core), which share the list through claim files.
+separate processes of the engine's pool (default: one per core); claim files in the run folder
+let other processes (e.g. a second command) share the same list.
 Example: supernet-lab groundtruth --dataset fashion-mnist --scale smoke --sample 4 --out /tmp/gt`,
   options: {
     ...COMMON_OPTIONS,
@@ -86,99 +90,81 @@ Example: supernet-lab groundtruth --dataset fashion-mnist --scale smoke --sample
       archs: archs.map(formatNb201),
     };
     writeGroundTruthConfig(out, cfg);
-    const helpers: Promise<number>[] = [];
-    if (workers > 1) {
-      // Extra worker processes share the list through claim files in the run folder.
-      const listFile = path.join(out, 'archs.txt');
-      writeArchList(listFile, archs);
-      const passthrough: string[] = [];
-      for (const [name, v] of Object.entries(values)) {
-        if (
-          [
-            'archs',
-            'sample',
-            'arch-seed',
-            'workers',
-            'worker',
-            'out',
-            'progress',
-            'engine',
-            'help',
-          ].includes(name)
-        )
-          continue;
-        if (v === true) passthrough.push(`--${name}`);
-        else if (typeof v === 'string') passthrough.push(`--${name}`, v);
-      }
-      for (let w = 1; w < workers; w++) {
-        helpers.push(
-          runCliChild(
-            [
-              'groundtruth',
-              ...passthrough,
-              '--engine',
-              engine.name,
-              '--archs',
-              listFile,
-              '--out',
-              out,
-              '--worker',
-              '--progress',
-              'lines',
-            ],
-            { label: `gt worker ${w + 1}/${workers}`, env: { OMP_NUM_THREADS: '1' } },
-          ),
-        );
-      }
-    }
     const progress = makeProgress(workers > 1 ? 'lines' : s.progressMode, 'groundtruth ');
     progress.line(
       `groundtruth: ${archs.length} architectures, ${s.dataset} (${data.train.shape[0]} train / ` +
         `${data.valid.shape[0]} valid / ${data.test.shape[0]} test), C=${hyper.channels} N=${hyper.cellsPerStage}, ` +
         `${hyper.epochs} epochs, engine ${engine.name}, ${workers} process(es) -> ${out}`,
     );
-    let code = 0;
+    const isWorker = values['worker'] === true;
     try {
-      const r = runGroundTruth({
-        runDir: out,
-        config: cfg,
-        data,
-        progress,
-        worker: values['worker'] ? `pid ${process.pid}` : 'main',
-      });
-      const codes = await Promise.all(helpers);
-      if (codes.some((c) => c !== 0)) {
-        process.stderr.write(
-          `supernet-lab groundtruth: a worker failed (exit codes ${codes.join(', ')})\n`,
+      if (workers > 1) {
+        // The engine's process pool: one job per architecture, one process per worker.
+        let done = collectGroundTruth(out, archs).length;
+        const results = await runPoolSettled<GroundTruthJob, GroundTruthJobResult>(
+          { module: require.resolve('../../train/groundtruth-task'), exportName: 'groundTruthJob' },
+          archs.map((a) => ({ runDir: out, arch: formatNb201(a), dataDir: s.dataDir })),
+          {
+            workers,
+            engine: engine.name,
+            onResult: (r) => {
+              if (!r.ok) {
+                progress.line(
+                  `[worker ${r.workerIndex + 1}] job ${r.index + 1} failed: ${r.error}`,
+                );
+                return;
+              }
+              const row = (r.value as GroundTruthJobResult).row;
+              if (row)
+                progress.line(
+                  groundTruthLine(row, ++done, archs.length, `worker ${r.workerIndex + 1}`),
+                );
+            },
+          },
         );
-        code = 1;
+        const failed = results.filter((r) => !r.ok) as Array<{ error: string }>;
+        if (failed.length > 0) {
+          const diverged = failed.find((f) => /DivergenceError|diverged/.test(f.error));
+          process.stderr.write(
+            `supernet-lab groundtruth: ${failed.length} architectures failed: ${failed[0].error}\n`,
+          );
+          if (diverged) return 3;
+          return 1;
+        }
+      } else {
+        runGroundTruth({
+          runDir: out,
+          config: cfg,
+          data,
+          progress,
+          worker: isWorker ? `pid ${process.pid}` : 'main',
+        });
       }
-      // Workers may have finished architectures after this process ran out of work.
-      const final = runGroundTruth({ runDir: out, config: cfg, data, progress, limit: 0 });
-      if (values['worker'] !== true) {
-        process.stdout.write(
-          JSON.stringify({
-            run: out,
-            done: final.rows.length,
-            pending: final.pending,
-            trainedHere: r.trained,
-            file: path.join(out, 'groundtruth.csv'),
-          }) + '\n',
-        );
-      }
-      if (final.pending > 0 && values['worker'] !== true && code === 0) {
-        process.stderr.write(
-          `supernet-lab groundtruth: ${final.pending} architectures are still claimed by other processes\n`,
-        );
-      }
-      return code;
     } catch (err) {
-      await Promise.allSettled(helpers);
       if (err instanceof DivergenceError) {
         process.stderr.write(`supernet-lab groundtruth: ${err.message}\n`);
         return 3;
       }
       throw err;
     }
+    const rows = collectGroundTruth(out, archs);
+    writeGroundTruth(path.join(out, 'groundtruth.csv'), rows);
+    const pending = archs.length - rows.length;
+    if (!isWorker) {
+      process.stdout.write(
+        JSON.stringify({
+          run: out,
+          done: rows.length,
+          pending,
+          file: path.join(out, 'groundtruth.csv'),
+        }) + '\n',
+      );
+      if (pending > 0) {
+        process.stderr.write(
+          `supernet-lab groundtruth: ${pending} architectures are still claimed by other processes\n`,
+        );
+      }
+    }
+    return 0;
   },
 };
