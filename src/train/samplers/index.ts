@@ -21,6 +21,7 @@ export { NB201_CODEC, NB201_SAMPLER_SPACE, nb201AllLive, nb201Extremes } from '.
 export { accumulateGradients, multiPathStep } from './step';
 export type { PathNetwork } from './step';
 export {
+  imageBatchSource,
   sampleDistinct,
   scoreSpaceArch,
   smokeStudy,
@@ -28,6 +29,8 @@ export {
   trainSpaceNetwork,
 } from './space-run';
 export type {
+  BatchSource,
+  SpaceBatch,
   SmokeStudyOptions,
   SmokeStudyResult,
   SpaceRunSpec,

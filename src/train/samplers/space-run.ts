@@ -45,6 +45,53 @@ export interface SpaceRunSpec<A> extends SamplerSpace<A> {
   build(seed: number): SpaceNetwork<A>;
   params(arch: A): number;
   flops(arch: A): number;
+  /**
+   * What the study correlates: validation accuracy (default), or perplexity = exp(mean
+   * cross-entropy) for language models (scores.csv and groundtruth.csv still hold top-1
+   * next-token accuracy and the loss; summary.json names the metric).
+   */
+  metric?: 'accuracy' | 'perplexity';
+}
+
+/** A batch: inputs (images NHWC, or token ids) as floats, integer targets. */
+export interface SpaceBatch {
+  images: Float32Array;
+  labels: Int32Array;
+  shape: number[];
+}
+
+/**
+ * Where batches come from: image data (`TrainingData`, via `imageBatchSource`) or any other
+ * source (the PTB language model's token segments).
+ */
+export interface BatchSource {
+  /** Training batches of one epoch (full batches only), order fixed by (seed, epoch). */
+  train(epoch: number, batchSize: number, seed: string): Iterable<SpaceBatch>;
+  /** Validation batches, in order. */
+  valid(batchSize: number): Iterable<SpaceBatch>;
+  /** Size of the training set in examples (images or segments). */
+  trainSize: number;
+  /** Whether the networks have BN statistics to recalibrate before scoring. */
+  calibrate: boolean;
+  /** Metadata for config.json. */
+  describe: Record<string, unknown>;
+}
+
+export function imageBatchSource(data: TrainingData): BatchSource {
+  return {
+    train: (epoch, batchSize, seed) =>
+      iterateBatches(data.train, { batchSize, seed, epoch, dropLast: true }),
+    valid: (batchSize) => iterateBatches(data.valid, { batchSize, shuffle: false }),
+    trainSize: data.train.shape[0],
+    calibrate: true,
+    describe: { imageSize: data.imageSize, classes: data.classes },
+  };
+}
+
+function toSource(data: TrainingData | BatchSource): BatchSource {
+  return typeof data.train === 'function'
+    ? (data as BatchSource)
+    : imageBatchSource(data as TrainingData);
 }
 
 export interface SpaceTrainHyper extends SamplerSettings {
@@ -82,10 +129,11 @@ export function spaceNetworkTensors<A>(net: SpaceNetwork<A>, sgd?: Sgd): StoredT
 export function trainSpaceNetwork<A>(
   spec: SpaceRunSpec<A>,
   net: SpaceNetwork<A>,
-  data: TrainingData,
+  input: TrainingData | BatchSource,
   hyper: SpaceTrainHyper,
   options: { runDir?: string; fixed?: A } = {},
 ): { loss: number; accuracy: number; steps: number } {
+  const data = toSource(input);
   const sgd = new Sgd({
     momentum: hyper.momentum,
     nesterov: false,
@@ -94,7 +142,7 @@ export function trainSpaceNetwork<A>(
   });
   sgd.initBuffers(net.variables.trainable);
   const sampler = createSampler(spec, hyper);
-  const stepsPerEpoch = Math.floor(data.train.shape[0] / hyper.batchSize);
+  const stepsPerEpoch = Math.floor(data.trainSize / hyper.batchSize);
   if (stepsPerEpoch < 1) throw new Error(`no full batch of ${hyper.batchSize} images`);
   const schedule = { baseLr: hyper.lr, minLr: 0, totalSteps: hyper.epochs * stepsPerEpoch };
   let step = 0;
@@ -108,12 +156,7 @@ export function trainSpaceNetwork<A>(
       let correct = 0;
       let seen = 0;
       let lr = 0;
-      for (const b of iterateBatches(data.train, {
-        batchSize: hyper.batchSize,
-        seed: `space-supernet/${hyper.seed}/data`,
-        epoch,
-        dropLast: true,
-      })) {
+      for (const b of data.train(epoch, hyper.batchSize, `space-supernet/${hyper.seed}/data`)) {
         const plan = options.fixed
           ? { paths: [options.fixed], reduce: 'mean' as const }
           : sampler.next(rng);
@@ -129,9 +172,9 @@ export function trainSpaceNetwork<A>(
           lr,
           spec.format,
         );
-        lossSum += r.loss * b.shape[0];
+        lossSum += r.loss * b.labels.length;
         correct += r.correct;
-        seen += b.shape[0];
+        seen += b.labels.length;
       }
       const seconds = (Date.now() - t0) / 1000;
       last = { loss: lossSum / seen, accuracy: (100 * correct) / seen, steps: step };
@@ -165,21 +208,22 @@ export function trainSpaceNetwork<A>(
 export function scoreSpaceArch<A>(
   net: SpaceNetwork<A>,
   arch: A,
-  data: TrainingData,
+  input: TrainingData | BatchSource,
   hyper: Pick<
     SpaceTrainHyper,
     'calibrationBatches' | 'calibrationBatchSize' | 'evalBatchSize' | 'seed'
   >,
 ): { accuracy: number; loss: number } {
-  resetBuffers(net.variables, net.pathNames(arch).buffers);
+  const data = toSource(input);
+  const buffers = net.pathNames(arch).buffers;
+  resetBuffers(net.variables, buffers);
   let k = 0;
-  for (const b of iterateBatches(data.train, {
-    batchSize: hyper.calibrationBatchSize,
-    seed: `space-supernet/${hyper.seed}/calibration`,
-    epoch: 0,
-    dropLast: true,
-  })) {
-    if (k >= hyper.calibrationBatches) break;
+  for (const b of data.train(
+    0,
+    hyper.calibrationBatchSize,
+    `space-supernet/${hyper.seed}/calibration`,
+  )) {
+    if (k >= hyper.calibrationBatches || buffers.length === 0 || !data.calibrate) break;
     k++;
     tf.tidy(() => {
       net.forward(tf.tensor(b.images, b.shape), arch, { mode: 'calibrate', calibrationStep: k });
@@ -188,22 +232,22 @@ export function scoreSpaceArch<A>(
   let correct = 0;
   let lossSum = 0;
   let n = 0;
-  for (const b of iterateBatches(data.valid, { batchSize: hyper.evalBatchSize, shuffle: false })) {
+  for (const b of data.valid(hyper.evalBatchSize)) {
     const [c, l] = tf.tidy(() => {
       const y = tf.tensor1d(b.labels, 'int32');
       const logits = net.forward(tf.tensor(b.images, b.shape), arch, { mode: 'eval' });
       return [ops.correctCount(logits, y).dataSync()[0], ops.crossEntropy(logits, y).dataSync()[0]];
     });
     correct += c;
-    lossSum += l * b.shape[0];
-    n += b.shape[0];
+    lossSum += l * b.labels.length;
+    n += b.labels.length;
   }
   return { accuracy: (100 * correct) / n, loss: lossSum / n };
 }
 
 export interface SmokeStudyOptions<A> {
   spec: SpaceRunSpec<A>;
-  data: TrainingData;
+  data: TrainingData | BatchSource;
   /** Study folder: supernet/ and groundtruth/ run folders and summary.json. */
   outDir: string;
   supernet: SpaceTrainHyper;
@@ -242,12 +286,13 @@ export function sampleDistinct<A>(
 
 /** Train a supernet -> score sampled archs -> train them stand-alone -> rank correlation. */
 export function smokeStudy<A>(o: SmokeStudyOptions<A>): SmokeStudyResult<A> {
-  const { spec, data } = o;
+  const { spec } = o;
+  const data = toSource(o.data);
   const superDir = path.join(o.outDir, 'supernet');
   const gtDir = path.join(o.outDir, 'groundtruth');
   fs.mkdirSync(superDir, { recursive: true });
   fs.mkdirSync(gtDir, { recursive: true });
-  const base = { space: spec.space, imageSize: data.imageSize, classes: data.classes };
+  const base = { space: spec.space, ...data.describe };
   writeJsonAtomic(path.join(superDir, 'config.json'), {
     kind: 'supernet',
     ...base,
@@ -276,12 +321,14 @@ export function smokeStudy<A>(o: SmokeStudyOptions<A>): SmokeStudyResult<A> {
     library: libraryInfo(),
     createdAt: new Date().toISOString(),
   });
+  const gtLoss: number[] = [];
   const groundTruth: GroundTruthRow[] = archs.map((a) => {
     const t0 = Date.now();
     const alone = spec.build(o.standalone.seed);
     try {
       trainSpaceNetwork(spec, alone, data, o.standalone, { fixed: a });
       const r = scoreSpaceArch(alone, a, data, o.standalone);
+      gtLoss.push(r.loss);
       return {
         arch: spec.format(a),
         val_accuracy: r.accuracy,
@@ -296,8 +343,10 @@ export function smokeStudy<A>(o: SmokeStudyOptions<A>): SmokeStudyResult<A> {
     }
   });
   writeGroundTruth(path.join(gtDir, 'groundtruth.csv'), groundTruth);
-  const x = scores.map((s) => s.accuracy);
-  const y = groundTruth.map((g) => g.val_accuracy);
+  const metric = spec.metric ?? 'accuracy';
+  const x =
+    metric === 'accuracy' ? scores.map((s) => s.accuracy) : scores.map((s) => Math.exp(s.loss));
+  const y = metric === 'accuracy' ? groundTruth.map((g) => g.val_accuracy) : gtLoss.map(Math.exp);
   const result = {
     archs,
     scores,
@@ -309,6 +358,9 @@ export function smokeStudy<A>(o: SmokeStudyOptions<A>): SmokeStudyResult<A> {
   writeJsonAtomic(path.join(o.outDir, 'summary.json'), {
     space: spec.space,
     archs: archs.length,
+    metric,
+    supernet: x,
+    standalone: y,
     spearman: result.spearman,
     kendall: result.kendall,
     supernetLoss: result.supernetLoss,
