@@ -23,6 +23,7 @@ import {
   baseHyper,
   ensureScores,
   ensureSupernet,
+  runData,
   scoreTable,
   type SupernetRequest,
   type SupernetRun,
@@ -123,12 +124,17 @@ export function baseRequest(
   };
 }
 
-/** 'laptop: cifar10-subset, C=8 N=1, 16 epochs, batch 64, 2000 images, 100 cells' */
-export function describeRun(ctx: ExperimentContext, run: SupernetRun, cells: number): string {
+/** 'laptop: cifar10-subset (2000 training images), C=8 N=1, 16 epochs, batch 64, 100 cells scored' */
+export function describeRun(
+  ctx: ExperimentContext,
+  run: SupernetRun,
+  cells: number,
+  trainImages?: number,
+): string {
   const c = run.config;
   return (
-    `${ctx.scale}: ${c.dataset}, C=${c.channels} N=${c.cellsPerStage}, ${c.epochs} epochs, ` +
-    `batch ${c.batchSize}, ${cells} cells scored`
+    `${ctx.scale}: ${c.dataset}${trainImages ? ` (${trainImages} training images)` : ''}, ` +
+    `C=${c.channels} N=${c.cellsPerStage}, ${c.epochs} epochs, batch ${c.batchSize}, ${cells} cells scored`
   );
 }
 
@@ -161,6 +167,6 @@ export async function baseStudy(
     archs,
     epochs,
     bestTruth: Math.max(...validTruthValues(truth)),
-    scaleText: describeRun(ctx, run, archs.length),
+    scaleText: describeRun(ctx, run, archs.length, (await runData(ctx, run.config)).train.shape[0]),
   };
 }

@@ -168,7 +168,7 @@ export async function consistentBias(
         caption:
           'Spearman ρ between the rankings of the same cells by the base supernet after each budget, the parameter count (P) and the ground truth (GT).',
         figure: correlationHeatmap(budgets, {
-          title: `Fig. 3 (NB-201, ${ctx.dataset}): supernets after different epochs, P and GT`,
+          title: 'Fig. 3: budgets, P and GT',
         }),
       },
       {
@@ -177,7 +177,7 @@ export async function consistentBias(
         caption:
           'Spearman ρ between final-epoch rankings of supernets with different seeds (and the settings of notebook 07 that exist), P and GT.',
         figure: correlationHeatmap(runs7, {
-          title: `Fig. 7 (NB-201, ${ctx.dataset}): supernets of different seeds/settings, P and GT`,
+          title: 'Fig. 7: seeds/settings, P, GT',
         }),
       },
     ],

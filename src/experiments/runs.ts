@@ -114,9 +114,10 @@ function usable(dir: string, config: Record<string, unknown>, epochs: readonly n
   const have = new Set(listCheckpoints(dir));
   const scored = (e: number) => fs.existsSync(scoresPath(dir, e));
   const planned = new Set([...((config['checkpointEpochs'] as number[] | undefined) ?? []), total]);
-  return epochs.every((e) =>
-    // Kept (or scored) already, or still to come from a run that will keep it.
-    have.has(e) || scored(e) || (planned.has(e) && (done === null || e > done)),
+  return epochs.every(
+    (e) =>
+      // Kept (or scored) already, or still to come from a run that will keep it.
+      have.has(e) || scored(e) || (planned.has(e) && (done === null || e > done)),
   );
 }
 

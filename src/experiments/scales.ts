@@ -171,8 +171,8 @@ const SETTINGS: Record<Scale, ExperimentSettings> = {
     gaea: {
       seeds: [0, 1],
       epochs: 6,
-      trainImages: 1024,
-      validImages: 1024,
+      trainImages: 512,
+      validImages: 512,
       batchSize: 64,
       channels: 8,
       cellsPerStage: 1,

@@ -372,7 +372,7 @@ export async function trainingTricks(
         caption:
           'Spearman ρ between the rankings of the study cells by each supernet (final epoch), the ground truth (GT) and the parameter count (P).',
         figure: correlationHeatmap(mutual, {
-          title: `Fig. 7 (NB-201, ${ctx.dataset}): supernets, ground truth and params`,
+          title: 'Fig. 7: settings, P and GT',
         }),
       },
     ],
