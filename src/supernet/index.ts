@@ -27,3 +27,10 @@ export {
   sliceBatch,
 } from './evaluate';
 export type { CalibrationOptions, EvaluationResult, ScoreOptions } from './evaluate';
+/** Supernets of the other spaces (NB-101, DARTS, DARTS-PTB, ProxylessNAS) and their blocks. */
+export { WeightBank, maxPool3x3, resetBuffers } from './blocks';
+export type { BatchNorm, SpaceNetwork } from './blocks';
+export * from './nb101';
+export * from './darts';
+export * from './darts-ptb';
+export * from './proxyless';

@@ -99,3 +99,4 @@ export type {
   GroundTruthRunResult,
   StandaloneResult,
 } from './groundtruth';
+export * from './samplers';
