@@ -13,7 +13,14 @@ import {
   writeArchList,
   type SupernetRunConfig,
 } from '../../train';
-import { loadData, makeProgress, runCliChild, setUpEngine, type CommonSettings } from './train';
+import {
+  ONE_THREAD,
+  loadData,
+  makeProgress,
+  runCliChild,
+  setUpEngine,
+  type CommonSettings,
+} from './train';
 
 /** Architectures from --archs FILE or --sample N (--arch-seed). */
 export function architectureList(values: OptionValues, fallbackCount?: number): Nb201Arch[] {
@@ -156,7 +163,7 @@ Examples:
               ['evaluate', ...common, '--epoch', String(epoch), '--shard', `${i}/${workers}`],
               {
                 label: `score ${i + 1}/${workers}`,
-                env: { OMP_NUM_THREADS: '1' },
+                env: ONE_THREAD,
               },
             ),
           ),

@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import { UsageError, intOption, stringOption, type Command, type OptionValues } from '../command';
 import { formatSummary, runStudy } from '../../study';
 import { defaultRunsRoot } from '../../train';
-import { COMMON_OPTIONS, commonSettings, defaultWorkers, runCliChild } from './train';
+import { COMMON_OPTIONS, ONE_THREAD, commonSettings, defaultWorkers, runCliChild } from './train';
 
 /** Flags forwarded unchanged to the supernet (`train`) and ground-truth children. */
 const SHARED_FLAGS = ['channels', 'cells', 'train-images', 'valid-images', 'batch-size'] as const;
@@ -101,8 +101,7 @@ C=8, N=1; under 20 minutes on 2 cores); --scale smoke takes a minute or two.`,
       groundTruthFlags,
       scoreAllEpochs: values['score-all-epochs'] === true,
       report: values['no-report'] !== true,
-      runChild: (args, label) =>
-        runCliChild(args, { label, env: workers > 1 ? { OMP_NUM_THREADS: '1' } : {} }),
+      runChild: (args, label) => runCliChild(args, { label, env: workers > 1 ? ONE_THREAD : {} }),
     });
     process.stdout.write(formatSummary(result.summary) + '\n');
     process.stdout.write(`results: ${path.relative(process.cwd(), out) || out}/summary.json\n`);

@@ -1,6 +1,6 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import {
   UsageError,
   choiceOption,
@@ -215,18 +215,41 @@ export function cliInvocation(): { command: string; args: string[] } {
   return { command: process.execPath, args: [path.join(packageRoot, 'bin', 'supernet-lab.js')] };
 }
 
+/** Environment of a child that shares the cores with others: one compute thread. */
+export const ONE_THREAD: Record<string, string> = {
+  SUPERNET_LAB_THREADS: '1',
+  OMP_NUM_THREADS: '1',
+};
+
+const liveChildren = new Set<ChildProcess>();
+let signalsHooked = false;
+
+/** Children die with the parent: SIGINT/SIGTERM are passed on before exiting. */
+function hookSignals(): void {
+  if (signalsHooked) return;
+  signalsHooked = true;
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      for (const child of liveChildren) child.kill(signal);
+      process.exit(signal === 'SIGINT' ? 130 : 143);
+    });
+  }
+}
+
 /** Runs `supernet-lab <args>` in a child process; resolves with its exit code. */
 export function runCliChild(
   args: string[],
   options: { label?: string; env?: Record<string, string> } = {},
 ): Promise<number> {
   const { command, args: pre } = cliInvocation();
+  hookSignals();
   return new Promise((resolve, reject) => {
     const child = spawn(command, [...pre, ...args], {
       cwd: process.cwd(),
       env: { ...process.env, ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    liveChildren.add(child);
     const prefix = options.label ? `[${options.label}] ` : '';
     const relay = (stream: NodeJS.ReadableStream, out: NodeJS.WritableStream) => {
       let buf = '';
@@ -245,8 +268,14 @@ export function runCliChild(
     };
     relay(child.stdout, process.stderr);
     relay(child.stderr, process.stderr);
-    child.on('error', reject);
-    child.on('close', (code, signal) => resolve(code ?? (signal ? 128 : 1)));
+    child.on('error', (err) => {
+      liveChildren.delete(child);
+      reject(err);
+    });
+    child.on('close', (code, signal) => {
+      liveChildren.delete(child);
+      resolve(code ?? (signal ? 128 : 1));
+    });
   });
 }
 
