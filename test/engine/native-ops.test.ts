@@ -184,3 +184,56 @@ describe('native kernels', { skip: !hasNative() && 'native addon not built' }, (
     tf.dispose([v, g1, g2]);
   });
 });
+
+describe('tile replacement', () => {
+  test('tile matches the stock cpu kernel for several ranks and repeats', async () => {
+    for (const engine of ['wasm', 'cpu', ...(hasNative() ? ['native' as const] : [])] as const) {
+      await initEngine(engine);
+      const cases: [number[], number[]][] = [
+        [[3], [4]],
+        [
+          [2, 3],
+          [3, 2],
+        ],
+        [
+          [1, 1, 1, 5],
+          [2, 3, 4, 1],
+        ],
+        [
+          [2, 1, 3, 2],
+          [1, 4, 2, 3],
+        ],
+        [
+          [2, 2],
+          [1, 1],
+        ],
+      ];
+      for (const [shape, reps] of cases) {
+        const ours = tf.tidy(() => Float32Array.from(tf.tile(t(shape, 30), reps).dataSync()));
+        // Reference: explicit index arithmetic, independent of any tfjs kernel.
+        const xs = randomArray(
+          shape.reduce((p, d) => p * d, 1),
+          30,
+          -2,
+          2,
+        );
+        const outShape = shape.map((d, i) => d * reps[i]);
+        const n = outShape.reduce((p, d) => p * d, 1);
+        const want = new Float32Array(n);
+        for (let i = 0; i < n; i++) {
+          let rem = i;
+          let src = 0;
+          let stride = 1;
+          for (let a = shape.length - 1; a >= 0; a--) {
+            const idx = rem % outShape[a];
+            rem = Math.floor(rem / outShape[a]);
+            src += (idx % shape[a]) * stride;
+            stride *= shape[a];
+          }
+          want[i] = xs[src];
+        }
+        assert.deepEqual(ours, want, `${engine} tile [${shape}] x [${reps}]`);
+      }
+    }
+  });
+});

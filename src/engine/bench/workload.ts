@@ -99,8 +99,12 @@ export async function measureWorkload(
     rng.fillNormal(new Float32Array(spec.evalBatch * s * s * spec.inputChannels)),
     [spec.evalBatch, s, s, spec.inputChannels],
   );
-  const evalOnce = (arch: Nb201Arch) =>
-    tf.tidy(() => net.forward(evalImages, arch, { mode: 'eval' }).dataSync());
+  // Read the logits back (as evaluation does); nothing is returned from tidy (it would walk it).
+  const evalOnce = (arch: Nb201Arch) => {
+    const logits = tf.tidy(() => net.forward(evalImages, arch, { mode: 'eval' }));
+    logits.dataSync();
+    logits.dispose();
+  };
   const evalStepMs: number[] = [];
   for (let i = 0; i < spec.warmup; i++) evalOnce(archs[i % archs.length]);
   c0 = cpuMs();

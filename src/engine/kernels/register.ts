@@ -1,9 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
-import type { KernelConfig } from '@tensorflow/tfjs';
+import type { KernelConfig, KernelFunc } from '@tensorflow/tfjs';
 import { batchNormKernels } from './batchnorm';
 import { convGradKernels } from './conv-grads';
 import { depthwiseGradKernels } from './depthwise-grads';
 import { poolGradKernels } from './pool-grads';
+import { tileKernels } from './tile';
 
 /** Registers (replacing any existing) kernels; returns their names. */
 export function registerKernels(configs: KernelConfig[]): string[] {
@@ -18,7 +19,21 @@ export function registerKernels(configs: KernelConfig[]): string[] {
 
 /** Our replacement kernels for the pure-JS cpu backend: correctness fixes + fused batch norm. */
 export function cpuReplacementKernels(backendName = 'cpu'): KernelConfig[] {
-  return [...poolGradKernels(backendName), ...batchNormKernels(backendName)];
+  return [
+    ...poolGradKernels(backendName),
+    ...batchNormKernels(backendName),
+    ...tileKernels(backendName, stockKernel('Tile', 'cpu')),
+  ];
+}
+
+/** The kernel tfjs registered (before ours), kept for dtypes our replacement does not handle. */
+const stockKernels = new Map<string, KernelFunc | null>();
+function stockKernel(kernelName: string, backendName: string): KernelFunc | null {
+  const key = `${backendName}/${kernelName}`;
+  if (!stockKernels.has(key)) {
+    stockKernels.set(key, tf.getKernel(kernelName, backendName)?.kernelFunc ?? null);
+  }
+  return stockKernels.get(key) ?? null;
 }
 
 /**
@@ -31,5 +46,6 @@ export function wasmReplacementKernels(): KernelConfig[] {
     ...poolGradKernels('wasm'),
     ...depthwiseGradKernels('wasm'),
     ...batchNormKernels('wasm'),
+    ...tileKernels('wasm', stockKernel('Tile', 'wasm')),
   ];
 }
