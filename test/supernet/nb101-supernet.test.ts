@@ -8,7 +8,7 @@ import { initEngine } from '../../src/engine';
 import { Rng } from '../../src/engine/random';
 import { nb101Cost, sampleNb101 } from '../../src/spaces';
 import { NB101_CODEC, NB101_SMOKE_SKELETON, nb101RunSpec } from '../../src/supernet/nb101';
-import { createSampler, smokeStudy } from '../../src/train/samplers';
+import { createSampler, smokeStudy, trainSpaceNetwork } from '../../src/train/samplers';
 import { readScores, scoresPath } from '../../src/train';
 import { SMOKE_HYPER, fakeTrainingData } from './smoke-data';
 
@@ -42,7 +42,7 @@ test('nb101 supernet: path parameters equal the space cost model (benchmark chan
   net.dispose();
 });
 
-test('nb101 codec round-trips and FairNAS groups are fair and valid', () => {
+test('nb101 codec round-trips and FairNAS groups use every option of every decision evenly', () => {
   const rng = new Rng('c');
   for (let i = 0; i < 50; i++) {
     const a = sampleNb101(rng);
@@ -81,4 +81,42 @@ test('nb101 smoke study: train -> score -> stand-alone -> correlate', () => {
   assert.equal(summary.space, 'nb101');
   assert.ok(Number.isNaN(r.spearman) || Math.abs(r.spearman) <= 1);
   fs.rmSync(out, { recursive: true, force: true });
+});
+
+test('nb101 supernet trains with FairNAS and sandwich groups; the space runner refuses few-shot', () => {
+  const spec = nb101RunSpec(NB101_SMOKE_SKELETON);
+  const data = fakeTrainingData(16);
+  for (const sampler of ['fairnas', 'sandwich'] as const) {
+    const net = spec.build(0);
+    const before = new Map(
+      [...net.variables.trainable].map(([n, v]) => [n, Array.from(v.dataSync())]),
+    );
+    const r = trainSpaceNetwork(spec, net, data, {
+      ...SMOKE_HYPER,
+      epochs: 1,
+      weightDecay: 0,
+      sampler,
+    });
+    assert.equal(r.steps, 1);
+    assert.ok(Number.isFinite(r.loss));
+    const changed = [...net.variables.trainable].filter(([n, v]) =>
+      Array.from(v.dataSync()).some((x, i) => x !== before.get(n)![i]),
+    );
+    assert.ok(changed.length > 0);
+    if (sampler === 'sandwich') {
+      // the largest cell uses conv3x3 on every node of every cell: all of them moved
+      for (const [n] of net.variables.trainable) {
+        if (n.includes('.conv3x3.conv.w'))
+          assert.ok(
+            changed.some(([c]) => c === n),
+            n,
+          );
+      }
+    }
+    net.dispose();
+  }
+  assert.throws(
+    () => trainSpaceNetwork(spec, spec.build(0), data, { ...SMOKE_HYPER, sampler: 'fewshot' }),
+    /fewshot/,
+  );
 });

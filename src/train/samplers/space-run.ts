@@ -142,6 +142,13 @@ export function trainSpaceNetwork<A>(
   });
   sgd.initBuffers(net.variables.trainable);
   const sampler = createSampler(spec, hyper);
+  if (sampler.name === 'fewshot') {
+    // Few-shot needs one weight copy per sub-supernet and routing in scoring: only the NB-201
+    // trainer (supernet-trainer.ts) implements it so far.
+    throw new Error(
+      `the space-generic runner (${spec.space}) does not support the fewshot sampler`,
+    );
+  }
   const stepsPerEpoch = Math.floor(data.trainSize / hyper.batchSize);
   if (stepsPerEpoch < 1) throw new Error(`no full batch of ${hyper.batchSize} images`);
   const schedule = { baseLr: hyper.lr, minLr: 0, totalSteps: hyper.epochs * stepsPerEpoch };
