@@ -29,7 +29,7 @@ import {
   type EpochLogEntry,
   type ScoreRow,
 } from '../train/run-folder';
-import { loadSupernet, trainSupernet, type SupernetRunConfig } from '../train/supernet-trainer';
+import { loadSupernets, trainSupernet, type SupernetRunConfig } from '../train/supernet-trainer';
 import { ensureEngine, trainingData, type ExperimentContext } from './context';
 import type { BaseSupernetSettings } from './scales';
 import { trainSubspaceSupernet, type SubspaceSpec } from './subspace';
@@ -299,7 +299,8 @@ export async function ensureScores(
     await ensureEngine();
     const data = await runData(ctx, run.config);
     const t0 = Date.now();
-    const { net, config } = loadSupernet(run.dir, epoch);
+    // Few-shot runs hold one sub-supernet per op of the split edge; `route` picks an arch's own.
+    const { nets, route, config } = loadSupernets(run.dir, epoch);
     try {
       const calibration = {
         batches: config.calibrationBatches,
@@ -310,7 +311,7 @@ export async function ensureScores(
       let lastWrite = Date.now();
       missing.forEach((arch, i) => {
         const r = scoreArchitecture(
-          net,
+          nets[route(arch)],
           arch,
           data.train,
           data.valid,
@@ -325,7 +326,7 @@ export async function ensureScores(
         }
       });
     } finally {
-      net.dispose();
+      for (const n of nets) n.dispose();
     }
     const s = (Date.now() - t0) / 1000;
     ctx.log(
