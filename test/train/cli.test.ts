@@ -28,7 +28,7 @@ test('train / evaluate / groundtruth / study reject bad flags with exit 2, namin
       /--dataset must be one of fashion-mnist, cifar10, cifar100, cifar10-subset/,
     ],
     [['train', '--scale', 'huge'], /--scale must be one of smoke, laptop, paper/],
-    [['train', '--lr', '-1'], /--lr must be > 0/],
+    [['train', '--lr', '0'], /--lr must be > 0/],
     [['train', '--engine', 'gpu9000'], /--engine/],
     [['train', '--space', 'darts'], /--space must be one of nb201/],
     [['train', '--checkpoint-epochs', '1,x'], /--checkpoint-epochs/],
