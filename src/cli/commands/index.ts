@@ -7,6 +7,7 @@ import { infoCommand } from './info';
 import { reportCommand } from './report';
 import { searchCommand } from './search';
 import { spaceCommand } from './space';
+import { spaceSmokeCommand } from './space-smoke';
 import { studyCommand } from './study';
 import { trainCommand } from './train';
 
@@ -22,4 +23,5 @@ export const commands: Command[] = [
   correlateCommand,
   reportCommand,
   benchCommand,
+  spaceSmokeCommand,
 ];
