@@ -44,7 +44,7 @@ export function parseCommandArgs(
   }
   try {
     const { values, positionals } = parseArgs({
-      args: argv,
+      args: attachNegativeNumbers(argv, options),
       options,
       strict: true,
       allowPositionals: true,
@@ -54,6 +54,34 @@ export function parseCommandArgs(
     const message = err instanceof Error ? err.message : String(err);
     throw new UsageError(`${command.name}: ${message.split('\n')[0].split('. To specify')[0]}`);
   }
+}
+
+/**
+ * parseArgs treats `--lr -1` as a missing value followed by an unknown flag; rewrite a string
+ * option followed by a negative number into `--lr=-1` so range checks can name the real problem.
+ */
+function attachNegativeNumbers(
+  argv: string[],
+  options: Record<string, { type: 'string' | 'boolean'; short?: string }>,
+): string[] {
+  const stringOptionName = (token: string): string | undefined => {
+    const name = token.startsWith('--')
+      ? token.slice(2)
+      : Object.keys(options).find((n) => token === `-${options[n].short}`);
+    return name !== undefined && options[name]?.type === 'string' ? name : undefined;
+  };
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const name = stringOptionName(argv[i]);
+    const next = argv[i + 1];
+    if (name !== undefined && next !== undefined && /^-(\d|\.\d)/.test(next)) {
+      out.push(`--${name}=${next}`);
+      i++;
+    } else {
+      out.push(argv[i]);
+    }
+  }
+  return out;
 }
 
 export function commandHelp(command: Command): string {
