@@ -11,6 +11,8 @@ import { ROLE_COLORS, OKABE_ITO } from '../plots/theme';
 import { baseStudy, rankMetrics, type BaseStudy, type RankMetrics } from './base';
 import type { ExperimentContext, ExperimentOptions } from './context';
 import { fmt, pct, signed, argmax, type ComparisonRow, type StudyResult } from './report';
+import { numericColumn } from '../analysis/columns';
+import { spearman } from '../analysis/correlation';
 
 export interface EpochRow extends RankMetrics {
   epoch: number;
@@ -97,6 +99,10 @@ export async function correlationVsEpochs(
   });
 
   const sp = rows.map((r) => r.spearman);
+  const sizeRho = spearman(
+    numericColumn(latest.table, 'accuracy'),
+    numericColumn(latest.table, 'params'),
+  );
   const acc = rows.map((r) => r.meanAccuracy);
   const monotoneSp = nonDecreasing(sp);
   const monotoneAcc = nonDecreasing(acc, 0.5);
@@ -148,11 +154,12 @@ export async function correlationVsEpochs(
     },
   ];
   const conclusion = [
-    `Spearman ρ between supernet accuracy and ${truth.label} went from ${fmt(first.spearman)} after ${first.epoch} epoch${first.epoch === 1 ? '' : 's'} to ${fmt(last.spearman)} after ${last.epoch}; the highest value, ${fmt(peak.spearman)}, came after ${peak.epoch} epochs.`,
+    `Spearman ρ between supernet accuracy and ${truth.label} went from ${fmt(first.spearman)} after ${first.epoch} epoch${first.epoch === 1 ? '' : 's'} to ${fmt(last.spearman)} after ${last.epoch}; the highest value, ${fmt(peak.spearman)}, came after ${peak.epoch} epoch${peak.epoch === 1 ? '' : 's'}.`,
     monotoneSp
       ? 'In this run the ranking improved (or held) with every doubling of the budget, so it does not show the seed\'s "longer is not better" effect; that effect is about what training cannot guarantee, and a single run at this scale can neither confirm nor refute it.'
       : `The correlation did not rise monotonically with the budget (it fell by ${fmt(peak.spearman - last.spearman)} from its peak), as the seed warns: longer training did not guarantee a better ranking here.`,
     `After ${last.epoch} epochs the top-${k} cell picked by the supernet reaches ${pct(last.topK)} on the benchmark, ${gain >= 0 ? 'above' : 'below'} the ${pct(last.randomTopK)} expected from ${k} random cells (${signed(gain, 2)} points); the best valid cell of the space reaches ${pct(study.bestTruth)}.`,
+    `After ${last.epoch} epochs the supernet's accuracy correlates with parameter count at ρ ${fmt(sizeRho)}: it ${sizeRho > 0.1 ? 'favours big cells, as the benchmark does' : sizeRho < -0.1 ? 'favours small (parameter-light) cells, while the benchmark favours big ones' : 'is nearly indifferent to cell size'}.`,
     `Mean supernet accuracy ${monotoneAcc ? 'rose' : 'did not rise steadily'} from ${pct(first.meanAccuracy)} to ${pct(last.meanAccuracy)} (Fig. 8), ${last.meanAccuracy < last.meanTruth ? 'below' : 'above'} the ${pct(last.meanTruth)} average benchmark accuracy of the same cells.`,
   ];
   return {
