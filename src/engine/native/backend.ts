@@ -1,3 +1,4 @@
+import * as os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import type { KernelBackend, TensorInfo } from '@tensorflow/tfjs';
 
@@ -18,8 +19,16 @@ interface CpuStorage {
   move(dataId: object, values: unknown, shape: number[], dtype: string, refCount: number): void;
 }
 
-/** Cap on the bytes kept for reuse. */
-const POOL_LIMIT_BYTES = 1 << 30;
+/**
+ * Cap on the bytes kept for reuse: a quarter of the machine's memory (at most 8 GiB), or
+ * SUPERNET_LAB_POOL_MB. It must exceed a training step's peak working set, or buffers dropped at
+ * the cap are reallocated every step (and collected by V8 again).
+ */
+function poolLimitBytes(): number {
+  const env = Number(process.env.SUPERNET_LAB_POOL_MB);
+  if (Number.isFinite(env) && env >= 0) return env * 2 ** 20;
+  return Math.min(os.totalmem() / 4, 8 * 2 ** 30);
+}
 
 /**
  * The 'native' backend class: the tfjs cpu backend's storage (JS-owned typed arrays that the
@@ -38,6 +47,7 @@ export function createNativeBackendClass(
   class NativeBackend extends CpuBackend implements Float32Allocator {
     private readonly pool = new Map<number, Float32Array[]>();
     private pooledBytes = 0;
+    private readonly poolLimit = poolLimitBytes();
     /** ArrayBuffers we allocated and that back exactly one live tensor. */
     private readonly owned = new WeakSet<ArrayBufferLike>();
     private allocating = false;
@@ -121,7 +131,7 @@ export function createNativeBackendClass(
         this.owned.has(values.buffer) &&
         values.byteOffset === 0 &&
         values.byteLength === values.buffer.byteLength &&
-        this.pooledBytes + values.byteLength <= POOL_LIMIT_BYTES
+        this.pooledBytes + values.byteLength <= this.poolLimit
       ) {
         this.owned.delete(values.buffer);
         let list = this.pool.get(values.length);
