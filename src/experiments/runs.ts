@@ -309,6 +309,7 @@ export async function ensureScores(
       const seed = `${config.seed}/calibration`;
       const batches = calibrationIndices(data.train.shape[0], calibration, seed);
       let lastWrite = Date.now();
+      let lastLine = Date.now();
       missing.forEach((arch, i) => {
         const r = scoreArchitecture(
           nets[route(arch)],
@@ -323,6 +324,14 @@ export async function ensureScores(
         if (Date.now() - lastWrite > 10_000 || i === missing.length - 1) {
           writeScores(run.dir, epoch, [...rows.values()]);
           lastWrite = Date.now();
+        }
+        if (Date.now() - lastLine > 60_000 && i < missing.length - 1) {
+          const each = (Date.now() - t0) / 1000 / (i + 1);
+          ctx.log(
+            `${run.name}: scored ${i + 1}/${missing.length} at epoch ${epoch}, ` +
+              `ETA ${formatDuration(each * (missing.length - i - 1))}`,
+          );
+          lastLine = Date.now();
         }
       });
     } finally {
