@@ -173,7 +173,7 @@ const SETTINGS: Record<Scale, ExperimentSettings> = {
       epochs: 6,
       trainImages: 512,
       validImages: 512,
-      batchSize: 64,
+      batchSize: 16,
       channels: 8,
       cellsPerStage: 1,
       rswsSamples: 50,
