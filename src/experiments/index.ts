@@ -85,7 +85,12 @@ export { prunedSpaceStudy, sharingDensity } from './reduced-spaces';
 export type { ReducedRun, ReducedSpacesResult } from './reduced-spaces';
 export { consistentBias, summarizeMutual } from './consistent-bias';
 export type { ConsistentBiasResult, MutualSummary } from './consistent-bias';
-export { INPUT_OUTPUT_EDGE, edgeFavourites, operatorAndSizeBias } from './operator-bias';
+export {
+  INPUT_OUTPUT_EDGE,
+  benchmarkTopOps,
+  edgeFavourites,
+  operatorAndSizeBias,
+} from './operator-bias';
 export type { EdgeFavourites, OperatorBiasResult } from './operator-bias';
 export {
   SAMPLER_TRICKS,

@@ -8,6 +8,8 @@ import type { Dataset } from '../../src/data/types';
 import { initEngine } from '../../src/engine';
 import { createRng } from '../../src/engine/random';
 import {
+  benchmarkTopOps,
+  benchmarkTruth,
   prunedSubspace,
   randomSubspace,
   readSpaceFile,
@@ -241,4 +243,27 @@ test('a one-cell space only trains the ops on that cell, and a finished run is l
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('benchmark top ops: the op on edge 0-3 among the best 1% of valid cells, from the raw table', () => {
+  const rows = rawTable().filter((r) => r.valid);
+  rows.sort((x, y) => y.cifar10 - x.cifar10);
+  const n = Math.round(rows.length * 0.01);
+  const counts = new Map<string, number>();
+  for (const r of rows.slice(0, n)) {
+    // '|a~0|+|b~0|c~1|+|d~0|e~1|f~2|': edge 0-3 is the first op of the third node.
+    const op = r.arch.split('+')[2].split('|')[1].split('~')[0];
+    counts.set(op, (counts.get(op) ?? 0) + 1);
+  }
+  const top = benchmarkTopOps(benchmarkTruth('cifar10'), '0-3', 0.01);
+  assert.equal(top.cells, n);
+  assert.deepEqual(
+    Object.fromEntries(top.ops.map((o) => [o.op, o.count])),
+    Object.fromEntries(counts),
+  );
+  assert.equal(top.ops[0].op, 'skip_connect', 'the seed: the best cells skip from input to output');
+  assert.throws(
+    () => benchmarkTopOps(benchmarkTruth('cifar10'), '0-4', 0.01),
+    /no NB-201 edge '0-4'/,
+  );
 });
