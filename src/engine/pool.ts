@@ -115,9 +115,11 @@ export async function runPoolSettled<I, O>(
         stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       });
       let current: { index: number; started: number } | null = null;
+      let stopped = false;
       const dispatch = () => {
         if (next >= inputs.length) {
           current = null;
+          stopped = true;
           child.send({ kind: 'stop' } satisfies ToWorker);
           return;
         }
@@ -131,6 +133,7 @@ export async function runPoolSettled<I, O>(
         else if (msg.kind === 'init-failed') {
           // The task module or the engine cannot load: no worker will do better.
           initFailed = true;
+          stopped = true;
           child.kill();
           while (next < inputs.length) {
             const index = next++;
@@ -153,32 +156,50 @@ export async function runPoolSettled<I, O>(
           dispatch();
         }
       });
+      child.on('error', (err) => {
+        // The process could not be spawned or messaged: systemic, fail what is left.
+        if (initFailed || stopped) return;
+        stopped = true;
+        const failed = current ? [current.index] : [];
+        current = null;
+        while (next < inputs.length) failed.push(next++);
+        for (const index of failed) {
+          record({
+            index,
+            ok: false,
+            error: `worker ${workerIndex}: ${err.message}`,
+            workerIndex,
+            ms: 0,
+          });
+        }
+      });
       child.on('exit', (code, signal) => {
-        if (initFailed) return;
+        if (initFailed || stopped) return;
+        const how = signal ?? `code ${code}`;
         if (current) {
+          // Crashed during a job (e.g. out of memory): that job fails, a fresh worker goes on.
           const c = current;
           current = null;
           record({
             index: c.index,
             ok: false,
-            error: `worker ${workerIndex} exited (${signal ?? `code ${code}`}) while running job ${c.index}`,
+            error: `worker ${workerIndex} exited (${how}) while running job ${c.index}`,
             workerIndex,
             ms: Date.now() - c.started,
           });
-          if (next < inputs.length) start(workerIndex);
-        } else if (finished < inputs.length && next < inputs.length && code !== 0) {
-          // Died before taking a job (e.g. failed to start): give its jobs to a fresh worker
-          // unless every worker is failing to start.
+        } else if (next < inputs.length) {
+          // Died before taking a job: charge it one job so that a worker that can never start
+          // cannot loop forever.
           const index = next++;
           record({
             index,
             ok: false,
-            error: `worker ${workerIndex} failed to start (${signal ?? `code ${code}`})`,
+            error: `worker ${workerIndex} exited (${how}) before taking a job`,
             workerIndex,
             ms: 0,
           });
-          if (next < inputs.length) start(workerIndex);
         }
+        if (next < inputs.length) start(workerIndex);
       });
     };
     for (let w = 0; w < workerCount; w++) start(w);

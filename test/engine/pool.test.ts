@@ -61,3 +61,16 @@ test('a task module that cannot load fails every job with the reason', async () 
     /absolute path/,
   );
 });
+
+test('a worker that crashes fails only its job; a fresh worker runs the rest', async () => {
+  const settled = await runPoolSettled<{ x: number }, Out>(task, [{ x: 13 }, { x: 2 }, { x: 3 }], {
+    workers: 1,
+    engine: 'cpu',
+  });
+  assert.equal(settled[0].ok, false);
+  assert.match((settled[0] as { error: string }).error, /exited \(code 3\) while running job 0/);
+  assert.deepEqual(
+    settled.slice(1).map((r) => (r.ok ? r.value.y : null)),
+    [4, 9],
+  );
+});
