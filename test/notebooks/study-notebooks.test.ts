@@ -10,8 +10,9 @@ import { EMBEDDED_PLOTLY_ATTRIBUTE, externalReferences } from '../../src/plots/h
 // CI: the eight study notebooks execute top to bottom at the smoke scale (real CIFAR-10 subset
 // images, tiny supernets) through `npm run notebooks`, and every report opens offline in
 // Chromium with all of its plots drawn and its "seed reports / we measure / scale" table and
-// computed conclusion in place. Run folders go to the default runs folder (kernels-data/runs),
-// so CI's later smoke pass over the notebooks reuses them. Budget: 15 minutes for all eight.
+// computed conclusion in place. Run folders go to the default runs folder (kernels-data/runs).
+// Budget: 15 minutes for all eight on 2 idle cores (the time is printed); the timeout is wider
+// because a loaded machine took 18+ minutes and a timeout would turn CI red for speed alone.
 const root = path.join(__dirname, '..', '..');
 
 /** Notebook -> the least number of plotly figures its report must draw. */
@@ -31,7 +32,7 @@ const HEATMAPS_ONLY = new Set(['04-consistent-bias', '07-training-tricks']);
 
 test(
   'the eight study notebooks execute at smoke scale and their reports render offline',
-  { timeout: 20 * 60_000 },
+  { timeout: 40 * 60_000 },
   async () => {
     const out = fs.mkdtempSync(path.join(os.tmpdir(), 'supernet-lab-study-reports-'));
     try {
@@ -50,7 +51,7 @@ test(
           cwd: root,
           encoding: 'utf8',
           env: { ...process.env, SUPERNET_LAB_SCALE: 'smoke' },
-          timeout: 18 * 60_000,
+          timeout: 38 * 60_000,
           maxBuffer: 64 * 1024 * 1024,
         },
       );
