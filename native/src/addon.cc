@@ -1,5 +1,4 @@
 // Entry point of the supernet-lab native addon: tfjs kernels over oneDNN on JS-owned buffers.
-#include <malloc.h>
 #include <omp.h>
 
 #include "common.h"
@@ -117,10 +116,6 @@ static napi_value dnnlVersion(napi_env env, napi_callback_info) {
 }
 
 static napi_value init(napi_env env, napi_value exports) {
-  // Tensors are large, short-lived typed arrays: keep freed blocks in the heap for reuse
-  // instead of returning them to the OS (mmap/munmap + page faults on every allocation).
-  mallopt(M_MMAP_THRESHOLD, 1 << 30);
-  mallopt(M_TRIM_THRESHOLD, 1 << 30);
   napi_value fn;
   napi_create_function(env, "threads", NAPI_AUTO_LENGTH, threads, nullptr, &fn);
   napi_set_named_property(env, exports, "threads", fn);
