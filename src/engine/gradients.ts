@@ -11,9 +11,28 @@ export function reluGrad(dy: tf.Tensor, x: tf.Tensor): tf.Tensor {
   return tf.mul(dy, tf.step(tf.cast(x, 'float32')));
 }
 
+type Pair = [number, number];
+
+function pair(v: unknown, fallback: number): Pair {
+  if (v == null) return [fallback, fallback];
+  if (typeof v === 'number') return [v, v];
+  const a = v as number[];
+  return [a[0], a[1]];
+}
+
+/** Backends whose depthwise gradient kernels handle dilation (ours, or TensorFlow's). */
+function dilatedDepthwiseSupported(): boolean {
+  const b = tf.getBackend();
+  return b === 'tensorflow' || DILATION_AWARE_BACKENDS.has(b);
+}
+
+/** Filled by the engine loaders that register our depthwise gradient kernels. */
+export const DILATION_AWARE_BACKENDS = new Set<string>();
+
 /**
- * Replaces tfjs's Relu gradient (Step + Multiply) by `reluGrad`: same values on every backend,
- * one kernel instead of two on native. Gradients are global in tfjs, so this is done once.
+ * Replaces tfjs's Relu gradient (Step + Multiply) by `reluGrad` (same values on every backend,
+ * one kernel instead of two on native) and lets depthwise convolutions with dilation be
+ * differentiated. Gradients are global in tfjs, so this is done once.
  */
 export function registerFastGradients(): void {
   if (registered) return;
@@ -24,6 +43,45 @@ export function registerFastGradients(): void {
     gradFunc: (dy, saved) => {
       const [x] = saved;
       return { x: () => reluGrad(dy as tf.Tensor, x) };
+    },
+  });
+  // tfjs refuses the gradient of a dilated depthwise convolution (DARTS's dil_conv); our
+  // kernels compute it (tested against finite differences), so allow it where they run.
+  tf.registerGradient({
+    kernelName: 'DepthwiseConv2dNative',
+    inputsToSave: ['x', 'filter'],
+    gradFunc: (dy, saved, attrs) => {
+      const [x, filter] = saved;
+      const dilations = pair(attrs.dilations, 1);
+      const strides = pair(attrs.strides, 1);
+      if ((dilations[0] > 1 || dilations[1] > 1) && !dilatedDepthwiseSupported()) {
+        throw new Error(
+          `gradient of a depthwise convolution with dilations [${dilations}] is not supported ` +
+            `on the '${tf.getBackend()}' engine; use native, wasm or cpu`,
+        );
+      }
+      if ((dilations[0] > 1 || dilations[1] > 1) && (strides[0] > 1 || strides[1] > 1)) {
+        throw new Error('depthwise convolution gradient: strides and dilations cannot both be > 1');
+      }
+      const common = { strides, pad: attrs.pad, dimRoundingMode: attrs.dimRoundingMode, dilations };
+      return {
+        x: () =>
+          tf
+            .engine()
+            .runKernel(
+              'DepthwiseConv2dNativeBackpropInput',
+              { dy: dy as tf.Tensor, filter },
+              { ...common, inputShape: x.shape },
+            ) as tf.Tensor,
+        filter: () =>
+          tf
+            .engine()
+            .runKernel(
+              'DepthwiseConv2dNativeBackpropFilter',
+              { x, dy: dy as tf.Tensor },
+              { ...common, filterShape: filter.shape },
+            ) as tf.Tensor,
+      };
     },
   });
 }

@@ -40,11 +40,14 @@ const poolCases: { x: number[]; f: number; s: 1 | 2; pad: Pad }[] = [
   { x: [1, 4, 5, 2], f: 3, s: 1, pad: 'valid' },
 ];
 
-const depthwiseCases: { x: number[]; w: number[]; s: 1 | 2; pad: Pad }[] = [
+const depthwiseCases: { x: number[]; w: number[]; s: 1 | 2; pad: Pad; d?: 2 }[] = [
   { x: [1, 5, 6, 3], w: [3, 3, 3, 1], s: 1, pad: 'same' },
   { x: [2, 7, 7, 2], w: [3, 3, 2, 2], s: 2, pad: 'same' },
   { x: [1, 6, 5, 4], w: [5, 5, 4, 1], s: 1, pad: 'valid' },
   { x: [1, 8, 8, 2], w: [3, 3, 2, 1], s: 2, pad: 'valid' },
+  // Dilated (DARTS dil_conv): tfjs itself refuses these gradients; ours are checked by FD.
+  { x: [1, 9, 9, 3], w: [3, 3, 3, 1], s: 1, pad: 'same', d: 2 },
+  { x: [2, 10, 8, 2], w: [3, 3, 2, 2], s: 1, pad: 'valid', d: 2 },
 ];
 
 for (const engine of kernelEngines()) {
@@ -159,7 +162,8 @@ for (const engine of kernelEngines()) {
     });
 
     for (const c of depthwiseCases) {
-      test(`depthwise grads x${c.x} w${c.w} stride ${c.s} ${c.pad}: cpu + finite differences`, async () => {
+      const label = `depthwise grads x${c.x} w${c.w} stride ${c.s} ${c.pad} dilation ${c.d ?? 1}`;
+      test(`${label}: finite differences (and tfjs cpu when undilated)`, async () => {
         const xa = randomArray(
           c.x.reduce((a, b) => a * b),
           8,
@@ -171,7 +175,7 @@ for (const engine of kernelEngines()) {
         const xs = c.x as [number, number, number, number];
         const ws = c.w as [number, number, number, number];
         const loss = (x: tf.Tensor4D, w: tf.Tensor4D) => {
-          const y = tf.depthwiseConv2d(x, w, c.s, c.pad);
+          const y = tf.depthwiseConv2d(x, w, c.s, c.pad, 'NHWC', c.d ?? 1);
           return tf.sum(tf.mul(y, tf.tensor(randomArray(y.size, 10), y.shape)));
         };
         const grads = () =>
@@ -182,11 +186,27 @@ for (const engine of kernelEngines()) {
         const ours = tf.tidy(grads);
         const [gx, gw] = [ours[0].dataSync(), ours[1].dataSync()];
         tf.dispose(ours);
-        const [rx, rw] = await onBackend('cpu', () => tf.tidy(grads));
-        close(gx, rx, 1e-5, 'dx vs cpu');
-        close(gw, rw, 1e-5, 'dw vs cpu');
-        const iw = sampleIndices(wa.length, 10, 11);
+        if (!c.d) {
+          const [rx, rw] = await onBackend('cpu', () => tf.tidy(grads));
+          close(gx, rx, 1e-5, 'dx vs cpu');
+          close(gw, rw, 1e-5, 'dw vs cpu');
+        }
         const xT = tf.tensor4d(xa, xs);
+        const wT = tf.tensor4d(wa, ws);
+        const ix = sampleIndices(xa.length, 12, 12);
+        const fx = finiteDifferences(
+          (v) => tf.tidy(() => sum(loss(tf.tensor4d(v, xs), wT))),
+          xa,
+          ix,
+          0.5,
+        );
+        close(
+          ix.map((i) => gx[i]),
+          fx,
+          1e-4,
+          'dx vs finite differences',
+        );
+        const iw = sampleIndices(wa.length, 12, 11);
         const fw = finiteDifferences(
           (v) => tf.tidy(() => sum(loss(xT, tf.tensor4d(v, ws)))),
           wa,
@@ -199,7 +219,7 @@ for (const engine of kernelEngines()) {
           1e-4,
           'dw vs finite differences',
         );
-        xT.dispose();
+        tf.dispose([xT, wT]);
       });
     }
 

@@ -5,6 +5,7 @@ import { convGradKernels } from './conv-grads';
 import { depthwiseGradKernels } from './depthwise-grads';
 import { poolGradKernels } from './pool-grads';
 import { tileKernels } from './tile';
+import { DILATION_AWARE_BACKENDS } from '../gradients';
 
 /** Registers (replacing any existing) kernels; returns their names. */
 export function registerKernels(configs: KernelConfig[]): string[] {
@@ -17,11 +18,16 @@ export function registerKernels(configs: KernelConfig[]): string[] {
   return configs.map((c) => c.kernelName);
 }
 
-/** Our replacement kernels for the pure-JS cpu backend: correctness fixes + fused batch norm. */
+/**
+ * Our replacement kernels for the pure-JS cpu backend (and, copied, the native one): correctness
+ * fixes (AvgPoolGrad, dilation-aware depthwise gradients), fused batch norm, a faster Tile.
+ */
 export function cpuReplacementKernels(backendName = 'cpu'): KernelConfig[] {
+  DILATION_AWARE_BACKENDS.add(backendName);
   return [
     ...poolGradKernels(backendName),
     ...batchNormKernels(backendName),
+    ...depthwiseGradKernels(backendName),
     ...tileKernels(backendName, stockKernel('Tile', 'cpu')),
   ];
 }
@@ -41,6 +47,7 @@ function stockKernel(kernelName: string, backendName: string): KernelFunc | null
  * border-correct AvgPoolGrad, depthwise gradients and fused batch norm.
  */
 export function wasmReplacementKernels(): KernelConfig[] {
+  DILATION_AWARE_BACKENDS.add('wasm');
   return [
     ...convGradKernels('wasm'),
     ...poolGradKernels('wasm'),

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { KernelBackend } from '@tensorflow/tfjs';
 import type { LoadedEngine } from '../loaders';
 import { cpuReplacementKernels, registerKernels } from '../kernels/register';
+import { DILATION_AWARE_BACKENDS } from '../gradients';
 import { EngineUnavailableError } from '../types';
 import { loadAddon, type NativeAddon } from './addon';
 import { createNativeBackendClass } from './backend';
@@ -32,6 +33,7 @@ function registerNativeBackend(addon: NativeAddon): string[] {
       tf.registerKernel({ ...config, backendName: NATIVE_BACKEND });
     }
   }
+  DILATION_AWARE_BACKENDS.add(NATIVE_BACKEND);
   const names = registerKernels(nativeKernels(addon, NATIVE_BACKEND));
   tf.registerBackend(NATIVE_BACKEND, () => new NativeBackend(), 0);
   registered = names;
