@@ -22,10 +22,14 @@ export { accumulateGradients, multiPathStep } from './step';
 export type { PathNetwork } from './step';
 export {
   imageBatchSource,
+  loadSpaceNetworkTensors,
   sampleDistinct,
   scoreSpaceArch,
   smokeStudy,
+  spaceDataSeed,
+  spaceLr,
   spaceNetworkTensors,
+  spaceSamplerSeed,
   trainSpaceNetwork,
 } from './space-run';
 export type {
@@ -33,6 +37,9 @@ export type {
   SpaceBatch,
   SmokeStudyOptions,
   SmokeStudyResult,
+  SpaceCheckpointState,
   SpaceRunSpec,
   SpaceTrainHyper,
+  TrainSpaceOptions,
+  TrainSpaceResult,
 } from './space-run';

@@ -21,11 +21,19 @@ import * as ops from '../../supernet/ops';
 import { libraryInfo } from '../../info';
 import { cosineLr } from '../schedule';
 import { Sgd } from '../sgd';
+import { DivergenceError } from '../step';
+import { createProgress, formatDuration, type ProgressSink } from '../progress';
 import type { TrainingData } from '../data';
 import {
   appendLog,
+  checkpointName,
+  latestCheckpoint,
+  pruneCheckpoints,
+  readCheckpoint,
+  readLog,
   truncateLog,
   writeCheckpoint,
+  type EpochLogEntry,
   writeGroundTruth,
   writeJsonAtomic,
   writeScores,
@@ -105,6 +113,8 @@ export interface SpaceTrainHyper extends SamplerSettings {
   calibrationBatches: number;
   calibrationBatchSize: number;
   evalBatchSize: number;
+  /** Learning-rate schedule (default cosine to 0; DARTS-PTB: constant, seed Table 2). */
+  lrSchedule?: 'cosine' | 'constant';
 }
 
 /** Weights, BN buffers (and momentum) as stored tensors. */
@@ -121,26 +131,123 @@ export function spaceNetworkTensors<A>(net: SpaceNetwork<A>, sgd?: Sgd): StoredT
   return out;
 }
 
+/** Checkpoint loop state of the space runner (manifest.state). */
+export interface SpaceCheckpointState {
+  epoch: number;
+  globalStep: number;
+  /**
+   * Randomness: epoch e reseeds data order (`data`) and path sampling (`sampler`, with the epoch
+   * appended) from the run seed, so nothing else is needed to continue; the samplers themselves
+   * are stateless between steps (`pathSampler` records their configuration).
+   */
+  rng: { scheme: 'per-epoch'; data: string; sampler: string; nextEpoch: number };
+  pathSampler: Record<string, unknown>;
+}
+
+export interface TrainSpaceOptions<A> {
+  /**
+   * Run folder: log.jsonl and checkpoints/epoch-XXXX after every epoch (kept: `checkpointEpochs`
+   * and the newest). When it already holds checkpoints, training resumes after the newest one
+   * (weights, BN buffers, momentum, global step), bitwise as if never interrupted.
+   */
+  runDir?: string;
+  /** Train only this architecture (stand-alone ground truth). */
+  fixed?: A;
+  /** Epochs whose checkpoints are kept besides the newest (default: every epoch). */
+  checkpointEpochs?: readonly number[];
+  progress?: ProgressSink;
+  /** Stop after this epoch as if killed (tests of resume). */
+  stopAfterEpoch?: number;
+  /** Called after every completed epoch (after its checkpoint is written). */
+  onEpoch?: (epoch: number, entry: EpochLogEntry) => void;
+}
+
+export interface TrainSpaceResult {
+  /** Mean loss / accuracy of the last epoch run (NaN when nothing was left to run). */
+  loss: number;
+  accuracy: number;
+  /** Optimizer steps in total (including a resumed run's earlier ones). */
+  steps: number;
+  /** Epochs completed in total. */
+  epochsDone: number;
+  /** Epochs run by this call. */
+  epochsRun: number;
+  /** Epoch this call started after (0 for a fresh run). */
+  resumedFrom: number;
+}
+
+/** Data-order seed of a space run (fixed by the run seed). */
+export function spaceDataSeed(seed: number): string {
+  return `space-supernet/${seed}/data`;
+}
+
+/** Path-sampler seed of epoch `epoch` of a space run. */
+export function spaceSamplerSeed(space: string, seed: number, epoch: number): string {
+  return `space-supernet/${space}/${seed}/sampler/epoch-${epoch}`;
+}
+
+/** Loads weights and BN buffers (and momentum into `sgd`) from stored tensors. */
+export function loadSpaceNetworkTensors<A>(
+  net: SpaceNetwork<A>,
+  tensors: ReadonlyMap<string, StoredTensor>,
+  sgd?: Sgd,
+): void {
+  for (const kind of ['trainable', 'buffers'] as const) {
+    const prefix = kind === 'trainable' ? 'param/' : 'buffer/';
+    for (const [name, v] of net.variables[kind]) {
+      const t = tensors.get(prefix + name);
+      if (!t) throw new Error(`checkpoint has no ${prefix}${name}`);
+      if (t.shape.join() !== v.shape.join()) {
+        throw new Error(`checkpoint ${prefix}${name} has shape [${t.shape}], network [${v.shape}]`);
+      }
+      tf.tidy(() => v.assign(tf.tensor(t.data, v.shape)));
+    }
+  }
+  if (sgd) {
+    const buffers = new Map<string, tf.Tensor>();
+    for (const [key, t] of tensors) {
+      if (key.startsWith('momentum/')) buffers.set(key.slice(9), tf.tensor(t.data, t.shape));
+    }
+    sgd.loadState(buffers);
+    tf.dispose([...buffers.values()]);
+  }
+}
+
+/** Learning rate of `step`: cosine to 0 over the run, or constant (DARTS-PTB, seed Table 2). */
+export function spaceLr(
+  hyper: Pick<SpaceTrainHyper, 'lr' | 'lrSchedule'>,
+  totalSteps: number,
+  step: number,
+): number {
+  return hyper.lrSchedule === 'constant'
+    ? hyper.lr
+    : cosineLr({ baseLr: hyper.lr, minLr: 0, totalSteps }, step);
+}
+
 /**
  * Trains `net` for `hyper.epochs` epochs with the configured sampler (or only `fixed`, for
  * stand-alone ground truth: the forward pass of one architecture uses only its own variables, so
- * this is stand-alone training of that architecture). Returns the last epoch's mean loss.
+ * this is stand-alone training of that architecture). With `runDir` it checkpoints every epoch
+ * and resumes from the folder's newest checkpoint (see `TrainSpaceOptions`). A NaN/inf loss
+ * throws DivergenceError (nothing of that step is applied or saved; the message names the last
+ * good checkpoint).
  */
 export function trainSpaceNetwork<A>(
   spec: SpaceRunSpec<A>,
   net: SpaceNetwork<A>,
   input: TrainingData | BatchSource,
   hyper: SpaceTrainHyper,
-  options: { runDir?: string; fixed?: A } = {},
-): { loss: number; accuracy: number; steps: number } {
+  options: TrainSpaceOptions<A> = {},
+): TrainSpaceResult {
   const data = toSource(input);
+  const { runDir } = options;
+  const progress = options.progress ?? createProgress({ silent: true });
   const sgd = new Sgd({
     momentum: hyper.momentum,
     nesterov: false,
     weightDecay: hyper.weightDecay,
     clipNorm: hyper.clipNorm,
   });
-  sgd.initBuffers(net.variables.trainable);
   const sampler = createSampler(spec, hyper);
   if (sampler.name === 'fewshot') {
     // Few-shot needs one weight copy per sub-supernet and routing in scoring: only the NB-201
@@ -150,56 +257,133 @@ export function trainSpaceNetwork<A>(
     );
   }
   const stepsPerEpoch = Math.floor(data.trainSize / hyper.batchSize);
-  if (stepsPerEpoch < 1) throw new Error(`no full batch of ${hyper.batchSize} images`);
-  const schedule = { baseLr: hyper.lr, minLr: 0, totalSteps: hyper.epochs * stepsPerEpoch };
+  if (stepsPerEpoch < 1) {
+    throw new Error(`${data.trainSize} training examples make no full batch of ${hyper.batchSize}`);
+  }
+  const totalSteps = hyper.epochs * stepsPerEpoch;
+  const keep = new Set(options.checkpointEpochs ?? []);
+  const keepAll = options.checkpointEpochs === undefined;
   let step = 0;
-  let last = { loss: NaN, accuracy: NaN, steps: 0 };
-  if (options.runDir) truncateLog(options.runDir, 0);
+  let startEpoch = 1;
+  let last: TrainSpaceResult = {
+    loss: NaN,
+    accuracy: NaN,
+    steps: 0,
+    epochsDone: 0,
+    epochsRun: 0,
+    resumedFrom: 0,
+  };
+  const started = Date.now();
   try {
-    for (let epoch = 1; epoch <= hyper.epochs; epoch++) {
+    const latest = runDir ? latestCheckpoint(runDir) : null;
+    if (runDir && latest !== null) {
+      const { manifest, tensors } = readCheckpoint<SpaceCheckpointState>(runDir, latest);
+      loadSpaceNetworkTensors(net, tensors, sgd);
+      step = manifest.state.globalStep;
+      startEpoch = latest + 1;
+      truncateLog(runDir, latest);
+      if (startEpoch <= hyper.epochs) progress.line(`resuming ${runDir} after epoch ${latest}`);
+    } else if (runDir) {
+      truncateLog(runDir, 0);
+    }
+    sgd.initBuffers(net.variables.trainable);
+    last = { ...last, steps: step, epochsDone: startEpoch - 1, resumedFrom: startEpoch - 1 };
+    for (let epoch = startEpoch; epoch <= hyper.epochs; epoch++) {
       const t0 = Date.now();
-      const rng = new Rng(`space-supernet/${spec.space}/${hyper.seed}/sampler/epoch-${epoch}`);
+      const rng = new Rng(spaceSamplerSeed(spec.space, hyper.seed, epoch));
       let lossSum = 0;
       let correct = 0;
       let seen = 0;
-      let lr = 0;
-      for (const b of data.train(epoch, hyper.batchSize, `space-supernet/${hyper.seed}/data`)) {
+      let k = 0;
+      let lr = spaceLr(hyper, totalSteps, step);
+      for (const b of data.train(epoch, hyper.batchSize, spaceDataSeed(hyper.seed))) {
         const plan = options.fixed
           ? { paths: [options.fixed], reduce: 'mean' as const }
           : sampler.next(rng);
-        lr = cosineLr(schedule, step++);
-        const r = multiPathStep(
-          net,
-          plan.paths,
-          plan.reduce,
-          b.images,
-          b.labels,
-          b.shape,
-          sgd,
-          lr,
-          spec.format,
-        );
+        lr = spaceLr(hyper, totalSteps, step);
+        let r;
+        try {
+          r = multiPathStep(
+            net,
+            plan.paths,
+            plan.reduce,
+            b.images,
+            b.labels,
+            b.shape,
+            sgd,
+            lr,
+            spec.format,
+          );
+        } catch (err) {
+          if (err instanceof DivergenceError) {
+            const good = runDir ? latestCheckpoint(runDir) : null;
+            throw new DivergenceError(
+              `training diverged at epoch ${epoch}, step ${k + 1} (${err.message}); stopped without saving. ` +
+                (good !== null && runDir
+                  ? `The last good checkpoint is ${path.join(runDir, 'checkpoints', checkpointName(good))}`
+                  : 'No checkpoint was written yet') +
+                '. Try a lower --lr or a smaller --clip.',
+            );
+          }
+          throw err;
+        }
+        step++;
+        k++;
         lossSum += r.loss * b.labels.length;
         correct += r.correct;
         seen += b.labels.length;
+        progress.update(
+          k,
+          stepsPerEpoch,
+          `epoch ${epoch}/${hyper.epochs} loss ${(lossSum / seen).toFixed(3)} acc ${((100 * correct) / seen).toFixed(1)}%`,
+        );
       }
+      progress.done();
       const seconds = (Date.now() - t0) / 1000;
-      last = { loss: lossSum / seen, accuracy: (100 * correct) / seen, steps: step };
-      if (options.runDir) {
-        appendLog(options.runDir, {
-          epoch,
-          loss: last.loss,
-          accuracy: last.accuracy,
-          lr,
-          imagesPerSecond: seen / Math.max(seconds, 1e-3),
-          seconds,
-        });
-        writeCheckpoint(options.runDir, epoch, spaceNetworkTensors(net, sgd), {
+      const entry: EpochLogEntry = {
+        epoch,
+        loss: lossSum / seen,
+        accuracy: (100 * correct) / seen,
+        lr,
+        imagesPerSecond: seen / Math.max(seconds, 1e-3),
+        seconds,
+      };
+      last = {
+        loss: entry.loss,
+        accuracy: entry.accuracy,
+        steps: step,
+        epochsDone: epoch,
+        epochsRun: last.epochsRun + 1,
+        resumedFrom: startEpoch - 1,
+      };
+      if (runDir) {
+        appendLog(runDir, entry);
+        const state: SpaceCheckpointState = {
           epoch,
           globalStep: step,
+          rng: {
+            scheme: 'per-epoch',
+            data: spaceDataSeed(hyper.seed),
+            sampler: spaceSamplerSeed(spec.space, hyper.seed, epoch + 1),
+            nextEpoch: epoch + 1,
+          },
           pathSampler: sampler.state(),
-        });
+        };
+        writeCheckpoint(runDir, epoch, spaceNetworkTensors(net, sgd), state);
+        if (!keepAll) pruneCheckpoints(runDir, keep);
       }
+      const remaining = ((Date.now() - started) / 1000 / last.epochsRun) * (hyper.epochs - epoch);
+      progress.line(
+        `epoch ${epoch}/${hyper.epochs}  loss ${entry.loss.toFixed(4)}  acc ${entry.accuracy.toFixed(2)}%  ` +
+          `lr ${lr.toPrecision(4)}  ${entry.imagesPerSecond.toFixed(0)} ex/s  ${seconds.toFixed(1)}s  ETA ${formatDuration(remaining)}`,
+      );
+      options.onEpoch?.(epoch, entry);
+      if (options.stopAfterEpoch !== undefined && epoch >= options.stopAfterEpoch) break;
+    }
+    if (runDir && last.epochsRun === 0) {
+      // Nothing left to run: report the newest logged epoch.
+      const logged = readLog(runDir).at(-1);
+      if (logged) last = { ...last, loss: logged.loss, accuracy: logged.accuracy };
     }
     return last;
   } finally {
