@@ -100,3 +100,35 @@ export type {
   StandaloneResult,
 } from './groundtruth';
 export * from './samplers';
+export { OTHER_SPACES, isOtherSpace, spacePreset } from './space-presets';
+export type {
+  ImageDataSettings,
+  OtherSpace,
+  SpaceDataSettings,
+  SpaceHyper,
+  SpacePreset,
+  SpaceSkeleton,
+} from './space-presets';
+export {
+  STANDALONE_LOSS_FILE,
+  canonicalArchs,
+  defaultPtbDir,
+  loadSpaceData,
+  padDataset,
+  readSpaceRunConfig,
+  sampleSpaceArchs,
+  scoreSpaceRun,
+  spaceGroundTruthRun,
+  spaceSetup,
+  trainSpaceRun,
+} from './space-runs';
+export type {
+  DataShape,
+  LoadedSpaceData,
+  ScoreSpaceRunOptions,
+  SpaceGroundTruthOptions,
+  SpaceRunConfig,
+  SpaceRunConfigInput,
+  SpaceSetup,
+  TrainSpaceRunOptions,
+} from './space-runs';
