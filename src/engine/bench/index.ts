@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { libraryInfo, packageRoot, type LibraryInfo } from '../../info';
 import { sampleNb201 } from '../../spaces/nb201/sample';
 import { runPoolSettled, defaultWorkerCount, type PoolTask } from '../pool';
+import { nativeWaitPolicy } from '../native/addon';
 import { Rng } from '../random';
 import type { EngineName } from '../types';
 import { findTorchPython, runTorchJobs, type TorchLayout, type TorchResult } from './torch';
@@ -124,6 +125,8 @@ export interface BenchReport {
     warmup: number;
     trainSteps: number;
     evalSteps: number;
+    /** OMP_WAIT_POLICY of the native engine and the PyTorch reference alike. */
+    ompWaitPolicy: string;
   };
   engines: BenchEngineStatus[];
   comparisons: BenchComparison[];
@@ -310,6 +313,7 @@ export async function runBench(
       warmup: steps.warmup,
       trainSteps: steps.train,
       evalSteps: steps.eval,
+      ompWaitPolicy: nativeWaitPolicy(),
     },
     engines: [],
     comparisons: [],

@@ -3,6 +3,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { packageRoot } from '../../info';
 import type { WorkloadSpec } from './workload';
+import { nativeWaitPolicy } from '../native/addon';
 
 export const TORCH_SCRIPT = path.join(packageRoot, 'scripts', 'bench-torch.py');
 
@@ -70,7 +71,12 @@ export function runTorchJobs(
   return new Promise((resolve, reject) => {
     const child = spawn(found.python, [TORCH_SCRIPT], {
       stdio: ['pipe', 'pipe', 'pipe'],
-      env: { ...process.env, OMP_NUM_THREADS: String(threads) },
+      // Same OpenMP waiting as the native engine, so the comparison is like for like.
+      env: {
+        ...process.env,
+        OMP_NUM_THREADS: String(threads),
+        OMP_WAIT_POLICY: nativeWaitPolicy(),
+      },
     });
     let out = '';
     let err = '';

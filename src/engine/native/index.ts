@@ -8,7 +8,7 @@ import { loadAddon, type NativeAddon } from './addon';
 import { createNativeBackendClass } from './backend';
 import { nativeKernels } from './kernels';
 
-export { ADDON_PATH, THREADS_ENV_VAR, nativeThreadRequest } from './addon';
+export { ADDON_PATH, THREADS_ENV_VAR, nativeThreadRequest, nativeWaitPolicy } from './addon';
 
 /** The tfjs backend name of the native engine. */
 export const NATIVE_BACKEND = 'native';
