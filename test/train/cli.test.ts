@@ -30,7 +30,11 @@ test('train / evaluate / groundtruth / study reject bad flags with exit 2, namin
     [['train', '--scale', 'huge'], /--scale must be one of smoke, laptop, paper/],
     [['train', '--lr', '0'], /--lr must be > 0/],
     [['train', '--engine', 'gpu9000'], /--engine/],
-    [['train', '--space', 'darts'], /--space must be one of nb201/],
+    [
+      ['train', '--space', 'nas9000'],
+      /--space must be one of nb201, nb101, darts, proxyless, darts-ptb; got "nas9000"/,
+    ],
+    [['study', '--space', 'darts'], /--space darts: this command supports nb201 only/],
     [['train', '--checkpoint-epochs', '1,x'], /--checkpoint-epochs/],
     [['evaluate'], /--run/],
     [['evaluate', '--run', os.tmpdir()], /not a run folder/],

@@ -13,7 +13,11 @@ import {
   writeArchList,
   type SupernetRunConfig,
 } from '../../train';
+import { isOtherSpace } from '../../train/space-presets';
+import { evaluateOtherSpace } from './space-runs';
 import {
+  TRAIN_SPACES,
+  spaceOption,
   ONE_THREAD,
   loadData,
   makeProgress,
@@ -60,11 +64,23 @@ For each architecture: inherit the supernet's weights, reset and re-estimate BN 
 B x S training images (the run's --calib-batches x --calib-size unless overridden), then top-1
 accuracy and loss on the validation split. Writes <run>/scores/epoch-XXXX.csv (arch,accuracy,loss).
 Resumable; --workers N splits the list over N processes.
+Runs of nb101, darts, proxyless and darts-ptb (see train --space) are scored the same way
+(darts-ptb: no BN; loss = log perplexity) with their own architecture strings; an existing
+scores file is completed, not recomputed; --workers is NB-201 only.
 Examples:
   supernet-lab evaluate --run kernels-data/runs/sn --sample 100 --arch-seed 1
+  supernet-lab evaluate --space nb101 --run /tmp/nb101 --sample 20 --epoch all
   supernet-lab evaluate --run kernels-data/runs/sn --archs archs.txt --epoch all`,
   options: {
     run: { type: 'string', description: 'supernet run folder (required)' },
+    space: {
+      type: 'string',
+      description: "space of the run (checked against its config.json; default: the run's own)",
+    },
+    arch: {
+      type: 'string',
+      description: "other spaces: score this one architecture (the space's string format)",
+    },
     epoch: {
       type: 'string',
       description: "checkpoint epoch, 'latest' or 'all' (every kept checkpoint)",
@@ -87,6 +103,18 @@ Examples:
       throw new UsageError(`--run ${runDir} is not a run folder (no config.json)`);
     }
     const config = readJson<SupernetRunConfig>(path.join(runDir, 'config.json'));
+    const space = spaceOption(values, TRAIN_SPACES);
+    if (String(config.space) !== 'nb201' && isOtherSpace(String(config.space))) {
+      return evaluateOtherSpace(runDir, values);
+    }
+    if (space !== 'nb201') {
+      throw new UsageError(
+        `--space ${space} does not match --run ${runDir}, which holds a ${String(config.space)} run`,
+      );
+    }
+    if (values['arch'] !== undefined) {
+      throw new UsageError('--arch is for the other spaces; give NB-201 lists with --archs FILE');
+    }
     if (config.kind !== 'supernet')
       throw new UsageError(`--run ${runDir} is a ${config.kind} run, not a supernet run`);
     const kept = listCheckpoints(runDir);

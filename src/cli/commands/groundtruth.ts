@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { intOption, stringOption, type Command, type OptionValues } from '../command';
+import { UsageError, intOption, stringOption, type Command, type OptionValues } from '../command';
 import { formatNb201 } from '../../spaces/nb201/arch';
 import { runPoolSettled } from '../../engine/pool';
 import {
@@ -14,7 +14,10 @@ import {
 } from '../../train';
 import type { GroundTruthJob, GroundTruthJobResult } from '../../train/groundtruth-task';
 import { architectureList } from './evaluate';
+import { groundTruthOtherSpace } from './space-runs';
 import {
+  TRAIN_SPACES,
+  spaceOption,
   COMMON_OPTIONS,
   HYPER_OPTIONS,
   applyHyperOverrides,
@@ -44,13 +47,25 @@ validation split (the one supernets are scored on) and on the test set. Writes
 architecture. Re-running skips finished architectures; --workers N trains N at a time in
 separate processes of the engine's pool (default: one per core); claim files in the run folder
 let other processes (e.g. a second command) share the same list.
-Example: supernet-lab groundtruth --dataset fashion-mnist --scale smoke --sample 4 --out /tmp/gt`,
+Example: supernet-lab groundtruth --dataset fashion-mnist --scale smoke --sample 4 --out /tmp/gt
+Other spaces (--space nb101|darts|proxyless|darts-ptb): stand-alone presets per scale (see
+train); one process; also writes standalone-loss.csv (loss, perplexity). With --scores FILE it
+trains the scored architectures and writes <out>/correlation.csv (supernet_accuracy,
+supernet_loss, supernet_perplexity, val_accuracy, val_loss, val_perplexity, params, flops):
+  supernet-lab groundtruth --space nb101 --scale smoke --scores /tmp/nb101/scores/epoch-0002.csv --out /tmp/nb101-gt
+  supernet-lab correlate --table /tmp/nb101-gt/correlation.csv --x supernet_accuracy --y val_accuracy`,
   options: {
     ...COMMON_OPTIONS,
     ...HYPER_OPTIONS,
     'test-images': { type: 'string', description: "test images ('all' for the whole test set)" },
     archs: { type: 'string', description: 'file with one NB-201 architecture string per line' },
     sample: { type: 'string', description: 'train N uniformly sampled valid architectures' },
+    arch: { type: 'string', description: 'other spaces: train this one architecture' },
+    scores: {
+      type: 'string',
+      description:
+        'other spaces: a supernet scores CSV; trains its architectures (unless --arch/--archs/--sample) and writes <out>/correlation.csv for correlate',
+    },
     'arch-seed': { type: 'string', description: 'seed of --sample', default: '0' },
     out: { type: 'string', description: 'run folder' },
     workers: {
@@ -64,6 +79,12 @@ Example: supernet-lab groundtruth --dataset fashion-mnist --scale smoke --sample
     },
   },
   async run(values) {
+    const space = spaceOption(values, TRAIN_SPACES);
+    if (space !== 'nb201') return groundTruthOtherSpace(space, values);
+    for (const flag of ['arch', 'scores']) {
+      if (values[flag] !== undefined)
+        throw new UsageError(`--${flag} is for the other spaces, not nb201`);
+    }
     const s = commonSettings(values);
     const preset = groundTruthPreset(s.scale);
     const hyper: GroundTruthHyper = {

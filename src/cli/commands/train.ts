@@ -14,6 +14,8 @@ import {
 import { ENGINE_REQUESTS, initEngine, parseEngineRequest, type EngineInfo } from '../../engine';
 import { packageRoot } from '../../info';
 import { SAMPLER_NAMES } from '../../train/samplers';
+import { OTHER_SPACES } from '../../train/space-presets';
+import { trainOtherSpace } from './space-runs';
 import {
   DivergenceError,
   SCALES,
@@ -36,7 +38,8 @@ import {
 export const COMMON_OPTIONS: Record<string, OptionSpec> = {
   space: {
     type: 'string',
-    description: 'search space (only nb201 trains for now)',
+    description:
+      'search space: nb201; train, evaluate and groundtruth also take nb101, darts, proxyless, darts-ptb',
     default: 'nb201',
   },
   dataset: {
@@ -89,8 +92,27 @@ export interface CommonSettings {
   progressMode: 'bar' | 'lines' | 'none';
 }
 
+/** Spaces the train / evaluate / groundtruth commands take (nb201 plus the space runner's). */
+export const TRAIN_SPACES = ['nb201', ...OTHER_SPACES] as const;
+export type TrainSpace = (typeof TRAIN_SPACES)[number];
+
+/** --space of a command that takes `supported` spaces; exit 2 naming the value otherwise. */
+export function spaceOption(values: OptionValues, supported: readonly string[]): TrainSpace {
+  const v = values['space'];
+  if (v === undefined) return 'nb201';
+  if (typeof v === 'string' && supported.includes(v)) return v as TrainSpace;
+  if (typeof v === 'string' && (TRAIN_SPACES as readonly string[]).includes(v)) {
+    throw new UsageError(
+      `--space ${v}: this command supports ${supported.join(', ')} only (train, evaluate and groundtruth take ${TRAIN_SPACES.join(', ')})`,
+    );
+  }
+  throw new UsageError(
+    `--space must be one of ${supported.join(', ')}; got ${JSON.stringify(v)} (unknown space)`,
+  );
+}
+
 export function commonSettings(values: OptionValues): CommonSettings {
-  choiceOption(values, 'space', ['nb201'], 'nb201');
+  spaceOption(values, ['nb201']);
   const engine = typeof values['engine'] === 'string' ? values['engine'] : undefined;
   if (engine !== undefined) {
     try {
@@ -291,16 +313,24 @@ export function defaultWorkers(): number {
 
 export const trainCommand: Command = {
   name: 'train',
-  summary: 'Train an NB-201 supernet with SPOS uniform single-path sampling into a run folder.',
+  summary:
+    'Train a supernet (nb201, nb101, darts, proxyless, darts-ptb; SPOS or another sampler) into a run folder.',
   details: `
-Presets (--scale): paper = Table 2 of the weight-sharing study (1000 epochs, batch 256, LR 0.05
+NB-201 presets (--scale): paper = Table 2 of the weight-sharing study (1000 epochs, batch 256, LR 0.05
 cosine, WD 5e-4, clip 5, C=16, N=5, BN calibration 25 x 400); laptop = C=8, N=1, 8 epochs on
 6000 images; smoke = tiny, for CI. Flags override single values.
 Run folder (--out, default kernels-data/runs/supernet-nb201-<dataset>-<scale>-seed<seed>):
 config.json, log.jsonl, checkpoints/epoch-XXXX (kept: --checkpoint-epochs and the newest).
 Re-running the same command resumes after the newest checkpoint; the result is identical to an
 uninterrupted run. A NaN/inf loss stops with exit code 3 and keeps the last good checkpoint.
-Example: supernet-lab train --dataset fashion-mnist --scale smoke --out /tmp/sn`,
+Example: supernet-lab train --dataset fashion-mnist --scale smoke --out /tmp/sn
+Other spaces (--space nb101|darts|proxyless|darts-ptb): presets per scale in
+src/train/space-presets.ts (paper = seed 001 Table 2 for that space; laptop = a few minutes on 2
+CPU cores on Fashion-MNIST, or the PTB files for darts-ptb; smoke = tiny). Same run folder,
+resume, --checkpoint-epochs and NaN behaviour; --channels / --cells set the space's skeleton
+(nb101: stem channels / cells per stack; darts: C / cells; darts-ptb: hidden size); samplers
+uniform, fairnas, multipath, sandwich. Default folder supernet-<space>-<dataset>-<scale>-seed<seed>.
+Example: supernet-lab train --space nb101 --scale smoke --out /tmp/nb101`,
   options: {
     ...COMMON_OPTIONS,
     ...HYPER_OPTIONS,
@@ -323,6 +353,8 @@ Example: supernet-lab train --dataset fashion-mnist --scale smoke --out /tmp/sn`
     },
   },
   async run(values) {
+    const space = spaceOption(values, TRAIN_SPACES);
+    if (space !== 'nb201') return trainOtherSpace(space, values);
     const s = commonSettings(values);
     const sampler = choiceOption(values, 'sampler', SAMPLER_NAMES, 'uniform');
     const fewShotEdge =
