@@ -104,3 +104,20 @@ export {
 export type { TrickRow, TrickVariant, TricksResult } from './tricks';
 export { GAEA_METHODS, METHOD_LABELS, ensureSearch, gaeaVsDarts, searchInput } from './gaea';
 export type { GaeaResult, MethodSummary, SearchOutcome } from './gaea';
+export {
+  SPACE_ENV_VAR,
+  STUDY_SPACES,
+  anySpaceCorrelationVsEpochs,
+  parseSpace,
+  requireNb201,
+  spaceCorrelationVsEpochs,
+  spaceDataset,
+  spaceFromEnv,
+  spaceRankMetrics,
+} from './space-correlation';
+export type {
+  SpaceCorrelationResult,
+  SpaceEpochRow,
+  SpaceStudyOptions,
+  StudySpace,
+} from './space-correlation';

@@ -460,10 +460,12 @@ export async function scoreSpaceRun(
       progress.done();
     }
   }
+  // Rows as stored (7 significant digits), so a fresh call and a resumed one agree exactly.
+  const stored = new Map(readScores(file).map((r) => [r.arch, r]));
   return {
     epoch,
     file,
-    rows: ordered(),
+    rows: archs.map((a) => stored.get(a)!),
     scored: todo.length,
     seconds: (Date.now() - t0) / 1000,
   };
@@ -564,8 +566,13 @@ export async function spaceGroundTruthRun(
       net.dispose();
     }
   });
-  const ordered = archs.map((a) => rows.get(a)!);
-  return { rows: ordered, losses, trained: todo.length };
+  // Rows as stored (7 significant digits), so a fresh call and a resumed one agree exactly.
+  const stored = new Map(readGroundTruth(gtFile).map((r) => [r.arch, r]));
+  return {
+    rows: archs.map((a) => stored.get(a)!),
+    losses: readLosses(runDir),
+    trained: todo.length,
+  };
 }
 
 /** The checkpoint folder of a run (for messages). */
