@@ -31,6 +31,8 @@ export interface StudySummary {
   kendallTest: number;
   /** Baseline: parameter count as the predictor. */
   spearmanParams: number;
+  /** Size bias: Spearman of supernet scores vs parameter count (seed 001: sharing favours big models). */
+  spearmanScoreParams: number;
   topK: TopKSummary[];
   /** The best architecture of the ground-truth sample (by validation accuracy). */
   best: { arch: string; val: number; test: number };
@@ -79,6 +81,7 @@ export function summarize(
     spearmanTest: spearman(score, test),
     kendallTest: kendallTauB(score, test),
     spearmanParams: spearman(params, val),
+    spearmanScoreParams: spearman(score, params),
     topK: topKs,
     best: {
       arch: joined[bestIdx].arch,
@@ -116,6 +119,7 @@ export function formatSummary(s: StudySummary): string {
     `  Spearman rho   ${f(s.spearman)}   (vs test accuracy ${f(s.spearmanTest)})`,
     `  Kendall tau-b  ${f(s.kendall)}   (vs test accuracy ${f(s.kendallTest)})`,
     `  baseline: Spearman of parameter count vs ground truth ${f(s.spearmanParams)}`,
+    `  size bias: Spearman of supernet score vs parameter count ${f(s.spearmanScoreParams)}`,
   ];
   for (const t of s.topK) {
     lines.push(
