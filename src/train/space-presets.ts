@@ -265,7 +265,7 @@ function darts(scale: Scale): SpacePreset {
         scale,
         skeleton: skeleton(4, 3),
         standaloneSkeleton: skeleton(4, 3),
-        data: { ...FASHION_LAPTOP, trainImages: 1000, validImages: 500 },
+        data: { ...FASHION_LAPTOP, trainImages: 600, validImages: 500 },
         supernet: {
           ...LAPTOP_SUPERNET,
           epochs: 4,
