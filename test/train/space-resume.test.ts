@@ -13,6 +13,7 @@ import {
   DivergenceError,
   latestCheckpoint,
   listCheckpoints,
+  padDataset,
   readCheckpoint,
   readLog,
   trainSpaceNetwork,
@@ -135,4 +136,20 @@ test('space runner: a NaN loss stops with DivergenceError and keeps the last goo
     readLog(dir).map((e) => e.epoch),
     [1],
   );
+});
+
+test('padDataset centres images in zeros (28 -> 32 for ProxylessNAS), by hand on 2x2 -> 4x4', () => {
+  const ds = fakeTrainingData(1, 2).train;
+  const src = Array.from(ds.images.subarray(0, 4));
+  const p = padDataset(ds, 4);
+  assert.deepEqual(p.shape, [1, 4, 4, 1]);
+  const z = 0;
+  // prettier-ignore
+  assert.deepEqual(Array.from(p.images.subarray(0, 16)), [
+    z, z, z, z,
+    z, src[0], src[1], z,
+    z, src[2], src[3], z,
+    z, z, z, z,
+  ]);
+  assert.throws(() => padDataset(ds, 1), /cannot pad 2x2 images to 1x1/);
 });

@@ -11,6 +11,7 @@ import {
   type BatchSource,
 } from '../../train/samplers';
 import type { TrainingData } from '../../train/data';
+import { padDataset } from '../../train/space-runs';
 import { NB101_SMOKE_SKELETON, nb101RunSpec } from '../../supernet/nb101';
 import { DARTS_SMOKE_SKELETON, dartsRunSpec } from '../../supernet/darts';
 import { PROXYLESS_SMOKE_SKELETON, proxylessRunSpec } from '../../supernet/proxyless';
@@ -90,14 +91,32 @@ Example: supernet-lab space-smoke --space nb101 --out /tmp/nb101-smoke`,
         source: dataDir,
         log: (line) => process.stderr.write(line + '\n'),
       });
-      data = d;
+      // ProxylessNAS halves the image three times: pad 28x28 to 32x32 (padDataset).
+      const padded =
+        space === 'proxyless' && d.imageSize % 8 !== 0
+          ? (() => {
+              const to = Math.ceil(d.imageSize / 8) * 8;
+              return {
+                ...d,
+                train: padDataset(d.train, to),
+                valid: padDataset(d.valid, to),
+                test: padDataset(d.test, to),
+                imageSize: to,
+              };
+            })()
+          : d;
+      data = padded;
       const io = { inChannels: d.inputChannels, numClasses: d.classes };
       spec = (
         space === 'nb101'
           ? nb101RunSpec({ ...NB101_SMOKE_SKELETON, ...io })
           : space === 'darts'
             ? dartsRunSpec({ ...DARTS_SMOKE_SKELETON, ...io }, d.imageSize)
-            : proxylessRunSpec({ ...PROXYLESS_SMOKE_SKELETON, ...io, imageSize: d.imageSize })
+            : proxylessRunSpec({
+                ...PROXYLESS_SMOKE_SKELETON,
+                ...io,
+                imageSize: padded.imageSize,
+              })
       ) as SpaceRunSpec<unknown>;
     }
     const r = smokeStudy({
