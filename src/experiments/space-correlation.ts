@@ -7,6 +7,7 @@
  */
 import * as path from 'node:path';
 import * as aq from 'arquero';
+import { engineInfo } from '../engine/init';
 import type { ColumnTable } from 'arquero';
 import { kendallTauB, spearman } from '../analysis/correlation';
 import { randomTopK, topK } from '../analysis/topk';
@@ -221,7 +222,7 @@ export async function spaceCorrelationVsEpochs(
       data: preset.data,
       seed: ctx.seed,
       sampler: 'uniform',
-      engine: 'auto',
+      engine: engineInfo()?.name ?? 'unknown',
     },
     data,
     progress,
@@ -263,7 +264,7 @@ export async function spaceCorrelationVsEpochs(
       data: preset.data,
       seed: ctx.seed,
       sampler: 'uniform',
-      engine: 'auto',
+      engine: engineInfo()?.name ?? 'unknown',
     },
     archs: gtArchs,
     data: gtData,
