@@ -329,7 +329,9 @@ src/train/space-presets.ts (paper = seed 001 Table 2 for that space; laptop = a 
 CPU cores on Fashion-MNIST, or the PTB files for darts-ptb; smoke = tiny). Same run folder,
 resume, --checkpoint-epochs and NaN behaviour; --channels / --cells set the space's skeleton
 (nb101: stem channels / cells per stack; darts: C / cells; darts-ptb: hidden size); samplers
-uniform, fairnas, multipath, sandwich. Default folder supernet-<space>-<dataset>-<scale>-seed<seed>.
+uniform, fairnas, multipath, sandwich; SGD momentum without Nesterov; --dataset defaults to the
+preset's (fashion-mnist; cifar10 at paper; darts-ptb: the PTB files, --data-dir). Default folder
+supernet-<space>-<dataset>-<scale>-seed<seed>.
 Example: supernet-lab train --space nb101 --scale smoke --out /tmp/nb101`,
   options: {
     ...COMMON_OPTIONS,
