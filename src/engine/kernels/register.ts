@@ -4,6 +4,7 @@ import { batchNormKernels } from './batchnorm';
 import { convGradKernels } from './conv-grads';
 import { depthwiseGradKernels } from './depthwise-grads';
 import { poolGradKernels } from './pool-grads';
+import { segmentSumKernels } from './segment-sum';
 import { tileKernels } from './tile';
 import { DILATION_AWARE_BACKENDS } from '../gradients';
 
@@ -44,7 +45,7 @@ function stockKernel(kernelName: string, backendName: string): KernelFunc | null
 
 /**
  * Our replacement kernels for the wasm backend: the missing/naive convolution gradients, the
- * border-correct AvgPoolGrad, depthwise gradients and fused batch norm.
+ * border-correct AvgPoolGrad, depthwise gradients, fused batch norm and UnsortedSegmentSum.
  */
 export function wasmReplacementKernels(): KernelConfig[] {
   DILATION_AWARE_BACKENDS.add('wasm');
@@ -54,5 +55,6 @@ export function wasmReplacementKernels(): KernelConfig[] {
     ...depthwiseGradKernels('wasm'),
     ...batchNormKernels('wasm'),
     ...tileKernels('wasm', stockKernel('Tile', 'wasm')),
+    ...segmentSumKernels(),
   ];
 }
