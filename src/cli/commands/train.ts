@@ -311,14 +311,16 @@ export function defaultWorkers(): number {
 
 // ---- train ----
 
+const LAPTOP = supernetPreset('laptop');
+
 export const trainCommand: Command = {
   name: 'train',
   summary:
     'Train a supernet (nb201, nb101, darts, proxyless, darts-ptb; SPOS or another sampler) into a run folder.',
   details: `
 NB-201 presets (--scale): paper = Table 2 of the weight-sharing study (1000 epochs, batch 256, LR 0.05
-cosine, WD 5e-4, clip 5, C=16, N=5, BN calibration 25 x 400); laptop = C=8, N=1, 8 epochs on
-6000 images; smoke = tiny, for CI. Flags override single values.
+cosine, WD 5e-4, clip 5, C=16, N=5, BN calibration 25 x 400); laptop = C=${LAPTOP.channels}, N=${LAPTOP.cellsPerStage}, ${LAPTOP.epochs} epochs on
+${LAPTOP.trainImages} images; smoke = tiny, for CI. Flags override single values.
 Run folder (--out, default kernels-data/runs/supernet-nb201-<dataset>-<scale>-seed<seed>):
 config.json, log.jsonl, checkpoints/epoch-XXXX (kept: --checkpoint-epochs and the newest).
 Re-running the same command resumes after the newest checkpoint; the result is identical to an
