@@ -17,6 +17,7 @@ import type { SamplerSettings } from './samplers';
 import { createSupernet, type Nb201Network } from '../supernet/network';
 import { cosineLr } from './schedule';
 import { Sgd } from './sgd';
+import { loadNetworkTensors, networkTensors } from './network-tensors';
 import { DivergenceError, trainStep } from './step';
 import type { TrainingData } from './data';
 import type { SupernetHyper, Scale, TrainDataset } from './presets';
@@ -125,49 +126,7 @@ export function samplerSeed(seed: number, epoch: number): string {
   return `supernet/${seed}/sampler/epoch-${epoch}`;
 }
 
-/** Weights, BN buffers and momentum buffers as stored tensors. */
-export function networkTensors(net: Nb201Network, sgd?: Sgd): StoredTensor[] {
-  const out: StoredTensor[] = [];
-  for (const [name, v] of net.variables.trainable) {
-    out.push({ name: `param/${name}`, shape: v.shape, data: v.dataSync() as Float32Array });
-  }
-  for (const [name, v] of net.variables.buffers) {
-    out.push({ name: `buffer/${name}`, shape: v.shape, data: v.dataSync() as Float32Array });
-  }
-  if (sgd) {
-    for (const [name, v] of sgd.state()) {
-      out.push({ name: `momentum/${name}`, shape: v.shape, data: v.dataSync() as Float32Array });
-    }
-  }
-  return out;
-}
-
-/** Loads weights and BN buffers (and momentum buffers into `sgd`) from stored tensors. */
-export function loadNetworkTensors(
-  net: Nb201Network,
-  tensors: ReadonlyMap<string, StoredTensor>,
-  sgd?: Sgd,
-): void {
-  for (const kind of ['trainable', 'buffers'] as const) {
-    const prefix = kind === 'trainable' ? 'param/' : 'buffer/';
-    for (const [name, v] of net.variables[kind]) {
-      const t = tensors.get(prefix + name);
-      if (!t) throw new Error(`checkpoint has no ${prefix}${name}`);
-      if (t.shape.join() !== v.shape.join()) {
-        throw new Error(`checkpoint ${prefix}${name} has shape [${t.shape}], network [${v.shape}]`);
-      }
-      tf.tidy(() => v.assign(tf.tensor(t.data, v.shape)));
-    }
-  }
-  if (sgd) {
-    const buffers = new Map<string, tf.Tensor>();
-    for (const [key, t] of tensors) {
-      if (key.startsWith('momentum/')) buffers.set(key.slice(9), tf.tensor(t.data, t.shape));
-    }
-    sgd.loadState(buffers);
-    tf.dispose([...buffers.values()]);
-  }
-}
+export { networkTensors, loadNetworkTensors } from './network-tensors';
 
 /** Checkpoint tensor-name prefix of few-shot sub-supernet k (`shot-k/param/...`). */
 export function shotPrefix(k: number): string {

@@ -21,6 +21,13 @@ import * as ops from '../../supernet/ops';
 import { libraryInfo } from '../../info';
 import { cosineLr } from '../schedule';
 import { Sgd } from '../sgd';
+import {
+  loadNetworkTensors as loadSpaceNetworkTensors,
+  networkTensors as spaceNetworkTensors,
+} from '../network-tensors';
+
+// The space runner's names for the shared checkpoint-tensor helpers.
+export { loadSpaceNetworkTensors, spaceNetworkTensors };
 import { DivergenceError } from '../step';
 import { createProgress, formatDuration, type ProgressSink } from '../progress';
 import type { TrainingData } from '../data';
@@ -117,20 +124,6 @@ export interface SpaceTrainHyper extends SamplerSettings {
   lrSchedule?: 'cosine' | 'constant';
 }
 
-/** Weights, BN buffers (and momentum) as stored tensors. */
-export function spaceNetworkTensors<A>(net: SpaceNetwork<A>, sgd?: Sgd): StoredTensor[] {
-  const out: StoredTensor[] = [];
-  const add = (prefix: string, m: ReadonlyMap<string, tf.Tensor>) => {
-    for (const [name, v] of m) {
-      out.push({ name: prefix + name, shape: v.shape, data: v.dataSync() as Float32Array });
-    }
-  };
-  add('param/', net.variables.trainable);
-  add('buffer/', net.variables.buffers);
-  if (sgd) add('momentum/', sgd.state());
-  return out;
-}
-
 /** Checkpoint loop state of the space runner (manifest.state). */
 export interface SpaceCheckpointState {
   epoch: number;
@@ -184,33 +177,6 @@ export function spaceDataSeed(seed: number): string {
 /** Path-sampler seed of epoch `epoch` of a space run. */
 export function spaceSamplerSeed(space: string, seed: number, epoch: number): string {
   return `space-supernet/${space}/${seed}/sampler/epoch-${epoch}`;
-}
-
-/** Loads weights and BN buffers (and momentum into `sgd`) from stored tensors. */
-export function loadSpaceNetworkTensors<A>(
-  net: SpaceNetwork<A>,
-  tensors: ReadonlyMap<string, StoredTensor>,
-  sgd?: Sgd,
-): void {
-  for (const kind of ['trainable', 'buffers'] as const) {
-    const prefix = kind === 'trainable' ? 'param/' : 'buffer/';
-    for (const [name, v] of net.variables[kind]) {
-      const t = tensors.get(prefix + name);
-      if (!t) throw new Error(`checkpoint has no ${prefix}${name}`);
-      if (t.shape.join() !== v.shape.join()) {
-        throw new Error(`checkpoint ${prefix}${name} has shape [${t.shape}], network [${v.shape}]`);
-      }
-      tf.tidy(() => v.assign(tf.tensor(t.data, v.shape)));
-    }
-  }
-  if (sgd) {
-    const buffers = new Map<string, tf.Tensor>();
-    for (const [key, t] of tensors) {
-      if (key.startsWith('momentum/')) buffers.set(key.slice(9), tf.tensor(t.data, t.shape));
-    }
-    sgd.loadState(buffers);
-    tf.dispose([...buffers.values()]);
-  }
 }
 
 /** Learning rate of `step`: cosine to 0 over the run, or constant (DARTS-PTB, seed Table 2). */
