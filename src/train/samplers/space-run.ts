@@ -373,14 +373,16 @@ export function scoreSpaceArch<A>(
 ): { accuracy: number; loss: number } {
   const data = toSource(input);
   const buffers = net.pathNames(arch).buffers;
-  resetBuffers(net.variables, buffers);
+  // Without recalibration the running statistics from training are what BN evaluates with.
+  const recalibrate = hyper.calibrationBatches > 0 && buffers.length > 0 && data.calibrate;
+  if (recalibrate) resetBuffers(net.variables, buffers);
   let k = 0;
   for (const b of data.train(
     0,
     hyper.calibrationBatchSize,
     `space-supernet/${hyper.seed}/calibration`,
   )) {
-    if (k >= hyper.calibrationBatches || buffers.length === 0 || !data.calibrate) break;
+    if (!recalibrate || k >= hyper.calibrationBatches) break;
     k++;
     tf.tidy(() => {
       net.forward(tf.tensor(b.images, b.shape), arch, { mode: 'calibrate', calibrationStep: k });
