@@ -434,7 +434,7 @@ export async function scoreSpaceRun(
   const file = scoresPath(runDir, epoch);
   const done = new Map<string, ScoreRow>();
   if (fs.existsSync(file)) for (const r of readScores(file)) done.set(r.arch, r);
-  const todo = archs.filter((a) => !done.has(a));
+  const pending = archs.filter((a) => !done.has(a));
   const progress = options.progress ?? createProgress({ silent: true });
   const hyper = {
     seed: config.seed,
@@ -443,17 +443,17 @@ export async function scoreSpaceRun(
     evalBatchSize: config.evalBatchSize,
   };
   const ordered = () => archs.filter((a) => done.has(a)).map((a) => done.get(a)!);
-  if (todo.length > 0) {
+  if (pending.length > 0) {
     const net = setup.spec.build(config.seed);
     try {
       loadSpaceNetworkTensors(net, readCheckpoint(runDir, epoch).tensors);
-      todo.forEach((a, i) => {
+      pending.forEach((a, i) => {
         const r = scoreSpaceArch(net, setup.parse(a), data.source, hyper);
         done.set(a, { arch: a, accuracy: r.accuracy, loss: r.loss });
         // Keep rows of other architectures already in the file (a superset list).
         const rows = [...ordered(), ...[...done.values()].filter((x) => !archs.includes(x.arch))];
         writeScores(runDir, epoch, rows);
-        progress.update(i + 1, todo.length, `epoch ${epoch}`);
+        progress.update(i + 1, pending.length, `epoch ${epoch}`);
       });
     } finally {
       net.dispose();
@@ -466,7 +466,7 @@ export async function scoreSpaceRun(
     epoch,
     file,
     rows: archs.map((a) => stored.get(a)!),
-    scored: todo.length,
+    scored: pending.length,
     seconds: (Date.now() - t0) / 1000,
   };
 }
@@ -523,10 +523,10 @@ export async function spaceGroundTruthRun(
   const gtFile = groundTruthPath(runDir);
   const rows = new Map(readGroundTruth(gtFile).map((r) => [r.arch, r]));
   const losses = readLosses(runDir);
-  const todo = archs.filter((a) => !rows.has(a) || !losses.has(a));
+  const pending = archs.filter((a) => !rows.has(a) || !losses.has(a));
   const started = Date.now();
   const hyper: SpaceTrainHyper = { ...config, sampler: 'uniform' };
-  todo.forEach((a, i) => {
+  pending.forEach((a, i) => {
     const t0 = Date.now();
     const arch = setup.parse(a);
     const net = setup.spec.build(config.seed);
@@ -557,9 +557,9 @@ export async function spaceGroundTruthRun(
           ]),
         ),
       );
-      const eta = ((Date.now() - started) / 1000 / (i + 1)) * (todo.length - i - 1);
+      const eta = ((Date.now() - started) / 1000 / (i + 1)) * (pending.length - i - 1);
       progress.line(
-        `[${i + 1}/${todo.length}] ${a}: val ${s.accuracy.toFixed(2)}%, loss ${s.loss.toFixed(4)} ` +
+        `[${i + 1}/${pending.length}] ${a}: val ${s.accuracy.toFixed(2)}%, loss ${s.loss.toFixed(4)} ` +
           `(train loss ${r.loss.toFixed(4)}), ${((Date.now() - t0) / 1000).toFixed(1)}s, ETA ${formatDuration(eta)}`,
       );
     } finally {
@@ -571,7 +571,7 @@ export async function spaceGroundTruthRun(
   return {
     rows: archs.map((a) => stored.get(a)!),
     losses: readLosses(runDir),
-    trained: todo.length,
+    trained: pending.length,
   };
 }
 
