@@ -5,7 +5,6 @@ import { parseEngineRequest } from '../../engine';
 import { formatNb201 } from '../../spaces/nb201/arch';
 import type { Nb201Arch } from '../../spaces/nb201/definition';
 import {
-  listCheckpoints,
   readArchList,
   readJson,
   sampleArchitectures,
@@ -17,6 +16,7 @@ import { isOtherSpace } from '../../train/space-presets';
 import { evaluateOtherSpace } from './space-runs';
 import {
   TRAIN_SPACES,
+  checkpointEpochsOption,
   spaceOption,
   ONE_THREAD,
   loadData,
@@ -117,21 +117,7 @@ Examples:
     }
     if (config.kind !== 'supernet')
       throw new UsageError(`--run ${runDir} is a ${config.kind} run, not a supernet run`);
-    const kept = listCheckpoints(runDir);
-    if (kept.length === 0) throw new UsageError(`--run ${runDir} has no checkpoint yet`);
-    const epochArg = stringOption(values, 'epoch', 'latest');
-    let epochs: number[];
-    if (epochArg === 'latest') epochs = [kept[kept.length - 1]];
-    else if (epochArg === 'all') epochs = kept;
-    else {
-      const e = intOption(values, 'epoch', 0, 1);
-      if (!kept.includes(e)) {
-        throw new UsageError(
-          `--epoch ${e}: ${runDir} keeps checkpoints of epochs ${kept.join(', ')}`,
-        );
-      }
-      epochs = [e];
-    }
+    const epochs = checkpointEpochsOption(values, runDir);
     const archs = architectureList(values);
     const workers = intOption(values, 'workers', 1, 1, 256);
     const calibration = {

@@ -34,7 +34,6 @@ import {
   toCsv,
   trainSpaceRun,
   writeFileAtomic,
-  listCheckpoints,
   type LoadedSpaceData,
   type OtherSpace,
   type ProgressSink,
@@ -45,6 +44,7 @@ import {
   type SpaceSetup,
   type SpaceSkeleton,
 } from '../../train';
+import { checkpointEpochsOption } from './train';
 
 function progressOf(values: OptionValues, label: string): ProgressSink {
   const v = values['progress'];
@@ -313,21 +313,7 @@ export async function evaluateOtherSpace(runDir: string, values: OptionValues): 
   if (values['workers'] !== undefined && values['workers'] !== '1') {
     throw new UsageError(`--workers: ${config.space} runs are scored in one process`);
   }
-  const kept = listCheckpoints(runDir);
-  if (kept.length === 0) throw new UsageError(`--run ${runDir} has no checkpoint yet`);
-  const epochArg = stringOption(values, 'epoch', 'latest');
-  let epochs: number[];
-  if (epochArg === 'latest') epochs = [kept[kept.length - 1]];
-  else if (epochArg === 'all') epochs = kept;
-  else {
-    const e = intOption(values, 'epoch', 0, 1);
-    if (!kept.includes(e)) {
-      throw new UsageError(
-        `--epoch ${e}: ${runDir} keeps checkpoints of epochs ${kept.join(', ')}`,
-      );
-    }
-    epochs = [e];
-  }
+  const epochs = checkpointEpochsOption(values, runDir);
   const engine = await engineOf(values);
   const data = await loadSpaceData(config.data, config.skeleton, { dataDir: dataDirOf(values) });
   const setup = spaceSetup(config.skeleton, data.shape);

@@ -22,6 +22,7 @@ import {
   TRAIN_DATASETS,
   createProgress,
   defaultRunsRoot,
+  listCheckpoints,
   loadTrainingData,
   supernetPreset,
   trainSupernet,
@@ -213,6 +214,20 @@ export async function loadData(
 
 export function defaultOut(kind: string, s: CommonSettings): string {
   return path.join(defaultRunsRoot(), `${kind}-nb201-${s.dataset}-${s.scale}-seed${s.seed}`);
+}
+
+/** --epoch latest|all|N of a run folder: the kept checkpoint epochs it names (exit 2 otherwise). */
+export function checkpointEpochsOption(values: OptionValues, runDir: string): number[] {
+  const kept = listCheckpoints(runDir);
+  if (kept.length === 0) throw new UsageError(`--run ${runDir} has no checkpoint yet`);
+  const epochArg = stringOption(values, 'epoch', 'latest');
+  if (epochArg === 'latest') return [kept[kept.length - 1]];
+  if (epochArg === 'all') return kept;
+  const e = intOption(values, 'epoch', 0, 1);
+  if (!kept.includes(e)) {
+    throw new UsageError(`--epoch ${e}: ${runDir} keeps checkpoints of epochs ${kept.join(', ')}`);
+  }
+  return [e];
 }
 
 export function parseEpochList(values: OptionValues, name: string, fallback: number[]): number[] {
