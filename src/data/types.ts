@@ -36,3 +36,27 @@ export class DatasetError extends Error {
     super(message);
   }
 }
+
+/** A batch: inputs (images NHWC, or token ids) as floats, integer targets. */
+export interface SpaceBatch {
+  images: Float32Array;
+  labels: Int32Array;
+  shape: number[];
+}
+
+/**
+ * Where batches come from: image data (`TrainingData`, via `imageBatchSource`) or any other
+ * source (the PTB language model's token segments).
+ */
+export interface BatchSource {
+  /** Training batches of one epoch (full batches only), order fixed by (seed, epoch). */
+  train(epoch: number, batchSize: number, seed: string): Iterable<SpaceBatch>;
+  /** Validation batches, in order. */
+  valid(batchSize: number): Iterable<SpaceBatch>;
+  /** Size of the training set in examples (images or segments). */
+  trainSize: number;
+  /** Whether the networks have BN statistics to recalibrate before scoring. */
+  calibrate: boolean;
+  /** Metadata for config.json. */
+  describe: Record<string, unknown>;
+}

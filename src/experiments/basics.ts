@@ -21,7 +21,7 @@ import { nb201ValidOrdinals } from '../spaces/nb201/graph';
 import { sampleNb201 } from '../spaces/nb201/sample';
 import { calibrationIndices, scoreArchitecture } from '../supernet/evaluate';
 import { createStandalone, createSupernet } from '../supernet/network';
-import { Sgd } from '../train/sgd';
+import { Sgd } from '../core/sgd';
 import { trainStep } from '../train/step';
 import { readScores, toCsv, writeFileAtomic, checkpointName } from '../train/run-folder';
 import { loadSupernet, samplerSeed } from '../train/supernet-trainer';

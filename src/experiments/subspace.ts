@@ -35,8 +35,8 @@ import {
   writeFileAtomic,
   writeJsonAtomic,
 } from '../train/run-folder';
-import { cosineLr } from '../train/schedule';
-import { Sgd } from '../train/sgd';
+import { cosineLr } from '../core/schedule';
+import { Sgd } from '../core/sgd';
 import { trainStep } from '../train/step';
 import {
   dataSeed,

@@ -16,9 +16,9 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Nb201Network } from '../supernet/network';
-import { Sgd } from '../train/sgd';
-import { DivergenceError } from '../train/step';
-import { cosineLr } from '../train/schedule';
+import { Sgd } from '../core/sgd';
+import { DivergenceError } from '../core/divergence';
+import { cosineLr } from '../core/schedule';
 import { DARTS_ARCH_ADAM, type AdamOptions } from './adam';
 import {
   archOptimizerFromState,

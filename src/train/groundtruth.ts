@@ -30,8 +30,8 @@ import {
   writeJsonAtomic,
   type GroundTruthRow,
 } from './run-folder';
-import { cosineLr } from './schedule';
-import { Sgd } from './sgd';
+import { cosineLr } from '../core/schedule';
+import { Sgd } from '../core/sgd';
 import { DivergenceError, trainStep } from './step';
 import { assertResumable } from './supernet-trainer';
 

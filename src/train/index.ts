@@ -4,10 +4,10 @@
  * cosine schedule they use, scale presets, run folders (the contract with the analysis code) and
  * progress reporting.
  */
-export { cosineLr } from './schedule';
-export type { CosineSchedule } from './schedule';
-export { Sgd } from './sgd';
-export type { SgdSettings, SgdStepResult } from './sgd';
+export { cosineLr } from '../core/schedule';
+export type { CosineSchedule } from '../core/schedule';
+export { Sgd } from '../core/sgd';
+export type { SgdSettings, SgdStepResult } from '../core/sgd';
 export { DivergenceError, trainStep } from './step';
 export type { StepResult } from './step';
 export {

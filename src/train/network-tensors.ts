@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { NamedVariables } from '../supernet/network';
 import type { StoredTensor } from './run-folder';
-import type { Sgd } from './sgd';
+import type { Sgd } from '../core/sgd';
 
 /** Weights, BN buffers and momentum buffers as stored tensors. */
 export function networkTensors(net: { variables: NamedVariables }, sgd?: Sgd): StoredTensor[] {

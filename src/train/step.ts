@@ -3,7 +3,8 @@ import * as tf from '@tensorflow/tfjs';
 import type { Nb201Arch } from '../spaces/nb201/definition';
 import type { Nb201Network } from '../supernet/network';
 import * as ops from '../supernet/ops';
-import { Sgd } from './sgd';
+import { Sgd } from '../core/sgd';
+import { DivergenceError } from '../core/divergence';
 
 export interface StepResult {
   /** Mean cross-entropy of the batch (before the update). */
@@ -14,10 +15,7 @@ export interface StepResult {
   gradNorm: number;
 }
 
-/** Thrown when the loss (or gradient norm) stops being finite; the message says where. */
-export class DivergenceError extends Error {
-  override name = 'DivergenceError';
-}
+export { DivergenceError };
 
 /**
  * Forward + backward of `arch` on one batch (training mode: batch statistics, running statistics

@@ -8,7 +8,7 @@ import { initEngine } from '../../src/engine';
 import { Rng } from '../../src/engine/random';
 import { sampleNb201 } from '../../src/spaces/nb201/sample';
 import { createSupernet } from '../../src/supernet/network';
-import { Sgd } from '../../src/train/sgd';
+import { Sgd } from '../../src/core/sgd';
 import { trainStep } from '../../src/train/step';
 
 test('1000 SPOS steps: tf.memory() tensors and bytes stay flat', async () => {

@@ -422,7 +422,7 @@ export async function groundTruthOtherSpace(
     `groundtruth ${space}: ${archs.length} architectures, ${data.summary}, ${JSON.stringify(preset.standaloneSkeleton.net)}, ` +
       `${hyper.epochs} epochs, engine ${engine.name} -> ${out}`,
   );
-  let result;
+  let result: Awaited<ReturnType<typeof spaceGroundTruthRun>>;
   try {
     result = await spaceGroundTruthRun({ runDir: out, config, archs, data, progress });
   } catch (err) {

@@ -6,8 +6,8 @@
  */
 import { loadPtb } from '../../data/ptb';
 import { Rng } from '../../engine/random';
-import { permutation } from '../../train/samplers/types';
-import type { BatchSource, SpaceBatch } from '../../train/samplers/space-run';
+import { permutation } from '../../spaces/choices';
+import type { BatchSource, SpaceBatch } from '../../data/types';
 
 export interface PtbSmokeOptions {
   /** Folder with ptb.valid.txt and ptb.test.txt (and optionally ptb.train.txt). */

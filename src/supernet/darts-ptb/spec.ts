@@ -8,8 +8,8 @@ import {
 import { formatDartsPtb } from '../../spaces/darts-ptb/genotype';
 import { sampleDartsPtb } from '../../spaces/darts-ptb/sample';
 import { dartsPtbCost } from '../../spaces/darts-ptb/cost';
-import type { ChoiceCodec } from '../../train/samplers/types';
-import type { SpaceRunSpec } from '../../train/samplers/space-run';
+import type { ChoiceCodec } from '../../spaces/choices';
+import type { SpaceRunSpec } from '../binding';
 import { DartsPtbSupernet } from './network';
 
 /** Decisions per node i (1..8): predecessor (i options), activation (4). */

@@ -9,8 +9,8 @@ import {
 import { formatDarts } from '../../spaces/darts/genotype';
 import { sampleDarts } from '../../spaces/darts/sample';
 import { dartsCost } from '../../spaces/darts/cost';
-import type { ChoiceCodec } from '../../train/samplers/types';
-import type { SpaceRunSpec } from '../../train/samplers/space-run';
+import type { ChoiceCodec } from '../../spaces/choices';
+import type { SpaceRunSpec } from '../binding';
 import { createDartsSupernet, type DartsSupernetSkeleton } from './network';
 
 /**

@@ -8,9 +8,9 @@ import {
 import { isValidNb101, formatNb101 } from '../../spaces/nb101/arch';
 import { sampleNb101, enumerateNb101 } from '../../spaces/nb101/enumerate';
 import { nb101Cost } from '../../spaces/nb101/cost';
-import { extremesByParams } from '../../train/samplers/samplers';
-import type { ChoiceCodec } from '../../train/samplers/types';
-import type { SpaceRunSpec } from '../../train/samplers/space-run';
+import { extremesByParams } from '../../spaces/choices';
+import type { ChoiceCodec } from '../../spaces/choices';
+import type { SpaceRunSpec } from '../binding';
 import { createNb101Supernet, type Nb101SupernetSkeleton } from './network';
 
 /** Sorted pairs {a < b} of 0..n-1 in lexicographic order. */

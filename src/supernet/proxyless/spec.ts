@@ -5,8 +5,8 @@ import { formatProxyless } from '../../spaces/proxyless/arch';
 import { sampleProxyless } from '../../spaces/proxyless/sample';
 import { proxylessCost, proxylessLayerChoices } from '../../spaces/proxyless/cost';
 import { proxylessLayers } from '../../spaces/proxyless/layers';
-import type { ChoiceCodec } from '../../train/samplers/types';
-import type { SpaceRunSpec } from '../../train/samplers/space-run';
+import type { ChoiceCodec } from '../../spaces/choices';
+import type { SpaceRunSpec } from '../binding';
 import { createProxylessSupernet } from './network';
 
 /** Smoke skeleton: 16x16 grey images, width 1, two stages of 2 layers, 3 classes. */

@@ -1,5 +1,6 @@
 /** The five samplers: uniform single path, FairNAS, multi-path, sandwich, few-shot. */
 import type { RandomSource } from '../../spaces/types';
+import type { SamplerSpace } from '../../spaces/choices';
 import {
   permutation,
   type ChoiceCodec,
@@ -95,28 +96,7 @@ export function sandwichSampler<A>(
   };
 }
 
-/**
- * The smallest and largest valid architectures by `params`, scanning `candidates` (first one
- * wins ties).
- */
-export function extremesByParams<A>(
-  candidates: Iterable<A>,
-  params: (a: A) => number,
-  isValid: (a: A) => boolean = () => true,
-): { smallest: A; largest: A; minParams: number; maxParams: number } {
-  let smallest: A | undefined;
-  let largest: A | undefined;
-  let lo = Infinity;
-  let hi = -Infinity;
-  for (const a of candidates) {
-    if (!isValid(a)) continue;
-    const p = params(a);
-    if (p < lo) [lo, smallest] = [p, a];
-    if (p > hi) [hi, largest] = [p, a];
-  }
-  if (smallest === undefined || largest === undefined) throw new Error('no valid candidate');
-  return { smallest, largest, minParams: lo, maxParams: hi };
-}
+export { extremesByParams } from '../../spaces/choices';
 
 /**
  * Few-shot supernets: the space is split on decision `edge` into one sub-supernet per option
@@ -164,15 +144,7 @@ export interface SamplerSettings {
 /** Defaults: multipath 2 paths, sandwich 2 random paths (4 in all), few-shot split on edge 0. */
 export const SAMPLER_DEFAULTS = { multipathPaths: 2, sandwichRandom: 2, fewShotEdge: 0 } as const;
 
-/** Everything a space contributes to build any sampler. */
-export interface SamplerSpace<A> {
-  sample(rng: RandomSource): A;
-  codec: ChoiceCodec<A>;
-  /** FairNAS: every op of the path reaches the output (see fairnasSampler). */
-  live?(arch: A): boolean;
-  /** Smallest and largest valid architectures by parameters (sandwich; computed lazily). */
-  extremes(): { smallest: A; largest: A };
-}
+export type { SamplerSpace };
 
 export function createSampler<A>(space: SamplerSpace<A>, s: SamplerSettings): PathSampler<A> {
   switch (s.sampler) {

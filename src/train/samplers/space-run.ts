@@ -15,12 +15,14 @@ import { iterateBatches } from '../../data';
 import { Rng } from '../../engine/random';
 import { kendallTauB, spearman } from '../../analysis/correlation';
 import type { RandomSource } from '../../spaces/types';
+import type { BatchSource, SpaceBatch } from '../../data/types';
+import type { SpaceRunSpec } from '../../supernet/binding';
 import type { SpaceNetwork } from '../../supernet/blocks';
 import { resetBuffers } from '../../supernet/blocks';
 import * as ops from '../../supernet/ops';
 import { libraryInfo } from '../../info';
-import { cosineLr } from '../schedule';
-import { Sgd } from '../sgd';
+import { cosineLr } from '../../core/schedule';
+import { Sgd } from '../../core/sgd';
 import {
   loadNetworkTensors as loadSpaceNetworkTensors,
   networkTensors as spaceNetworkTensors,
@@ -48,49 +50,10 @@ import {
   type ScoreRow,
   type StoredTensor,
 } from '../run-folder';
-import { createSampler, type SamplerSettings, type SamplerSpace } from './samplers';
+import { createSampler, type SamplerSettings } from './samplers';
 import { multiPathStep } from './step';
 
-/** What a space contributes to a run. */
-export interface SpaceRunSpec<A> extends SamplerSpace<A> {
-  /** Registered space name (config.json `space`). */
-  space: string;
-  format(arch: A): string;
-  /** A supernet (every op owned) initialised from `seed`. */
-  build(seed: number): SpaceNetwork<A>;
-  params(arch: A): number;
-  flops(arch: A): number;
-  /**
-   * What the study correlates: validation accuracy (default), or perplexity = exp(mean
-   * cross-entropy) for language models (scores.csv and groundtruth.csv still hold top-1
-   * next-token accuracy and the loss; summary.json names the metric).
-   */
-  metric?: 'accuracy' | 'perplexity';
-}
-
-/** A batch: inputs (images NHWC, or token ids) as floats, integer targets. */
-export interface SpaceBatch {
-  images: Float32Array;
-  labels: Int32Array;
-  shape: number[];
-}
-
-/**
- * Where batches come from: image data (`TrainingData`, via `imageBatchSource`) or any other
- * source (the PTB language model's token segments).
- */
-export interface BatchSource {
-  /** Training batches of one epoch (full batches only), order fixed by (seed, epoch). */
-  train(epoch: number, batchSize: number, seed: string): Iterable<SpaceBatch>;
-  /** Validation batches, in order. */
-  valid(batchSize: number): Iterable<SpaceBatch>;
-  /** Size of the training set in examples (images or segments). */
-  trainSize: number;
-  /** Whether the networks have BN statistics to recalibrate before scoring. */
-  calibrate: boolean;
-  /** Metadata for config.json. */
-  describe: Record<string, unknown>;
-}
+export type { SpaceRunSpec, BatchSource, SpaceBatch };
 
 export function imageBatchSource(data: TrainingData): BatchSource {
   return {

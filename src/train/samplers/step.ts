@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import * as ops from '../../supernet/ops';
-import { Sgd } from '../sgd';
+import { Sgd } from '../../core/sgd';
 import { DivergenceError, type StepResult } from '../step';
 
 /** What the multi-path step needs from a network (any space's supernet). */

@@ -3,20 +3,13 @@
  * step trains, and how their gradients are combined.
  */
 import type { RandomSource } from '../../spaces/types';
+import type { ChoiceCodec } from '../../spaces/choices';
+
+export type { ChoiceCodec };
+export { drawIndex, permutation } from '../../spaces/choices';
 
 export const SAMPLER_NAMES = ['uniform', 'fairnas', 'multipath', 'sandwich', 'fewshot'] as const;
 export type SamplerName = (typeof SAMPLER_NAMES)[number];
-
-/**
- * The decisions of an architecture as a vector of choice indices: decision d takes one of
- * `options[d]` values. FairNAS and few-shot splitting work on this view.
- */
-export interface ChoiceCodec<A> {
-  /** Number of options of every decision (e.g. NB-201: 6 edges x 5 ops). */
-  readonly options: readonly number[];
-  encode(arch: A): number[];
-  decode(choices: readonly number[]): A;
-}
 
 /** The paths of one optimizer step. */
 export interface StepPlan<A> {
@@ -40,21 +33,4 @@ export interface PathSampler<A> {
   next(rng: RandomSource): StepPlan<A>;
   /** JSON-ready configuration/state stored in checkpoints. */
   state(): Record<string, unknown>;
-}
-
-/** Index in [0, n) from one draw. */
-export function drawIndex(rng: RandomSource, n: number): number {
-  const u = rng.next();
-  if (!(u >= 0 && u < 1)) throw new Error(`random source returned ${u}, expected [0, 1)`);
-  return Math.min(n - 1, Math.floor(u * n));
-}
-
-/** A uniformly random permutation of 0..n-1 (Fisher-Yates, n-1 draws). */
-export function permutation(rng: RandomSource, n: number): number[] {
-  const p = Array.from({ length: n }, (_, i) => i);
-  for (let i = n - 1; i > 0; i--) {
-    const j = drawIndex(rng, i + 1);
-    [p[i], p[j]] = [p[j], p[i]];
-  }
-  return p;
 }
