@@ -2,6 +2,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as aq from 'arquero';
 import type { ColumnTable } from 'arquero';
+import { CorruptFileError } from '../errors';
+import { readVerifiedFile } from '../runs/integrity';
 import { AnalysisInputError, requireColumns, stringColumn } from './columns';
 import { displayPath, mergeSources, sourcesOf, withSources, type SourceRef } from './provenance';
 
@@ -53,12 +55,20 @@ export interface RunFolder {
   source: SourceRef;
 }
 
-/** Reads a CSV file into an arquero table (types inferred; empty cells become null). */
+/**
+ * Reads a CSV file into an arquero table (types inferred; empty cells become null). A table with
+ * a checksum sidecar (`<file>.sha256`, written by the run-folder code) is verified first: a
+ * mismatch is a CorruptFileError naming the file.
+ */
 export function readCsvTable(file: string): ColumnTable {
   let text: string;
   try {
-    text = fs.readFileSync(file, 'utf8');
+    text = readVerifiedFile(
+      file,
+      'Delete it (and its .sha256) and re-run the command that wrote it, or restore both from a copy.',
+    ).data.toString('utf8');
   } catch (err) {
+    if (err instanceof CorruptFileError) throw err;
     throw new AnalysisInputError(`cannot read table ${file}: ${(err as Error).message}`);
   }
   if (text.trim() === '') throw new AnalysisInputError(`table ${file} is empty`);

@@ -4,17 +4,31 @@
  *   config.json                 full resolved config (kind, space, dataset, scale, seed, engine,
  *                               every hyper-parameter, library, createdAt)
  *   log.jsonl                   one object per epoch {epoch, loss, accuracy, lr, imagesPerSecond, seconds}
- *   checkpoints/epoch-0007/     manifest.json + tensors.bin (weights, optimizer state, RNG state)
+ *   checkpoints/epoch-0007/     manifest.json + tensors.bin (weights, optimizer state, RNG state);
+ *                               the manifest records tensors.bin's sha256 and byte length, and
+ *                               manifest.json.sha256 holds the manifest's own sha256
  *   checkpoints/latest.json     {"epoch": 7, "path": "epoch-0007"}: newest complete checkpoint
  *   scores/epoch-0007.csv       arch,accuracy,loss
  *   groundtruth.csv             arch,val_accuracy,test_accuracy,params,flops,epochs,seconds
  *
  * Every file is written atomically (temp file in the same folder, then rename); a checkpoint is
- * written into a temp folder that is renamed into place once complete.
+ * written into a temp folder that is renamed into place once complete. Tables (scores,
+ * groundtruth.csv) have a sidecar `<file>.sha256` (src/runs/integrity.ts); reading a checkpoint or
+ * a table verifies its checksum and throws a CorruptFileError naming the file on a mismatch.
+ * Folders written before checksums existed have none and read as before.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { CorruptFileError } from '../errors';
 import { packageRoot } from '../info';
+import {
+  checksumSidecarPath,
+  digestOf,
+  formatChecksumSidecar,
+  readVerifiedFile,
+  verifyDigest,
+  type FileDigest,
+} from '../runs/integrity';
 
 /** Default parent of run folders: kernels-data/runs/ under the package root. */
 export function defaultRunsRoot(): string {
@@ -54,11 +68,35 @@ export function readJson<T>(file: string): T {
   } catch (err) {
     throw new Error(`cannot read ${file}: ${(err as Error).message}`);
   }
+  return parseJsonFile<T>(file, text);
+}
+
+function parseJsonFile<T>(file: string, text: string): T {
   try {
     return JSON.parse(text) as T;
   } catch (err) {
-    throw new Error(`${file} is not valid JSON: ${(err as Error).message}`);
+    throw new CorruptFileError(file, `${file} is not valid JSON: ${(err as Error).message}`);
   }
+}
+
+/**
+ * Writes a table atomically with its checksum sidecar `<file>.sha256`: the old sidecar is removed
+ * first, so a crash in between leaves a table without checksum (read unchecked), never a table
+ * whose checksum does not match.
+ */
+export function writeTableAtomic(file: string, text: string): void {
+  const sidecar = checksumSidecarPath(file);
+  fs.rmSync(sidecar, { force: true });
+  writeFileAtomic(file, text);
+  writeFileAtomic(sidecar, formatChecksumSidecar(file, digestOf(text)));
+}
+
+/** Reads a table, verifying its sidecar checksum when it has one (CorruptFileError if not). */
+export function readTableText(file: string): string {
+  const remedy =
+    `Delete it (and ${path.basename(file)}.sha256) and re-run the command that wrote it, ` +
+    'or restore both from a copy.';
+  return readVerifiedFile(file, remedy).data.toString('utf8');
 }
 
 // ---- log.jsonl ----
@@ -170,6 +208,8 @@ export interface CheckpointManifest<S = unknown> {
   tensors: TensorEntry[];
   /** Loop state: optimizer step, RNG state, anything needed to resume. */
   state: S;
+  /** sha256 and byte length of tensors.bin (absent in checkpoints written before checksums). */
+  tensorsBin?: FileDigest;
 }
 
 /**
@@ -196,42 +236,125 @@ export function writeCheckpoint<S>(
   });
   const all = new Float32Array(offset);
   tensors.forEach((t, i) => all.set(t.data, entries[i].offset));
+  const bytes = new Uint8Array(all.buffer, all.byteOffset, all.byteLength);
   const manifest: CheckpointManifest<S> = {
     format: 'supernet-lab-checkpoint/1',
     epoch,
     createdAt: new Date().toISOString(),
     tensors: entries,
     state,
+    tensorsBin: digestOf(bytes),
   };
   const bin = path.join(tmp, 'tensors.bin');
   const fd = fs.openSync(bin, 'w');
   try {
-    fs.writeSync(fd, new Uint8Array(all.buffer, all.byteOffset, all.byteLength));
+    fs.writeSync(fd, bytes);
     fs.fsyncSync(fd);
   } finally {
     fs.closeSync(fd);
   }
-  writeJsonAtomic(path.join(tmp, 'manifest.json'), manifest);
+  writeTableAtomic(path.join(tmp, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
   if (fs.existsSync(final)) fs.rmSync(final, { recursive: true, force: true });
   fs.renameSync(tmp, final);
   writeJsonAtomic(path.join(dir, 'latest.json'), { epoch, path: name } satisfies LatestMarker);
   return final;
 }
 
+/**
+ * Reads a checkpoint's manifest and tensors.bin and verifies them: the manifest against
+ * manifest.json.sha256, tensors.bin against the sha256 and length the manifest records (legacy
+ * checkpoints without them: the length the tensor list implies). Throws a CorruptFileError
+ * naming the file and saying what to do.
+ */
+function loadCheckpointFiles<S>(
+  runDir: string,
+  epoch: number,
+): { dir: string; manifest: CheckpointManifest<S>; buf: Buffer } {
+  const dir = path.join(checkpointsDir(runDir), checkpointName(epoch));
+  const remedy =
+    `The checkpoint ${dir} cannot be used: delete that folder and re-run (training resumes ` +
+    'from the newest checkpoint that verifies), or restore it from a copy.';
+  const manifestFile = path.join(dir, 'manifest.json');
+  let manifestText: Buffer;
+  try {
+    manifestText = readVerifiedFile(manifestFile, remedy).data;
+  } catch (err) {
+    if (err instanceof CorruptFileError) throw err;
+    throw new Error(`cannot read ${manifestFile}: ${(err as Error).message}`);
+  }
+  const manifest = parseJsonFile<CheckpointManifest<S>>(manifestFile, manifestText.toString());
+  if (manifest.format !== 'supernet-lab-checkpoint/1') {
+    throw new CorruptFileError(
+      manifestFile,
+      `${manifestFile}: unknown checkpoint format ${JSON.stringify(manifest.format)}`,
+    );
+  }
+  const binFile = path.join(dir, 'tensors.bin');
+  let buf: Buffer;
+  try {
+    buf = fs.readFileSync(binFile);
+  } catch (err) {
+    throw new CorruptFileError(
+      binFile,
+      `cannot read ${binFile}: ${(err as Error).message}. ${remedy}`,
+    );
+  }
+  if (manifest.tensorsBin !== undefined) {
+    verifyDigest(binFile, digestOf(buf), manifest.tensorsBin, 'its manifest.json', remedy);
+  }
+  const total = manifest.tensors.reduce((s, t) => s + t.length, 0) * 4;
+  if (buf.byteLength !== total) {
+    throw new CorruptFileError(
+      binFile,
+      `${binFile} is corrupt (${buf.byteLength < total ? 'truncated' : 'longer than written'}): ` +
+        `it has ${buf.byteLength} bytes, the tensor list of its manifest.json needs ${total}. ${remedy}`,
+    );
+  }
+  return { dir, manifest, buf };
+}
+
+/** Throws a CorruptFileError naming the file when checkpoint `epoch` fails its checksums. */
+export function verifyCheckpoint(runDir: string, epoch: number): void {
+  loadCheckpointFiles(runDir, epoch);
+}
+
+/**
+ * The newest checkpoint that verifies (the one `latestCheckpoint` names, else older ones,
+ * newest first), or null when none does. Each checkpoint skipped is reported through `onSkip`
+ * with a message naming it and why.
+ */
+export function latestVerifiedCheckpoint(
+  runDir: string,
+  onSkip?: (message: string) => void,
+): number | null {
+  let newest: number | null = Infinity;
+  try {
+    newest = latestCheckpoint(runDir);
+  } catch (err) {
+    onSkip?.(`${(err as Error).message}; looking through the checkpoint folders instead`);
+  }
+  if (newest === null) return null;
+  const limit = newest;
+  const candidates = listCheckpoints(runDir)
+    .filter((e) => e <= limit)
+    .reverse();
+  for (const epoch of candidates) {
+    try {
+      verifyCheckpoint(runDir, epoch);
+      return epoch;
+    } catch (err) {
+      const dir = path.join(checkpointsDir(runDir), checkpointName(epoch));
+      onSkip?.(`skipping checkpoint ${dir}: ${(err as Error).message}`);
+    }
+  }
+  return null;
+}
+
 export function readCheckpoint<S>(
   runDir: string,
   epoch: number,
 ): { manifest: CheckpointManifest<S>; tensors: Map<string, StoredTensor> } {
-  const dir = path.join(checkpointsDir(runDir), checkpointName(epoch));
-  const manifest = readJson<CheckpointManifest<S>>(path.join(dir, 'manifest.json'));
-  if (manifest.format !== 'supernet-lab-checkpoint/1') {
-    throw new Error(`${dir}: unknown checkpoint format ${JSON.stringify(manifest.format)}`);
-  }
-  const buf = fs.readFileSync(path.join(dir, 'tensors.bin'));
-  const total = manifest.tensors.reduce((s, t) => s + t.length, 0);
-  if (buf.byteLength !== total * 4) {
-    throw new Error(`${dir}/tensors.bin has ${buf.byteLength} bytes, manifest needs ${total * 4}`);
-  }
+  const { manifest, buf } = loadCheckpointFiles<S>(runDir, epoch);
   const floats = new Float32Array(
     buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength),
   );
@@ -327,7 +450,7 @@ export function scoresPath(runDir: string, epoch: number): string {
 
 export function writeScores(runDir: string, epoch: number, rows: readonly ScoreRow[]): string {
   const file = scoresPath(runDir, epoch);
-  writeFileAtomic(
+  writeTableAtomic(
     file,
     toCsv(
       SCORES_HEADER,
@@ -338,7 +461,7 @@ export function writeScores(runDir: string, epoch: number, rows: readonly ScoreR
 }
 
 export function readScores(file: string): ScoreRow[] {
-  const { header, rows } = parseCsv(fs.readFileSync(file, 'utf8'));
+  const { header, rows } = parseCsv(readTableText(file));
   expectHeader(file, header, SCORES_HEADER);
   return rows.map((r) => ({ arch: r[0], accuracy: Number(r[1]), loss: Number(r[2]) }));
 }
@@ -369,7 +492,7 @@ export function groundTruthPath(runDir: string): string {
 
 export function readGroundTruth(file: string): GroundTruthRow[] {
   if (!fs.existsSync(file)) return [];
-  const { header, rows } = parseCsv(fs.readFileSync(file, 'utf8'));
+  const { header, rows } = parseCsv(readTableText(file));
   expectHeader(file, header, GROUNDTRUTH_HEADER);
   return rows.map((r) => ({
     arch: r[0],
@@ -383,7 +506,7 @@ export function readGroundTruth(file: string): GroundTruthRow[] {
 }
 
 export function writeGroundTruth(file: string, rows: readonly GroundTruthRow[]): void {
-  writeFileAtomic(
+  writeTableAtomic(
     file,
     toCsv(
       GROUNDTRUTH_HEADER,
