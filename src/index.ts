@@ -14,3 +14,5 @@ export * as experiments from './experiments';
 export * from './supernet';
 export * from './train';
 export * from './study';
+/** Run-folder checksums and the run-folder lock; error classes the CLI maps to exit codes. */
+export * from './runs';

@@ -1,0 +1,21 @@
+/** Run folders: checksums of what they hold (integrity) and the one-writer lock (lock). */
+export {
+  checksumSidecarPath,
+  digestOf,
+  formatChecksumSidecar,
+  parseChecksumSidecar,
+  readVerifiedFile,
+  sha256File,
+  sha256Hex,
+  verifyDigest,
+} from './integrity';
+export type { FileDigest } from './integrity';
+export { acquireRunLock, DEFAULT_STALE_MS, readRunLock, runLockPath, RunLockedError } from './lock';
+export type { ReleaseRunLock, RunLockInfo, RunLockOptions } from './lock';
+export {
+  latestVerifiedCheckpoint,
+  readTableText,
+  verifyCheckpoint,
+  writeTableAtomic,
+} from '../train/run-folder';
+export { BadInputError, CorruptFileError } from '../errors';
