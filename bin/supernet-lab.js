@@ -8,10 +8,14 @@ if (!fs.existsSync(entry)) {
   process.stderr.write('supernet-lab: the library is not built yet; run `npm run build` first.\n');
   process.exit(2);
 }
-require(entry)
-  .main(process.argv.slice(2))
-  .then((code) => process.exit(code))
-  .catch((err) => {
-    process.stderr.write(`supernet-lab: ${err && err.stack ? err.stack : err}\n`);
-    process.exit(1);
-  });
+const argv = process.argv.slice(2);
+let cli;
+try {
+  cli = require(entry);
+} catch (err) {
+  const debug = argv.includes('--debug') || ['1', 'true'].includes(process.env.SUPERNET_LAB_DEBUG);
+  const text = debug && err && err.stack ? err.stack : err && err.message ? err.message : err;
+  process.stderr.write(`supernet-lab: cannot load ${entry} (run \`npm run build\`): ${text}\n`);
+  process.exit(1);
+}
+cli.runCli(argv);

@@ -1,4 +1,7 @@
 import { parseArgs } from 'node:util';
+import { BadInputError } from '../errors';
+
+export { BadInputError };
 
 /** One CLI flag. `string` flags take a value; `boolean` flags are switches. */
 export interface OptionSpec {
@@ -24,9 +27,14 @@ export interface Command {
 }
 
 /** Bad command-line input: printed without a stack trace, exit code 2. */
-export class UsageError extends Error {
+export class UsageError extends BadInputError {
   override name = 'UsageError';
 }
+
+/** The footer of every help text: exit codes and --debug. */
+export const EXIT_CODES_HELP = `Exit codes: 0 done, 1 runtime failure, 2 bad input or usage (also a corrupt file),
+3 training diverged (NaN/inf loss). An error prints one line; --debug (anywhere on the
+command line) or SUPERNET_LAB_DEBUG=1 adds its JavaScript stack.`;
 
 export function parseCommandArgs(
   command: Command,
@@ -52,7 +60,7 @@ export function parseCommandArgs(
     return { values: values as OptionValues, positionals };
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
-    throw new UsageError(`${command.name}: ${message.split('\n')[0].split('. To specify')[0]}`);
+    throw new UsageError(message.split('\n')[0].split('. To specify')[0]);
   }
 }
 
@@ -101,6 +109,7 @@ export function commandHelp(command: Command): string {
   }
   lines.push(`  ${'-h, --help'.padEnd(30)} show this help`);
   if (command.details) lines.push('', command.details.trim());
+  lines.push('', EXIT_CODES_HELP);
   return lines.join('\n') + '\n';
 }
 
