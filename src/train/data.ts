@@ -9,8 +9,14 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { loadImageDataset, splitTrainValid, subsetDataset } from '../data';
-import type { Dataset } from '../data/types';
+import {
+  defaultAugmentation,
+  iterateBatches,
+  loadImageDataset,
+  splitTrainValid,
+  subsetDataset,
+} from '../data';
+import type { BatchSource, Dataset } from '../data/types';
 import { Rng } from '../engine/random';
 import { packageRoot } from '../info';
 import type { TrainDataset } from './presets';
@@ -95,5 +101,26 @@ export async function loadTrainingData(
     inputChannels: c,
     classes: splits.train.numClasses,
     imageSize: h,
+  };
+}
+
+/** Image splits as a batch source (training batches with optional crop + flip). */
+export function imageBatchSource(
+  data: TrainingData,
+  options: { augment?: boolean } = {},
+): BatchSource {
+  return {
+    train: (epoch, batchSize, seed) =>
+      iterateBatches(data.train, {
+        batchSize,
+        seed,
+        epoch,
+        augment: options.augment ? defaultAugmentation(data.train) : undefined,
+        dropLast: true,
+      }),
+    valid: (batchSize) => iterateBatches(data.valid, { batchSize, shuffle: false }),
+    trainSize: data.train.shape[0],
+    calibrate: true,
+    describe: { imageSize: data.imageSize, classes: data.classes },
   };
 }

@@ -12,7 +12,6 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { batchCount, defaultAugmentation, iterateBatches } from '../data';
 import { Rng } from '../engine/random';
 import { libraryInfo, type LibraryInfo } from '../info';
 import { formatNb201, nb201Ordinal, parseNb201 } from '../spaces/nb201/arch';
@@ -20,7 +19,7 @@ import { nb201Cost } from '../spaces/nb201/cost';
 import type { Nb201Arch } from '../spaces/nb201/definition';
 import { evaluateAccuracy } from '../supernet/evaluate';
 import { createStandalone } from '../supernet/network';
-import type { TrainingData } from './data';
+import { imageBatchSource, type TrainingData } from './data';
 import type { GroundTruthHyper, Scale, TrainDataset } from './presets';
 import { createProgress, formatDuration, type ProgressSink } from './progress';
 import {
@@ -30,9 +29,8 @@ import {
   writeJsonAtomic,
   type GroundTruthRow,
 } from './run-folder';
-import { cosineLr } from '../core/schedule';
-import { Sgd } from '../core/sgd';
-import { DivergenceError, trainStep } from './step';
+import { fit } from './fit';
+import { standaloneStrategy } from './strategies';
 import { assertResumable } from './supernet-trainer';
 
 export interface GroundTruthRunConfig extends GroundTruthHyper {
@@ -113,59 +111,18 @@ export function trainStandalone(
   const net = createStandalone(arch, skeleton, {
     seed: new Rng(`gt/${seed}/${ordinal}/init`).uint32(),
   });
-  const sgd = new Sgd({
-    momentum: hyper.momentum,
-    nesterov: hyper.nesterov,
-    weightDecay: hyper.weightDecay,
-    clipNorm: hyper.clipNorm,
-  });
-  sgd.initBuffers(net.variables.trainable);
   try {
-    const n = data.train.shape[0];
-    const steps = batchCount(n, hyper.batchSize, true);
-    if (steps < 1) throw new Error(`${n} training images make no full batch of ${hyper.batchSize}`);
-    const schedule = { baseLr: hyper.lr, minLr: hyper.minLr, totalSteps: hyper.epochs * steps };
-    let globalStep = 0;
-    let trainLoss = NaN;
-    let trainAccuracy = NaN;
-    for (let epoch = 1; epoch <= hyper.epochs; epoch++) {
-      let lossSum = 0;
-      let correct = 0;
-      let seen = 0;
-      let step = 0;
-      for (const batch of iterateBatches(data.train, {
-        batchSize: hyper.batchSize,
-        seed: `gt/${seed}/${ordinal}/data`,
-        epoch,
-        augment: hyper.augment ? defaultAugmentation(data.train) : undefined,
-        dropLast: true,
-      })) {
-        const lr = cosineLr(schedule, globalStep);
-        let r;
-        try {
-          r = trainStep(net, arch, batch.images, batch.labels, batch.shape, sgd, lr);
-        } catch (err) {
-          if (err instanceof DivergenceError) {
-            throw new DivergenceError(
-              `stand-alone training of ${formatNb201(arch)} diverged at epoch ${epoch}, step ${step + 1} (${err.message})`,
-            );
-          }
-          throw err;
-        }
-        lossSum += r.loss * batch.shape[0];
-        correct += r.correct;
-        seen += batch.shape[0];
-        step++;
-        globalStep++;
-        progress?.update(
-          (epoch - 1) * steps + step,
-          hyper.epochs * steps,
-          `epoch ${epoch}/${hyper.epochs} loss ${(lossSum / seen).toFixed(3)}`,
-        );
-      }
-      trainLoss = lossSum / seen;
-      trainAccuracy = (100 * correct) / seen;
-    }
+    const r = fit({
+      strategy: standaloneStrategy(net, arch),
+      source: imageBatchSource(data, { augment: hyper.augment }),
+      hyper,
+      seeds: { data: `gt/${seed}/${ordinal}/data`, sampler: () => `gt/${seed}/${ordinal}/paths` },
+      describe: formatNb201,
+      what: `stand-alone training of ${formatNb201(arch)}`,
+      progress,
+    });
+    const trainLoss = r.loss;
+    const trainAccuracy = r.accuracy;
     const val = evaluateAccuracy(net, arch, data.valid, { batchSize: hyper.evalBatchSize });
     const test = evaluateAccuracy(net, arch, data.test, { batchSize: hyper.evalBatchSize });
     const cost = nb201Cost(arch, { ...skeleton, imageSize: data.imageSize });
@@ -181,7 +138,6 @@ export function trainStandalone(
       trainAccuracy,
     };
   } finally {
-    sgd.dispose();
     net.dispose();
   }
 }

@@ -8,34 +8,26 @@
  * an uninterrupted run would (same kernels, same thread count).
  */
 import * as fs from 'node:fs';
-import * as tf from '@tensorflow/tfjs';
-import { iterateBatches, defaultAugmentation, batchCount } from '../data';
-import { Rng } from '../engine/random';
+import * as path from 'node:path';
 import type { Nb201Arch } from '../spaces/nb201/definition';
-import { createSampler, isFewShot, NB201_SAMPLER_SPACE, multiPathStep } from './samplers';
+import { createSampler, isFewShot, NB201_SAMPLER_SPACE } from './samplers';
 import type { SamplerSettings } from './samplers';
 import { createSupernet, type Nb201Network } from '../supernet/network';
-import { cosineLr } from '../core/schedule';
-import { Sgd } from '../core/sgd';
-import { loadNetworkTensors, networkTensors } from './network-tensors';
-import { DivergenceError, trainStep } from './step';
-import type { TrainingData } from './data';
+import { loadNetworkTensors } from './network-tensors';
+import { imageBatchSource, type TrainingData } from './data';
 import type { SupernetHyper, Scale, TrainDataset } from './presets';
-import { createProgress, formatDuration, type ProgressSink } from './progress';
+import { createProgress, type ProgressSink } from './progress';
 import {
-  appendLog,
   checkpointName,
   latestCheckpoint,
-  pruneCheckpoints,
   readCheckpoint,
   readJson,
-  truncateLog,
-  writeCheckpoint,
   writeJsonAtomic,
-  type StoredTensor,
+  type EpochLogEntry,
 } from './run-folder';
-import * as path from 'node:path';
 import { libraryInfo, type LibraryInfo } from '../info';
+import { fit, netTensors, shotPrefix, type FitCheckpointState } from './fit';
+import { supernetStrategy } from './strategies';
 
 /**
  * `sampler` (with `samplerPaths` / `fewShotEdge`) selects the path sampler (src/train/samplers);
@@ -55,19 +47,8 @@ export interface SupernetRunConfig extends Omit<SupernetHyper, 'sampler'>, Sampl
   createdAt: string;
 }
 
-/** Checkpoint loop state (manifest.state). */
-export interface SupernetCheckpointState {
-  epoch: number;
-  globalStep: number;
-  /**
-   * Randomness: every epoch reseeds its data order/augmentation (`data`) and its architecture
-   * sampler (`sampler`) from the run seed and the epoch number, so nothing else is needed to
-   * continue; recorded for provenance.
-   */
-  rng: { scheme: 'per-epoch'; data: string; sampler: string; nextEpoch: number };
-  /** The path sampler's configuration/state (src/train/samplers); absent in older runs. */
-  pathSampler?: Record<string, unknown>;
-}
+/** Checkpoint loop state (manifest.state): the one loop's. */
+export type SupernetCheckpointState = FitCheckpointState;
 
 /** Keys that must agree between a run folder's config and a resumed run. */
 const RESUME_KEYS: ReadonlyArray<keyof SupernetRunConfig> = [
@@ -128,23 +109,7 @@ export function samplerSeed(seed: number, epoch: number): string {
 
 export { networkTensors, loadNetworkTensors } from './network-tensors';
 
-/** Checkpoint tensor-name prefix of few-shot sub-supernet k (`shot-k/param/...`). */
-export function shotPrefix(k: number): string {
-  return `shot-${k}/`;
-}
-
-/** The tensors of one few-shot sub-supernet, with its prefix removed. */
-function shotTensors(
-  tensors: ReadonlyMap<string, StoredTensor>,
-  k: number,
-): Map<string, StoredTensor> {
-  const prefix = shotPrefix(k);
-  const out = new Map<string, StoredTensor>();
-  for (const [name, t] of tensors) {
-    if (name.startsWith(prefix)) out.set(name.slice(prefix.length), t);
-  }
-  return out;
-}
+export { shotPrefix };
 
 function buildSupernet(config: SupernetRunConfig): Nb201Network {
   return createSupernet(
@@ -186,7 +151,7 @@ export function loadSupernets(
   const nets: Nb201Network[] = [];
   for (let k = 0; k < sampler.shots; k++) {
     const net = buildSupernet(config);
-    loadNetworkTensors(net, shotTensors(tensors, k));
+    loadNetworkTensors(net, netTensors(tensors, k, sampler.shots));
     nets.push(net);
   }
   return { nets, route: (a) => sampler.route(a), config, epoch: e };
@@ -231,7 +196,7 @@ export interface TrainSupernetOptions {
   /** Stop after this epoch as if killed (tests of resume). */
   stopAfterEpoch?: number;
   /** Called after every completed epoch (after its checkpoint is written). */
-  onEpoch?: (epoch: number, entry: Record<string, number>) => void;
+  onEpoch?: (epoch: number, entry: EpochLogEntry) => void;
 }
 
 export interface TrainSupernetResult {
@@ -244,11 +209,10 @@ export interface TrainSupernetResult {
   seconds: number;
 }
 
-/** Trains (or resumes) a supernet run; see the module comment. */
+/** Trains (or resumes) a supernet run through the one loop (fit.ts); see the module comment. */
 export async function trainSupernet(options: TrainSupernetOptions): Promise<TrainSupernetResult> {
   const { runDir, data } = options;
   const cfg = options.config;
-  const progress = options.progress ?? createProgress({ label: 'supernet ' });
   validateSupernetConfig(cfg);
   fs.mkdirSync(runDir, { recursive: true });
   const configFile = path.join(runDir, 'config.json');
@@ -266,168 +230,28 @@ export async function trainSupernet(options: TrainSupernetOptions): Promise<Trai
       `data has ${data.inputChannels} channels / ${data.classes} classes, config ${config.inputChannels} / ${config.classes}`,
     );
   }
-
-  const pathSampler = createSampler(NB201_SAMPLER_SPACE, config);
-  // Few-shot: one sub-supernet (separate weights and momentum, same initialisation) per option
-  // of the split edge; every other sampler trains one network.
-  const shots = isFewShot(pathSampler) ? pathSampler.shots : 1;
-  const route = (arch: Nb201Arch) => (isFewShot(pathSampler) ? pathSampler.route(arch) : 0);
-  const nets: Nb201Network[] = [];
-  const sgds: Sgd[] = [];
-  for (let k = 0; k < shots; k++) {
-    nets.push(buildSupernet(config));
-    sgds.push(
-      new Sgd({
-        momentum: config.momentum,
-        nesterov: config.nesterov,
-        weightDecay: config.weightDecay,
-        clipNorm: config.clipNorm,
-      }),
-    );
-  }
-  const net = nets[0];
-  const sgd = sgds[0];
-  const started = Date.now();
+  const strategy = supernetStrategy(NB201_SAMPLER_SPACE, config, () => buildSupernet(config));
   try {
-    const latest = latestCheckpoint(runDir);
-    let startEpoch = 1;
-    let globalStep = 0;
-    if (latest !== null) {
-      const { manifest, tensors } = readCheckpoint<SupernetCheckpointState>(runDir, latest);
-      if (shots === 1) loadNetworkTensors(net, tensors, sgd);
-      else nets.forEach((n, k) => loadNetworkTensors(n, shotTensors(tensors, k), sgds[k]));
-      startEpoch = latest + 1;
-      globalStep = manifest.state.globalStep;
-      truncateLog(runDir, latest);
-      if (startEpoch <= config.epochs) {
-        progress.line(`resuming ${runDir} after epoch ${latest}`);
-      }
-    } else {
-      truncateLog(runDir, 0);
-    }
-    nets.forEach((n, k) => sgds[k].initBuffers(n.variables.trainable));
-    const n = data.train.shape[0];
-    const stepsPerEpoch = batchCount(n, config.batchSize, true);
-    if (stepsPerEpoch < 1) {
-      throw new Error(`${n} training images make no full batch of ${config.batchSize}`);
-    }
-    const schedule = {
-      baseLr: config.lr,
-      minLr: config.minLr,
-      totalSteps: config.epochs * stepsPerEpoch,
-    };
-    const keep = new Set(config.checkpointEpochs);
-    let epochsRun = 0;
-    for (let epoch = startEpoch; epoch <= config.epochs; epoch++) {
-      const t0 = Date.now();
-      const sampler = new Rng(samplerSeed(config.seed, epoch));
-      let lossSum = 0;
-      let correct = 0;
-      let seen = 0;
-      let step = 0;
-      let lr = cosineLr(schedule, globalStep);
-      for (const batch of iterateBatches(data.train, {
-        batchSize: config.batchSize,
-        seed: dataSeed(config.seed),
-        epoch,
-        augment: config.augment ? defaultAugmentation(data.train) : undefined,
-        dropLast: true,
-      })) {
-        const plan = pathSampler.next(sampler);
-        lr = cosineLr(schedule, globalStep);
-        let r;
-        try {
-          if (plan.paths.length === 1) {
-            const arch: Nb201Arch = plan.paths[0];
-            const k = route(arch);
-            r = trainStep(nets[k], arch, batch.images, batch.labels, batch.shape, sgds[k], lr);
-          } else {
-            r = multiPathStep(
-              net,
-              plan.paths,
-              plan.reduce,
-              batch.images,
-              batch.labels,
-              batch.shape,
-              sgd,
-              lr,
-              (a) => `[${a.join(', ')}]`,
-            );
-          }
-        } catch (err) {
-          if (err instanceof DivergenceError) {
-            const last = latestCheckpoint(runDir);
-            throw new DivergenceError(
-              `training diverged at epoch ${epoch}, step ${step + 1} (${err.message}); stopped without saving. ` +
-                (last !== null
-                  ? `The last good checkpoint is ${path.join(runDir, 'checkpoints', checkpointName(last))}`
-                  : 'No checkpoint was written yet') +
-                '. Try a lower --lr or a smaller --clip.',
-            );
-          }
-          throw err;
-        }
-        const count = batch.shape[0];
-        lossSum += r.loss * count;
-        correct += r.correct;
-        seen += count;
-        step++;
-        globalStep++;
-        progress.update(
-          step,
-          stepsPerEpoch,
-          `epoch ${epoch}/${config.epochs} loss ${(lossSum / seen).toFixed(3)} acc ${((100 * correct) / seen).toFixed(1)}%`,
-        );
-      }
-      const seconds = (Date.now() - t0) / 1000;
-      const entry = {
-        epoch,
-        loss: lossSum / seen,
-        accuracy: (100 * correct) / seen,
-        lr,
-        imagesPerSecond: seen / seconds,
-        seconds,
-      };
-      progress.done();
-      appendLog(runDir, entry);
-      const state: SupernetCheckpointState = {
-        epoch,
-        globalStep,
-        rng: {
-          scheme: 'per-epoch',
-          data: dataSeed(config.seed),
-          sampler: samplerSeed(config.seed, epoch + 1),
-          nextEpoch: epoch + 1,
-        },
-        pathSampler: pathSampler.state(),
-      };
-      const stored =
-        shots === 1
-          ? networkTensors(net, sgd)
-          : nets.flatMap((n, k) =>
-              networkTensors(n, sgds[k]).map((t) => ({ ...t, name: shotPrefix(k) + t.name })),
-            );
-      writeCheckpoint(runDir, epoch, stored, state);
-      pruneCheckpoints(runDir, keep);
-      epochsRun++;
-      const remaining = ((Date.now() - started) / 1000 / epochsRun) * (config.epochs - epoch);
-      progress.line(
-        `epoch ${epoch}/${config.epochs}  loss ${entry.loss.toFixed(4)}  acc ${entry.accuracy.toFixed(2)}%  ` +
-          `lr ${lr.toFixed(5)}  ${entry.imagesPerSecond.toFixed(0)} img/s  ${seconds.toFixed(1)}s  ETA ${formatDuration(remaining)}`,
-      );
-      options.onEpoch?.(epoch, entry);
-      if (options.stopAfterEpoch !== undefined && epoch >= options.stopAfterEpoch) break;
-    }
-    const done = latestCheckpoint(runDir) ?? 0;
+    const r = fit({
+      strategy,
+      source: imageBatchSource(data, { augment: config.augment }),
+      hyper: config,
+      seeds: { data: dataSeed(config.seed), sampler: (e) => samplerSeed(config.seed, e) },
+      describe: (a) => `[${a.join(', ')}]`,
+      runDir,
+      checkpointEpochs: config.checkpointEpochs,
+      progress: options.progress ?? createProgress({ label: 'supernet ' }),
+      stopAfterEpoch: options.stopAfterEpoch,
+      onEpoch: options.onEpoch,
+    });
     return {
-      epochsDone: done,
-      epochsRun,
-      resumedFrom: startEpoch - 1,
-      seconds: (Date.now() - started) / 1000,
+      epochsDone: latestCheckpoint(runDir) ?? 0,
+      epochsRun: r.epochsRun,
+      resumedFrom: r.resumedFrom,
+      seconds: r.seconds,
     };
   } finally {
-    sgds.forEach((o) => o.dispose());
-    nets.forEach((n) => n.dispose());
+    strategy.nets.forEach((n) => n.dispose());
   }
 }
 

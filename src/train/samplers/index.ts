@@ -18,8 +18,8 @@ export {
 } from './samplers';
 export type { FewShotSampler, SamplerSettings, SamplerSpace } from './samplers';
 export { NB201_CODEC, NB201_SAMPLER_SPACE, nb201AllLive, nb201Extremes } from './nb201';
-export { accumulateGradients, multiPathStep } from './step';
-export type { PathNetwork } from './step';
+export { accumulateGradients, multiPathStep } from '../step';
+export type { PathNetwork } from '../step';
 export {
   imageBatchSource,
   loadSpaceNetworkTensors,
@@ -27,7 +27,7 @@ export {
   scoreSpaceArch,
   smokeStudy,
   spaceDataSeed,
-  spaceLr,
+  spaceSeeds,
   spaceNetworkTensors,
   spaceSamplerSeed,
   trainSpaceNetwork,

@@ -11,7 +11,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { iterateBatches } from '../../data';
 import { Rng } from '../../engine/random';
 import { kendallTauB, spearman } from '../../analysis/correlation';
 import type { RandomSource } from '../../spaces/types';
@@ -21,50 +20,27 @@ import type { SpaceNetwork } from '../../supernet/blocks';
 import { resetBuffers } from '../../supernet/blocks';
 import * as ops from '../../supernet/ops';
 import { libraryInfo } from '../../info';
-import { cosineLr } from '../../core/schedule';
-import { Sgd } from '../../core/sgd';
 import {
   loadNetworkTensors as loadSpaceNetworkTensors,
   networkTensors as spaceNetworkTensors,
 } from '../network-tensors';
-
-// The space runner's names for the shared checkpoint-tensor helpers.
-export { loadSpaceNetworkTensors, spaceNetworkTensors };
-import { DivergenceError } from '../step';
-import { createProgress, formatDuration, type ProgressSink } from '../progress';
-import type { TrainingData } from '../data';
+import type { ProgressSink } from '../progress';
+import { imageBatchSource, type TrainingData } from '../data';
 import {
-  appendLog,
-  checkpointName,
-  latestCheckpoint,
-  pruneCheckpoints,
-  readCheckpoint,
-  readLog,
-  truncateLog,
-  writeCheckpoint,
-  type EpochLogEntry,
   writeGroundTruth,
   writeJsonAtomic,
   writeScores,
+  type EpochLogEntry,
   type GroundTruthRow,
   type ScoreRow,
-  type StoredTensor,
 } from '../run-folder';
-import { createSampler, type SamplerSettings } from './samplers';
-import { multiPathStep } from './step';
+import type { SamplerSettings } from './samplers';
+import { fit, type FitCheckpointState, type FitResult, type FitSeeds } from '../fit';
+import { standaloneStrategy, supernetStrategy, type FitStrategy } from '../strategies';
 
+// The space runner's names for the shared checkpoint-tensor helpers.
+export { loadSpaceNetworkTensors, spaceNetworkTensors, imageBatchSource };
 export type { SpaceRunSpec, BatchSource, SpaceBatch };
-
-export function imageBatchSource(data: TrainingData): BatchSource {
-  return {
-    train: (epoch, batchSize, seed) =>
-      iterateBatches(data.train, { batchSize, seed, epoch, dropLast: true }),
-    valid: (batchSize) => iterateBatches(data.valid, { batchSize, shuffle: false }),
-    trainSize: data.train.shape[0],
-    calibrate: true,
-    describe: { imageSize: data.imageSize, classes: data.classes },
-  };
-}
 
 function toSource(data: TrainingData | BatchSource): BatchSource {
   return typeof data.train === 'function'
@@ -74,6 +50,8 @@ function toSource(data: TrainingData | BatchSource): BatchSource {
 
 export interface SpaceTrainHyper extends SamplerSettings {
   seed: number;
+  /** Nesterov momentum (absent in folders written before it was a setting: off). */
+  nesterov?: boolean;
   epochs: number;
   batchSize: number;
   lr: number;
@@ -87,18 +65,8 @@ export interface SpaceTrainHyper extends SamplerSettings {
   lrSchedule?: 'cosine' | 'constant';
 }
 
-/** Checkpoint loop state of the space runner (manifest.state). */
-export interface SpaceCheckpointState {
-  epoch: number;
-  globalStep: number;
-  /**
-   * Randomness: epoch e reseeds data order (`data`) and path sampling (`sampler`, with the epoch
-   * appended) from the run seed, so nothing else is needed to continue; the samplers themselves
-   * are stateless between steps (`pathSampler` records their configuration).
-   */
-  rng: { scheme: 'per-epoch'; data: string; sampler: string; nextEpoch: number };
-  pathSampler: Record<string, unknown>;
-}
+/** Checkpoint loop state (manifest.state); the one loop's. */
+export type SpaceCheckpointState = FitCheckpointState;
 
 export interface TrainSpaceOptions<A> {
   /**
@@ -118,19 +86,7 @@ export interface TrainSpaceOptions<A> {
   onEpoch?: (epoch: number, entry: EpochLogEntry) => void;
 }
 
-export interface TrainSpaceResult {
-  /** Mean loss / accuracy of the last epoch run (NaN when nothing was left to run). */
-  loss: number;
-  accuracy: number;
-  /** Optimizer steps in total (including a resumed run's earlier ones). */
-  steps: number;
-  /** Epochs completed in total. */
-  epochsDone: number;
-  /** Epochs run by this call. */
-  epochsRun: number;
-  /** Epoch this call started after (0 for a fresh run). */
-  resumedFrom: number;
-}
+export type TrainSpaceResult = FitResult;
 
 /** Data-order seed of a space run (fixed by the run seed). */
 export function spaceDataSeed(seed: number): string {
@@ -142,24 +98,12 @@ export function spaceSamplerSeed(space: string, seed: number, epoch: number): st
   return `space-supernet/${space}/${seed}/sampler/epoch-${epoch}`;
 }
 
-/** Learning rate of `step`: cosine to 0 over the run, or constant (DARTS-PTB, seed Table 2). */
-export function spaceLr(
-  hyper: Pick<SpaceTrainHyper, 'lr' | 'lrSchedule'>,
-  totalSteps: number,
-  step: number,
-): number {
-  return hyper.lrSchedule === 'constant'
-    ? hyper.lr
-    : cosineLr({ baseLr: hyper.lr, minLr: 0, totalSteps }, step);
-}
-
 /**
  * Trains `net` for `hyper.epochs` epochs with the configured sampler (or only `fixed`, for
  * stand-alone ground truth: the forward pass of one architecture uses only its own variables, so
- * this is stand-alone training of that architecture). With `runDir` it checkpoints every epoch
- * and resumes from the folder's newest checkpoint (see `TrainSpaceOptions`). A NaN/inf loss
- * throws DivergenceError (nothing of that step is applied or saved; the message names the last
- * good checkpoint).
+ * this is stand-alone training of that architecture), through the one loop (../fit.ts). With
+ * `runDir` it checkpoints every epoch and resumes from the folder's newest checkpoint. A NaN/inf
+ * loss throws DivergenceError. Few-shot needs several networks: use `supernetStrategy` + `fit`.
  */
 export function trainSpaceNetwork<A>(
   spec: SpaceRunSpec<A>,
@@ -168,156 +112,34 @@ export function trainSpaceNetwork<A>(
   hyper: SpaceTrainHyper,
   options: TrainSpaceOptions<A> = {},
 ): TrainSpaceResult {
-  const data = toSource(input);
-  const { runDir } = options;
-  const progress = options.progress ?? createProgress({ silent: true });
-  const sgd = new Sgd({
-    momentum: hyper.momentum,
-    nesterov: false,
-    weightDecay: hyper.weightDecay,
-    clipNorm: hyper.clipNorm,
+  let strategy: FitStrategy<A>;
+  if (options.fixed) strategy = standaloneStrategy(net, options.fixed);
+  else {
+    if (hyper.sampler === 'fewshot') {
+      throw new Error('few-shot trains several networks: use supernetStrategy with fit');
+    }
+    strategy = supernetStrategy(spec, hyper, () => net);
+  }
+  return fit({
+    strategy,
+    source: toSource(input),
+    hyper: { ...hyper, nesterov: hyper.nesterov ?? false },
+    seeds: spaceSeeds(spec.space, hyper.seed),
+    describe: spec.format,
+    runDir: options.runDir,
+    checkpointEpochs: options.checkpointEpochs,
+    progress: options.progress,
+    stopAfterEpoch: options.stopAfterEpoch,
+    onEpoch: options.onEpoch,
   });
-  const sampler = createSampler(spec, hyper);
-  if (sampler.name === 'fewshot') {
-    // Few-shot needs one weight copy per sub-supernet and routing in scoring: only the NB-201
-    // trainer (supernet-trainer.ts) implements it so far.
-    throw new Error(
-      `the space-generic runner (${spec.space}) does not support the fewshot sampler`,
-    );
-  }
-  const stepsPerEpoch = Math.floor(data.trainSize / hyper.batchSize);
-  if (stepsPerEpoch < 1) {
-    throw new Error(`${data.trainSize} training examples make no full batch of ${hyper.batchSize}`);
-  }
-  const totalSteps = hyper.epochs * stepsPerEpoch;
-  const keep = new Set(options.checkpointEpochs ?? []);
-  const keepAll = options.checkpointEpochs === undefined;
-  let step = 0;
-  let startEpoch = 1;
-  let last: TrainSpaceResult = {
-    loss: NaN,
-    accuracy: NaN,
-    steps: 0,
-    epochsDone: 0,
-    epochsRun: 0,
-    resumedFrom: 0,
+}
+
+/** The seeds of a space run (data order fixed by the run seed, paths by seed and epoch). */
+export function spaceSeeds(space: string, seed: number): FitSeeds {
+  return {
+    data: spaceDataSeed(seed),
+    sampler: (epoch) => spaceSamplerSeed(space, seed, epoch),
   };
-  const started = Date.now();
-  try {
-    const latest = runDir ? latestCheckpoint(runDir) : null;
-    if (runDir && latest !== null) {
-      const { manifest, tensors } = readCheckpoint<SpaceCheckpointState>(runDir, latest);
-      loadSpaceNetworkTensors(net, tensors, sgd);
-      step = manifest.state.globalStep;
-      startEpoch = latest + 1;
-      truncateLog(runDir, latest);
-      if (startEpoch <= hyper.epochs) progress.line(`resuming ${runDir} after epoch ${latest}`);
-    } else if (runDir) {
-      truncateLog(runDir, 0);
-    }
-    sgd.initBuffers(net.variables.trainable);
-    last = { ...last, steps: step, epochsDone: startEpoch - 1, resumedFrom: startEpoch - 1 };
-    for (let epoch = startEpoch; epoch <= hyper.epochs; epoch++) {
-      const t0 = Date.now();
-      const rng = new Rng(spaceSamplerSeed(spec.space, hyper.seed, epoch));
-      let lossSum = 0;
-      let correct = 0;
-      let seen = 0;
-      let k = 0;
-      let lr = spaceLr(hyper, totalSteps, step);
-      for (const b of data.train(epoch, hyper.batchSize, spaceDataSeed(hyper.seed))) {
-        const plan = options.fixed
-          ? { paths: [options.fixed], reduce: 'mean' as const }
-          : sampler.next(rng);
-        lr = spaceLr(hyper, totalSteps, step);
-        let r;
-        try {
-          r = multiPathStep(
-            net,
-            plan.paths,
-            plan.reduce,
-            b.images,
-            b.labels,
-            b.shape,
-            sgd,
-            lr,
-            spec.format,
-          );
-        } catch (err) {
-          if (err instanceof DivergenceError) {
-            const good = runDir ? latestCheckpoint(runDir) : null;
-            throw new DivergenceError(
-              `training diverged at epoch ${epoch}, step ${k + 1} (${err.message}); stopped without saving. ` +
-                (good !== null && runDir
-                  ? `The last good checkpoint is ${path.join(runDir, 'checkpoints', checkpointName(good))}`
-                  : 'No checkpoint was written yet') +
-                '. Try a lower --lr or a smaller --clip.',
-            );
-          }
-          throw err;
-        }
-        step++;
-        k++;
-        lossSum += r.loss * b.labels.length;
-        correct += r.correct;
-        seen += b.labels.length;
-        progress.update(
-          k,
-          stepsPerEpoch,
-          `epoch ${epoch}/${hyper.epochs} loss ${(lossSum / seen).toFixed(3)} acc ${((100 * correct) / seen).toFixed(1)}%`,
-        );
-      }
-      progress.done();
-      const seconds = (Date.now() - t0) / 1000;
-      const entry: EpochLogEntry = {
-        epoch,
-        loss: lossSum / seen,
-        accuracy: (100 * correct) / seen,
-        lr,
-        imagesPerSecond: seen / Math.max(seconds, 1e-3),
-        seconds,
-      };
-      last = {
-        loss: entry.loss,
-        accuracy: entry.accuracy,
-        steps: step,
-        epochsDone: epoch,
-        epochsRun: last.epochsRun + 1,
-        resumedFrom: startEpoch - 1,
-      };
-      if (runDir) {
-        appendLog(runDir, entry);
-        const state: SpaceCheckpointState = {
-          epoch,
-          globalStep: step,
-          rng: {
-            scheme: 'per-epoch',
-            data: spaceDataSeed(hyper.seed),
-            sampler: spaceSamplerSeed(spec.space, hyper.seed, epoch + 1),
-            nextEpoch: epoch + 1,
-          },
-          pathSampler: sampler.state(),
-        };
-        writeCheckpoint(runDir, epoch, spaceNetworkTensors(net, sgd), state);
-        if (!keepAll) pruneCheckpoints(runDir, keep);
-      }
-      const remaining = ((Date.now() - started) / 1000 / last.epochsRun) * (hyper.epochs - epoch);
-      progress.line(
-        `epoch ${epoch}/${hyper.epochs}  loss ${entry.loss.toFixed(4)}  acc ${entry.accuracy.toFixed(2)}%  ` +
-          `lr ${lr.toPrecision(4)}  ${entry.imagesPerSecond.toFixed(0)} ex/s  ${seconds.toFixed(1)}s  ETA ${formatDuration(remaining)}`,
-      );
-      options.onEpoch?.(epoch, entry);
-      if (options.stopAfterEpoch !== undefined && epoch >= options.stopAfterEpoch) break;
-    }
-    if (runDir && last.epochsRun === 0) {
-      // Nothing left to run: report the newest logged epoch.
-      const logged = readLog(runDir).at(-1);
-      if (logged) last = { ...last, loss: logged.loss, accuracy: logged.accuracy };
-    }
-    return last;
-  } finally {
-    sgd.dispose();
-  }
 }
 
 /**
