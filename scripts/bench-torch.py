@@ -8,8 +8,11 @@ Reads a JSON job (or a list of jobs) on stdin and prints one JSON result line (o
   {"channels":16,"cellsPerStage":5,"inputChannels":3,"classes":10,"imageSize":32,
    "batch":64,"evalBatch":256,"threads":2,"trainSteps":10,"evalSteps":5,"warmup":3,
    "archs":[["nor_conv_3x3", ...6 ops], ...],"layouts":["channels_last","nchw"]}
-Result: {"torch": version, "results": [{"layout":..., "trainImagesPerSec":..., "evalImagesPerSec":...,
-          "trainStepMs":[...], "peakRssMiB":...}]}
+Result: {"torch": version, "threads": n, "results": [{"layout":..., "threads":...,
+          "trainImagesPerSec":..., "evalImagesPerSec":..., "trainStepMs":[...], "evalStepMs":[...],
+          "trainCpuSeconds":..., "evalCpuSeconds":..., "startRssMiB":..., "peakRssMiB":...}]}
+CPU seconds are time.process_time() (all threads of the process); peakRssMiB is the process's
+peak resident memory (getrusage), so the benchmark runs one job and one layout per process.
 """
 import json
 import resource
@@ -99,10 +102,24 @@ class Supernet(nn.Module):
 
 
 def peak_rss_mib():
+    # Linux reports ru_maxrss in KiB.
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
+def rss_mib():
+    """Resident memory now (VmRSS), or None where /proc is missing."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
+    return None
+
+
 def run(job, layout):
+    start_rss = rss_mib()
     torch.manual_seed(0)
     fmt = torch.channels_last if layout == "channels_last" else torch.contiguous_format
     net = Supernet(job["channels"], job["cellsPerStage"], job["inputChannels"], job["classes"])
@@ -138,19 +155,24 @@ def run(job, layout):
     train_cpu_s = time.process_time() - c0
 
     eb = job["evalBatch"]
-    xe = torch.randn(eb, job["inputChannels"], size, size).to(memory_format=fmt)
-    net.eval()
     eval_ms = []
-    c0 = time.process_time()
-    with torch.no_grad():
-        for i in range(job["warmup"] + job["evalSteps"]):
-            t = time.perf_counter()
-            net(xe, archs[i % len(archs)]).sum().item()
-            if i >= job["warmup"]:
-                eval_ms.append((time.perf_counter() - t) * 1000)
-    eval_cpu_s = time.process_time() - c0
+    eval_cpu_s = 0.0
+    # evalSteps 0: no evaluation at all (no eval-batch activations in the peak memory either).
+    if job["evalSteps"] > 0:
+        xe = torch.randn(eb, job["inputChannels"], size, size).to(memory_format=fmt)
+        net.eval()
+        c0 = time.process_time()
+        with torch.no_grad():
+            for i in range(job["warmup"] + job["evalSteps"]):
+                t = time.perf_counter()
+                net(xe, archs[i % len(archs)]).sum().item()
+                if i >= job["warmup"]:
+                    eval_ms.append((time.perf_counter() - t) * 1000)
+        eval_cpu_s = time.process_time() - c0
     return {
         "layout": layout,
+        "threads": torch.get_num_threads(),
+        "startRssMiB": start_rss,
         "trainCpuSeconds": train_cpu_s,
         "evalCpuSeconds": eval_cpu_s,
         "trainStepMs": step_ms,

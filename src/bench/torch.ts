@@ -1,9 +1,9 @@
 /** Runs the PyTorch reference (scripts/bench-torch.py) with a Python that has torch. */
 import { spawn, spawnSync } from 'node:child_process';
 import * as path from 'node:path';
-import { packageRoot } from '../../info';
+import { packageRoot } from '../info';
 import type { WorkloadSpec } from './workload';
-import { nativeWaitPolicy } from '../native/addon';
+import { nativeWaitPolicy } from '../engine/native/addon';
 
 export const TORCH_SCRIPT = path.join(packageRoot, 'scripts', 'bench-torch.py');
 
@@ -11,13 +11,18 @@ export type TorchLayout = 'channels_last' | 'nchw';
 
 export interface TorchRun {
   layout: TorchLayout;
+  /** torch.get_num_threads() of the run (absent in reports written before it was recorded). */
+  threads?: number;
   trainStepMs: number[];
   evalStepMs: number[];
   trainCpuSeconds: number;
   evalCpuSeconds: number;
   trainImagesPerSec: number;
   evalImagesPerSec: number;
+  /** Peak resident memory of the PyTorch process (getrusage ru_maxrss). */
   peakRssMiB: number;
+  /** Resident memory when the job started (torch imported, before the network was built). */
+  startRssMiB?: number | null;
 }
 
 export interface TorchResult {
@@ -57,6 +62,24 @@ export async function runTorch(
   layouts: TorchLayout[],
 ): Promise<TorchResult> {
   return (await runTorchJobs([spec], threads, layouts))[0];
+}
+
+/**
+ * Runs `spec` in a fresh PyTorch process per layout, so that each run's peak RSS is its own
+ * (ru_maxrss only grows within a process); returns the layouts' runs as one result.
+ */
+export async function runTorchIsolated(
+  spec: WorkloadSpec,
+  threads: number,
+  layouts: TorchLayout[],
+): Promise<TorchResult> {
+  const parts: TorchResult[] = [];
+  for (const layout of layouts) parts.push(await runTorch(spec, threads, [layout]));
+  return {
+    torch: parts[0].torch,
+    threads: parts[0].threads,
+    results: parts.flatMap((p) => p.results),
+  };
 }
 
 /** Runs several workloads one after the other in one PyTorch process. */

@@ -19,5 +19,5 @@ export type { RngState, Seed } from './random';
 export { FusedSgd } from './sgd';
 export type { SgdOptions } from './sgd';
 export { reluGrad } from './gradients';
-export { profileKernels } from './profile';
-export type { KernelTime } from './profile';
+export { profileKernels, profileStep, splitTimeline } from './profile';
+export type { KernelTime, StepProfile, StepTimeSplit } from './profile';

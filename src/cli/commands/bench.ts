@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { formatBenchTable, runBench } from '../../engine/bench';
+import { formatBenchTable, runBench } from '../../bench';
 import { ENGINE_NAMES, type EngineName } from '../../engine';
 import { intOption, stringOption, UsageError, type Command } from '../command';
 
@@ -24,17 +24,31 @@ export const benchCommand: Command = {
   summary:
     'Benchmark SPOS training and sub-network evaluation of the NAS-Bench-201 supernet per engine, against PyTorch.',
   details: `
-Measures, for each available engine (each in its own process) and for PyTorch on the same
-network, architectures, batch and thread count (scripts/bench-torch.py; Debian python3-torch or
-$SUPERNET_LAB_PYTHON): training images/s with all cores in one process, sub-network evaluation
-images/s, aggregate training images/s with one single-threaded process per core, peak memory,
-and how the cost grows with batch size and channels. Prints a table of ratios (ours / PyTorch)
-and writes the JSON to kernels-data/bench/. --quick finishes in under 3 minutes on 2 cores.
-Numbers on a machine that is busy with other work are low and noisy (the JSON records the load).`,
+Measures, for each available engine and for PyTorch on the same network, architectures and
+batch (scripts/bench-torch.py; Debian python3-torch or $SUPERNET_LAB_PYTHON): training images/s
+in one process with all cores, sub-network evaluation images/s, training at batch 16, training
+with one thread, aggregate training images/s with one single-threaded process per core, peak
+RSS of both sides, CPU seconds per image, and how the cost grows with batch size and channels.
+Every ratio is against PyTorch's fastest configuration measured in the same run: for one run the
+faster of 1 and 2 threads (and --threads, if more), for many runs processes x 1 thread. Each
+network, batch and thread count runs in a fresh process (peak RSS is that run's). Prints a table
+of ratios (ours / PyTorch) and writes the JSON to kernels-data/bench/. --profile adds where one
+training step's time goes (native kernels, kernel JS, tfjs dispatch/JS, allocation, GC; one
+thread). Numbers on a machine that is busy with other work are low and noisy (the JSON records
+the load average at the start and the end).`,
   options: {
     quick: {
       type: 'boolean',
-      description: 'short run (< 3 minutes): fewer steps and scaling points',
+      description: 'short run: fewer steps and scaling points, the extra rows for one engine',
+    },
+    profile: {
+      type: 'boolean',
+      description:
+        'also profile one training step of each network (native kernels / kernel JS / dispatch / alloc / GC)',
+    },
+    'profile-only': {
+      type: 'boolean',
+      description: 'only the profile (no throughput rows, no PyTorch)',
     },
     engines: {
       type: 'string',
@@ -71,6 +85,8 @@ Numbers on a machine that is busy with other work are low and noisy (the JSON re
       processes,
       noScaling: values['no-scaling'] === true,
       noPytorch: values['no-pytorch'] === true,
+      profile: values.profile === true,
+      profileOnly: values['profile-only'] === true,
       outDir: out,
     });
     if (values.json === true) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
