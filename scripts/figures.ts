@@ -12,7 +12,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { exportFigures, type ExportJob } from '../src/plots/export';
-import { writeFileAtomic } from '../src/train/run-folder';
+import { writeFileAtomic } from '../src/runs/folder';
 import {
   consistentBias,
   correlationVsEpochs,

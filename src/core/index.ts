@@ -7,3 +7,5 @@ export type { SgdSettings, SgdStepResult } from './sgd';
 export { cosineLr } from './schedule';
 export type { CosineSchedule } from './schedule';
 export { DivergenceError } from './divergence';
+export { SCALES, TRAIN_DATASETS } from './scale';
+export type { Scale, TrainDataset } from './scale';

@@ -10,7 +10,7 @@ import { joinWithGroundTruth } from '../analysis/runs';
 import { randomTopK, topK } from '../analysis/topk';
 import type { Nb201Arch } from '../spaces/nb201/definition';
 import { sampleArchitectures } from '../train/score';
-import type { TrainDataset } from '../train/presets';
+import type { TrainDataset } from '../core/scale';
 import {
   benchmarkTruth,
   resolveContext,

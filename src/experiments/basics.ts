@@ -23,7 +23,7 @@ import { calibrationIndices, scoreArchitecture } from '../supernet/evaluate';
 import { createStandalone, createSupernet } from '../supernet/network';
 import { Sgd } from '../core/sgd';
 import { trainStep } from '../train/step';
-import { readScores, toCsv, writeFileAtomic, checkpointName } from '../train/run-folder';
+import { readScores, toCsv, writeFileAtomic, checkpointName } from '../runs/folder';
 import { loadSupernet, samplerSeed } from '../train/supernet-trainer';
 import { iterateBatches } from '../data/batches';
 import { baseStudy, type BaseStudy } from './base';

@@ -9,8 +9,8 @@ import type { ColumnTable } from 'arquero';
 import { initEngine, type EngineInfo } from '../engine';
 import { loadNb201GroundTruth } from '../groundtruth/nb201';
 import { loadTrainingData, sharedCifarSubset, type TrainingData } from '../train/data';
-import { TRAIN_DATASETS, type Scale, type TrainDataset } from '../train/presets';
-import { defaultRunsRoot } from '../train/run-folder';
+import { TRAIN_DATASETS, type Scale, type TrainDataset } from '../core/scale';
+import { defaultRunsRoot } from '../runs/folder';
 import { experimentSettings, scaleFromEnv, type ExperimentSettings } from './scales';
 
 /** Environment variables the experiments read (all optional). */

@@ -22,7 +22,7 @@ import {
   type SearchResult,
 } from '../search/search-run';
 import { parseNb201 } from '../spaces/nb201/arch';
-import { readJson } from '../train/run-folder';
+import { readJson } from '../runs/folder';
 import { validTruthValues } from './base';
 import {
   benchmarkTruth,

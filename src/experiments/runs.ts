@@ -16,7 +16,8 @@ import { formatNb201, parseNb201 } from '../spaces/nb201/arch';
 import type { Nb201Arch } from '../spaces/nb201/definition';
 import { calibrationIndices, scoreArchitecture } from '../supernet/evaluate';
 import type { TrainingData } from '../train/data';
-import { supernetPreset, type SupernetHyper, type TrainDataset } from '../train/presets';
+import { type TrainDataset } from '../core/scale';
+import { supernetPreset, type SupernetHyper } from '../supernet/nb201/presets';
 import { formatDuration, type ProgressSink } from '../train/progress';
 import {
   latestCheckpoint,
@@ -28,7 +29,7 @@ import {
   writeScores,
   type EpochLogEntry,
   type ScoreRow,
-} from '../train/run-folder';
+} from '../runs/folder';
 import { loadSupernets, trainSupernet, type SupernetRunConfig } from '../train/supernet-trainer';
 import { ensureEngine, trainingData, type ExperimentContext } from './context';
 import type { BaseSupernetSettings } from './scales';

@@ -10,7 +10,7 @@
  * The supernet hyper-parameters start from src/train's presets (`supernetPreset`), so a
  * supernet run made here matches one made by `supernet-lab train` with the same settings.
  */
-import { powerOfTwoEpochs, SCALES, type Scale } from '../train/presets';
+import { powerOfTwoEpochs, SCALES, type Scale } from '../core/scale';
 
 /** Environment variable a notebook reads its scale from (`SUPERNET_LAB_SCALE=smoke`). */
 export const SCALE_ENV_VAR = 'SUPERNET_LAB_SCALE';

@@ -14,8 +14,8 @@ import { randomTopK, topK } from '../analysis/topk';
 import { metricVsEpochsFigure, trainingCurvesFigure } from '../plots/epochs';
 import { scoreVsTruthFigure } from '../plots/scatter';
 import { OKABE_ITO, ROLE_COLORS } from '../plots/theme';
-import type { Scale } from '../train/presets';
-import { listCheckpoints, readLog } from '../train/run-folder';
+import type { Scale } from '../core/scale';
+import { listCheckpoints, readLog } from '../runs/folder';
 import { createProgress } from '../train/progress';
 import {
   OTHER_SPACES,

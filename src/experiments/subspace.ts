@@ -6,45 +6,31 @@
  *   random  a uniformly random 1/factor of the valid cells (Fig. 2: lower sharing density)
  *   pruned  the best 1/factor by ground truth (Fig. 5: a search space pruned to its best part)
  *
- * The loop is src/train's SPOS trainer with a different sampler: the same step, optimizer,
- * schedule, data order, per-epoch seeding and atomic checkpoints, written as a normal `supernet`
- * run folder (scoring and analysis read it like any other) whose config also records
- * spaceReduction / spaceFactor / spaceSeed / spaceTruth and whose space.txt lists the cells.
- * For factor 1 of the random reduction the sampler draws exactly what the SPOS trainer draws.
+ * The loop is src/train's one epoch loop (fit) with the pool strategy (one cell of the pool per
+ * step): the same step, optimizer, schedule, data order, per-epoch seeding and atomic checkpoints
+ * as the SPOS trainer, written as a normal `supernet` run folder (scoring and analysis read it
+ * like any other) whose config also records spaceReduction / spaceFactor / spaceSeed /
+ * spaceTruth and whose space.txt lists the cells. For factor 1 of the random reduction the pool
+ * strategy draws exactly what the SPOS trainer's uniform sampler draws.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ColumnTable } from 'arquero';
-import { batchCount, defaultAugmentation, iterateBatches } from '../data/batches';
 import { Rng } from '../engine/random';
 import { libraryInfo } from '../info';
 import { formatNb201, nb201FromOrdinal, parseNb201 } from '../spaces/nb201/arch';
 import type { Nb201Arch } from '../spaces/nb201/definition';
 import { nb201ValidOrdinals } from '../spaces/nb201/graph';
 import { createSupernet } from '../supernet/network';
-import type { TrainingData } from '../train/data';
+import { imageBatchSource, type TrainingData } from '../train/data';
+import { fit } from '../train/fit';
 import type { ProgressSink } from '../train/progress';
-import {
-  appendLog,
-  latestCheckpoint,
-  pruneCheckpoints,
-  readCheckpoint,
-  readJson,
-  truncateLog,
-  writeCheckpoint,
-  writeFileAtomic,
-  writeJsonAtomic,
-} from '../train/run-folder';
-import { cosineLr } from '../core/schedule';
-import { Sgd } from '../core/sgd';
-import { trainStep } from '../train/step';
+import { readJson, writeFileAtomic, writeJsonAtomic } from '../runs/folder';
+import { poolStrategy } from '../train/strategies';
 import {
   dataSeed,
-  loadNetworkTensors,
-  networkTensors,
   samplerSeed,
   validateSupernetConfig,
-  type SupernetCheckpointState,
   type SupernetRunConfig,
 } from '../train/supernet-trainer';
 
@@ -191,90 +177,19 @@ export async function trainSubspaceSupernet(options: TrainSubspaceOptions): Prom
     },
     { seed: config.seed },
   );
-  const sgd = new Sgd({
-    momentum: config.momentum,
-    nesterov: config.nesterov,
-    weightDecay: config.weightDecay,
-    clipNorm: config.clipNorm,
-  });
   try {
-    const latest = latestCheckpoint(runDir);
-    let startEpoch = 1;
-    let globalStep = 0;
-    if (latest !== null) {
-      const { manifest, tensors } = readCheckpoint<SupernetCheckpointState>(runDir, latest);
-      loadNetworkTensors(net, tensors, sgd);
-      startEpoch = latest + 1;
-      globalStep = manifest.state.globalStep;
-      truncateLog(runDir, latest);
-    } else {
-      truncateLog(runDir, 0);
-    }
-    sgd.initBuffers(net.variables.trainable);
-    const stepsPerEpoch = batchCount(data.train.shape[0], config.batchSize, true);
-    if (stepsPerEpoch < 1) {
-      throw new Error(
-        `${data.train.shape[0]} training images make no batch of ${config.batchSize}`,
-      );
-    }
-    const schedule = {
-      baseLr: config.lr,
-      minLr: config.minLr,
-      totalSteps: config.epochs * stepsPerEpoch,
-    };
-    const keep = new Set(config.checkpointEpochs);
-    for (let epoch = startEpoch; epoch <= config.epochs; epoch++) {
-      const t0 = Date.now();
-      const sampler = new Rng(samplerSeed(config.seed, epoch));
-      let lossSum = 0;
-      let correct = 0;
-      let seen = 0;
-      let lr = cosineLr(schedule, globalStep);
-      for (const batch of iterateBatches(data.train, {
-        batchSize: config.batchSize,
-        seed: dataSeed(config.seed),
-        epoch,
-        augment: config.augment ? defaultAugmentation(data.train) : undefined,
-        dropLast: true,
-      })) {
-        const u = sampler.next();
-        const arch = pool[Math.min(pool.length - 1, Math.floor(u * pool.length))];
-        lr = cosineLr(schedule, globalStep);
-        const r = trainStep(net, arch, batch.images, batch.labels, batch.shape, sgd, lr);
-        lossSum += r.loss * batch.shape[0];
-        correct += r.correct;
-        seen += batch.shape[0];
-        globalStep++;
-      }
-      const seconds = (Date.now() - t0) / 1000;
-      const entry = {
-        epoch,
-        loss: lossSum / seen,
-        accuracy: (100 * correct) / seen,
-        lr,
-        imagesPerSecond: seen / seconds,
-        seconds,
-      };
-      appendLog(runDir, entry);
-      const state: SupernetCheckpointState = {
-        epoch,
-        globalStep,
-        rng: {
-          scheme: 'per-epoch',
-          data: dataSeed(config.seed),
-          sampler: samplerSeed(config.seed, epoch + 1),
-          nextEpoch: epoch + 1,
-        },
-      };
-      writeCheckpoint(runDir, epoch, networkTensors(net, sgd), state);
-      pruneCheckpoints(runDir, keep);
-      progress.line(
-        `epoch ${epoch}/${config.epochs}  loss ${entry.loss.toFixed(4)}  acc ${entry.accuracy.toFixed(2)}%  ` +
-          `${entry.imagesPerSecond.toFixed(0)} img/s  (${pool.length} cells)`,
-      );
-    }
+    fit({
+      strategy: poolStrategy(pool, net),
+      source: imageBatchSource(data, { augment: config.augment }),
+      hyper: config,
+      seeds: { data: dataSeed(config.seed), sampler: (e) => samplerSeed(config.seed, e) },
+      describe: (a) => formatNb201(a),
+      runDir,
+      checkpointEpochs: config.checkpointEpochs,
+      progress,
+      what: `supernet on ${pool.length} cells`,
+    });
   } finally {
-    sgd.dispose();
     net.dispose();
   }
 }

@@ -16,7 +16,7 @@ import { alignRuns } from '../analysis/runs';
 import { topK } from '../analysis/topk';
 import { correlationHeatmap } from '../plots/heatmap';
 import * as train from '../train';
-import type { TrainDataset } from '../train/presets';
+import type { TrainDataset } from '../core/scale';
 import { baseRequest, baseStudy, joinTruth, studyArchs, type BaseStudy } from './base';
 import {
   benchmarkTruth,

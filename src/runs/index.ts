@@ -17,5 +17,5 @@ export {
   readTableText,
   verifyCheckpoint,
   writeTableAtomic,
-} from '../train/run-folder';
+} from './folder';
 export { BadInputError, CorruptFileError } from '../errors';

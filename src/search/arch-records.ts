@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { writeFileAtomic } from '../train/run-folder';
+import { writeFileAtomic } from '../runs/folder';
 import type { BenchmarkAccuracies } from './benchmark';
 
 /** One line of arch.jsonl: the architecture after an epoch (epoch 0 = the start). */

@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { NB201_EDGES, NB201_OPS } from '../spaces/nb201/definition';
 import { uniformSimplex } from '../optim/simplex';
 import type { TrainingData } from '../train/data';
-import { supernetPreset } from '../train/presets';
+import { supernetPreset } from '../supernet/nb201/presets';
 import type { ProgressSink } from '../train/progress';
 import {
   appendLog,
@@ -19,7 +19,7 @@ import {
   truncateLog,
   writeScores,
   type ScoreRow,
-} from '../train/run-folder';
+} from '../runs/folder';
 import { sampleArchitectures, scoreSupernet } from '../train/score';
 import { trainSupernet, type SupernetRunConfig } from '../train/supernet-trainer';
 import { benchmarkAccuracies } from './benchmark';

@@ -8,7 +8,7 @@
  * official training set, fixed split seed), so search, supernet and ground-truth runs of a
  * dataset see the same validation images.
  */
-import type { Scale } from '../train/presets';
+import type { Scale } from '../core/scale';
 
 export type SearchScale = Scale;
 

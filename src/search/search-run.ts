@@ -40,7 +40,8 @@ import type { Nb201Op } from '../spaces/nb201/definition';
 import { createSupernet } from '../supernet/network';
 import { loadTrainingData, type TrainingData } from '../train/data';
 import { trainStandalone } from '../train/groundtruth';
-import { groundTruthPreset, type GroundTruthHyper, type TrainDataset } from '../train/presets';
+import { type TrainDataset } from '../core/scale';
+import { groundTruthPreset, type GroundTruthHyper } from '../supernet/nb201/presets';
 import { createProgress, type ProgressSink } from '../train/progress';
 import {
   appendLog,
@@ -55,7 +56,7 @@ import {
   writeFileAtomic,
   writeGroundTruth,
   writeJsonAtomic,
-} from '../train/run-folder';
+} from '../runs/folder';
 import { benchmarkAccuracies, type BenchmarkAccuracies } from './benchmark';
 import { runRsws } from './rsws';
 import { archPath, readArchRecords, writeArchRecords, type ArchRecord } from './arch-records';

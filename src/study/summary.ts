@@ -9,7 +9,7 @@ import {
   readScores,
   type GroundTruthRow,
   type ScoreRow,
-} from '../train/run-folder';
+} from '../runs/folder';
 
 export interface TopKSummary {
   k: number;

@@ -4,7 +4,11 @@
  * src/supernet/<space>/; src/supernet/registry.ts is the only list of them.
  */
 import type { SamplerSpace } from '../spaces/choices';
+import type { Scale, TrainDataset } from '../core/scale';
 import type { SpaceNetwork } from './blocks';
+
+export const SAMPLER_NAMES = ['uniform', 'fairnas', 'multipath', 'sandwich', 'fewshot'] as const;
+export type SamplerName = (typeof SAMPLER_NAMES)[number];
 
 /** What a space contributes to a run. */
 export interface SpaceRunSpec<A> extends SamplerSpace<A> {
@@ -13,6 +17,13 @@ export interface SpaceRunSpec<A> extends SamplerSpace<A> {
   format(arch: A): string;
   /** A supernet (every op owned) initialised from `seed`. */
   build(seed: number): SpaceNetwork<A>;
+  /**
+   * A stand-alone network of `arch` only (NB-201: just its ops), initialised from `seed`; absent:
+   * `build(seed)`, of which stand-alone training touches only the architecture's path.
+   */
+  standalone?(arch: A, seed: number): SpaceNetwork<A>;
+  /** A short stable id of `arch` for file names and seeds (absent: a hash of `format`). */
+  archId?(arch: A): string;
   params(arch: A): number;
   flops(arch: A): number;
   /**
@@ -21,4 +32,122 @@ export interface SpaceRunSpec<A> extends SamplerSpace<A> {
    * next-token accuracy and the loss; summary.json names the metric).
    */
   metric?: 'accuracy' | 'perplexity';
+}
+
+/** Sampler settings as stored in a run config. */
+export interface SamplerSettings {
+  sampler: SamplerName;
+  /** multipath: paths per step; sandwich: random paths besides smallest + largest. */
+  samplerPaths?: number;
+  /** fewshot: the decision the space is split on. */
+  fewShotEdge?: number;
+}
+
+export interface SpaceTrainHyper extends SamplerSettings {
+  seed: number;
+  /** Nesterov momentum (absent in folders written before it was a setting: off). */
+  nesterov?: boolean;
+  /** Random crop + horizontal flip of training images (absent in older folders: off). */
+  augment?: boolean;
+  /** End of the cosine schedule (default 0). */
+  minLr?: number;
+  epochs: number;
+  batchSize: number;
+  lr: number;
+  momentum: number;
+  weightDecay: number;
+  clipNorm: number;
+  calibrationBatches: number;
+  calibrationBatchSize: number;
+  evalBatchSize: number;
+  /** Learning-rate schedule (default cosine to 0; DARTS-PTB: constant, seed Table 2). */
+  lrSchedule?: 'cosine' | 'constant';
+}
+
+/**
+ * Skeleton of a space's network without what the data decides (image channels, classes and
+ * image size come from the dataset; the PTB vocabulary is part of the skeleton). `net` is the
+ * binding's own skeleton type.
+ */
+export interface SpaceSkeleton<N extends object = object> {
+  space: string;
+  net: N;
+}
+
+/** What the data fixes about a network: image channels, classes, image size. */
+export interface DataShape {
+  inputChannels: number;
+  classes: number;
+  imageSize: number;
+}
+
+/** What a space run trains on. */
+export interface ImageDataSettings {
+  kind: 'images';
+  dataset: TrainDataset;
+  /** Images of the search-train split (null: all). */
+  trainImages: number | null;
+  /** Images of the held-out validation split (null: all). */
+  validImages: number | null;
+  validFraction: number;
+  /** Images of the official test split evaluated by ground-truth runs (null: all; absent: none). */
+  testImages?: number | null;
+  /** Zero-pad images to this size (ProxylessNAS halves the size 3 times: 28 -> 32). */
+  padTo?: number;
+}
+export type SpaceDataSettings =
+  | ImageDataSettings
+  | {
+      kind: 'ptb';
+      /** Tokens per segment (truncated back-propagation length). */
+      steps: number;
+      /** Tokens of the training split used (null: all). */
+      trainTokens: number | null;
+      /** Tokens of the scoring split used (null: all). */
+      validTokens: number | null;
+    };
+
+/** Hyper-parameters of one training (supernet or stand-alone), without the seed and sampler. */
+export type SpaceHyper = Omit<SpaceTrainHyper, 'seed' | 'sampler' | 'samplerPaths' | 'fewShotEdge'>;
+
+export interface SpacePreset<N extends object = object> {
+  space: string;
+  scale: Scale;
+  skeleton: SpaceSkeleton<N>;
+  /** Stand-alone networks may be bigger than the supernet (DARTS: 20 cells vs 8). */
+  standaloneSkeleton: SpaceSkeleton<N>;
+  data: SpaceDataSettings;
+  /** Data of stand-alone (ground-truth) runs when it differs (NB-201: fewer images, a test split). */
+  standaloneData?: SpaceDataSettings;
+  supernet: SpaceHyper & { checkpointEpochs: number[] };
+  standalone: SpaceHyper;
+  study: { scoredArchs: number; groundTruthArchs: number; topK: number[] };
+  /** Where the values come from (one line). */
+  origin: string;
+}
+
+/** A space's run spec for a skeleton, plus its string parser (throws quoting bad input). */
+export interface SpaceSetup<A = unknown> {
+  spec: SpaceRunSpec<A>;
+  /** Parses (and checks the validity of) an architecture string of the space. */
+  parse(text: string): A;
+}
+
+/**
+ * Everything the pipeline needs to know about a space; nothing outside a binding branches on a
+ * space's name. src/supernet/registry.ts lists them.
+ */
+export interface SpaceBinding<N extends object = object> {
+  /** config.json `space`, `--space`. */
+  readonly name: string;
+  /** Human-readable name. */
+  readonly title: string;
+  /** What its networks read: images, or token segments (PTB). */
+  readonly input: 'images' | 'text';
+  /** Presets per scale (a fresh object: callers may change it). */
+  preset(scale: Scale): SpacePreset<N>;
+  /** Run spec and parser of skeleton `net` on data of `shape` (null for text). */
+  setup(net: N, shape: DataShape | null): SpaceSetup;
+  /** The skeleton with `--channels` / `--cells` applied (absent: the space has no such knobs). */
+  resize?(net: N, size: { channels?: number; cells?: number }): N;
 }

@@ -19,7 +19,7 @@ import {
 import type { BatchSource, Dataset } from '../data/types';
 import { Rng } from '../engine/random';
 import { packageRoot } from '../info';
-import type { TrainDataset } from './presets';
+import type { TrainDataset } from '../core/scale';
 
 export interface TrainingData {
   train: Dataset;

@@ -8,8 +8,8 @@ import type { PoolContext } from '../engine/pool';
 import { parseNb201 } from '../spaces/nb201/arch';
 import { loadTrainingData, type TrainingData } from './data';
 import { trainGroundTruthArch, type GroundTruthRunConfig } from './groundtruth';
-import type { TrainDataset } from './presets';
-import { readJson, type GroundTruthRow } from './run-folder';
+import type { TrainDataset } from '../core/scale';
+import { readJson, type GroundTruthRow } from '../runs/folder';
 
 export interface GroundTruthJob {
   runDir: string;

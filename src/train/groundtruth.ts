@@ -20,7 +20,8 @@ import type { Nb201Arch } from '../spaces/nb201/definition';
 import { evaluateAccuracy } from '../supernet/evaluate';
 import { createStandalone } from '../supernet/network';
 import { imageBatchSource, type TrainingData } from './data';
-import type { GroundTruthHyper, Scale, TrainDataset } from './presets';
+import type { Scale, TrainDataset } from '../core/scale';
+import type { GroundTruthHyper } from '../supernet/nb201/presets';
 import { createProgress, formatDuration, type ProgressSink } from './progress';
 import {
   groundTruthPath,
@@ -28,7 +29,7 @@ import {
   writeGroundTruth,
   writeJsonAtomic,
   type GroundTruthRow,
-} from './run-folder';
+} from '../runs/folder';
 import { fit } from './fit';
 import { standaloneStrategy } from './strategies';
 import { assertResumable } from './supernet-trainer';

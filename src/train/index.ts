@@ -10,22 +10,10 @@ export { Sgd } from '../core/sgd';
 export type { SgdSettings, SgdStepResult } from '../core/sgd';
 export { DivergenceError, trainStep } from './step';
 export type { StepResult } from './step';
-export {
-  SCALES,
-  TRAIN_DATASETS,
-  groundTruthPreset,
-  powerOfTwoEpochs,
-  studySizes,
-  supernetPreset,
-} from './presets';
-export type {
-  GroundTruthHyper,
-  Nb201TrainHyper,
-  Scale,
-  StudySizes,
-  SupernetHyper,
-  TrainDataset,
-} from './presets';
+export { SCALES, TRAIN_DATASETS, powerOfTwoEpochs } from '../core/scale';
+export { groundTruthPreset, studySizes, supernetPreset } from '../supernet/nb201/presets';
+export type { Scale, TrainDataset } from '../core/scale';
+export type { GroundTruthHyper, Nb201TrainHyper, StudySizes, SupernetHyper } from '../supernet/nb201/presets';
 export { SPLIT_SEED, loadTrainingData, sharedCifarSubset } from './data';
 export type { LoadTrainingDataOptions, TrainingData } from './data';
 export { createProgress, formatDuration } from './progress';
@@ -55,7 +43,7 @@ export {
   writeScores,
   GROUNDTRUTH_HEADER,
   SCORES_HEADER,
-} from './run-folder';
+} from '../runs/folder';
 export type {
   CheckpointManifest,
   EpochLogEntry,
@@ -64,7 +52,7 @@ export type {
   ScoreRow,
   StoredTensor,
   TensorEntry,
-} from './run-folder';
+} from '../runs/folder';
 export {
   assertResumable,
   loadNetworkTensors,

@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { NamedVariables } from '../supernet/network';
-import type { StoredTensor } from './run-folder';
+import type { StoredTensor } from '../runs/folder';
 import type { Sgd } from '../core/sgd';
 
 /** Weights, BN buffers and momentum buffers as stored tensors. */

@@ -24,7 +24,7 @@ import {
   writeFileAtomic,
   writeScores,
   type ScoreRow,
-} from './run-folder';
+} from '../runs/folder';
 import { loadSupernets } from './supernet-trainer';
 
 /** `count` distinct valid architectures drawn uniformly (seeded), in draw order. */

@@ -34,7 +34,7 @@ import type { DartsSupernetSkeleton } from '../supernet/darts/network';
 import type { Nb101SupernetSkeleton } from '../supernet/nb101/network';
 import type { ProxylessSkeleton } from '../spaces/proxyless/definition';
 import type { DartsPtbSkeleton } from '../spaces/darts-ptb/definition';
-import type { Scale, TrainDataset } from './presets';
+import type { Scale, TrainDataset } from '../core/scale';
 import type { SpaceTrainHyper } from './samplers/space-run';
 
 /** The spaces trained by the space-generic runner (src/train/samplers/space-run.ts). */

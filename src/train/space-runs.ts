@@ -23,7 +23,7 @@ import type { ProgressSink } from './progress';
 import { createProgress, formatDuration } from './progress';
 import { loadTrainingData } from './data';
 import type { Dataset } from '../data/types';
-import type { Scale } from './presets';
+import type { Scale } from '../core/scale';
 import {
   checkpointName,
   groundTruthPath,
@@ -42,7 +42,7 @@ import {
   writeScores,
   type GroundTruthRow,
   type ScoreRow,
-} from './run-folder';
+} from '../runs/folder';
 import {
   imageBatchSource,
   loadSpaceNetworkTensors,

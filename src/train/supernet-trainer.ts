@@ -15,7 +15,8 @@ import type { SamplerSettings } from './samplers';
 import { createSupernet, type Nb201Network } from '../supernet/network';
 import { loadNetworkTensors } from './network-tensors';
 import { imageBatchSource, type TrainingData } from './data';
-import type { SupernetHyper, Scale, TrainDataset } from './presets';
+import type { Scale, TrainDataset } from '../core/scale';
+import type { SupernetHyper } from '../supernet/nb201/presets';
 import { createProgress, type ProgressSink } from './progress';
 import {
   checkpointName,
@@ -24,7 +25,7 @@ import {
   readJson,
   writeJsonAtomic,
   type EpochLogEntry,
-} from './run-folder';
+} from '../runs/folder';
 import { libraryInfo, type LibraryInfo } from '../info';
 import { fit, netTensors, shotPrefix, type FitCheckpointState } from './fit';
 import { supernetStrategy } from './strategies';

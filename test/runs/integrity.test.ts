@@ -20,7 +20,7 @@ import {
   writeGroundTruth,
   writeScores,
   type GroundTruthRow,
-} from '../../src/train/run-folder';
+} from '../../src/runs/folder';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'integrity-'));
 after(() => fs.rmSync(root, { recursive: true, force: true }));

@@ -16,7 +16,7 @@ import {
   type SearchMethod,
 } from '../../src/search';
 import type { TrainingData } from '../../src/train/data';
-import { readLog, readScores } from '../../src/train/run-folder';
+import { readLog, readScores } from '../../src/runs/folder';
 
 tf.setBackend('cpu');
 

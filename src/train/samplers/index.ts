@@ -17,7 +17,7 @@ export {
   uniformSampler,
 } from './samplers';
 export type { FewShotSampler, SamplerSettings, SamplerSpace } from './samplers';
-export { NB201_CODEC, NB201_SAMPLER_SPACE, nb201AllLive, nb201Extremes } from './nb201';
+export { NB201_CODEC, NB201_SAMPLER_SPACE, nb201AllLive, nb201Extremes } from '../../spaces/nb201/codec';
 export { accumulateGradients, multiPathStep } from '../step';
 export type { PathNetwork } from '../step';
 export {

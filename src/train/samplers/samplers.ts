@@ -1,6 +1,7 @@
 /** The five samplers: uniform single path, FairNAS, multi-path, sandwich, few-shot. */
 import type { RandomSource } from '../../spaces/types';
 import type { SamplerSpace } from '../../spaces/choices';
+import type { SamplerSettings } from '../../supernet/binding';
 import {
   permutation,
   type ChoiceCodec,
@@ -132,14 +133,7 @@ export function isFewShot<A>(s: PathSampler<A>): s is FewShotSampler<A> {
   return s.name === 'fewshot';
 }
 
-/** Sampler settings as stored in a run config. */
-export interface SamplerSettings {
-  sampler: SamplerName;
-  /** multipath: paths per step; sandwich: random paths besides smallest + largest. */
-  samplerPaths?: number;
-  /** fewshot: the decision the space is split on. */
-  fewShotEdge?: number;
-}
+export type { SamplerSettings };
 
 /** Defaults: multipath 2 paths, sandwich 2 random paths (4 in all), few-shot split on edge 0. */
 export const SAMPLER_DEFAULTS = { multipathPaths: 2, sandwichRandom: 2, fewShotEdge: 0 } as const;

@@ -15,7 +15,7 @@ import { Rng } from '../../engine/random';
 import { kendallTauB, spearman } from '../../analysis/correlation';
 import type { RandomSource } from '../../spaces/types';
 import type { BatchSource, SpaceBatch } from '../../data/types';
-import type { SpaceRunSpec } from '../../supernet/binding';
+import type { SpaceRunSpec, SpaceTrainHyper } from '../../supernet/binding';
 import type { SpaceNetwork } from '../../supernet/blocks';
 import { resetBuffers } from '../../supernet/blocks';
 import * as ops from '../../supernet/ops';
@@ -33,36 +33,18 @@ import {
   type EpochLogEntry,
   type GroundTruthRow,
   type ScoreRow,
-} from '../run-folder';
-import type { SamplerSettings } from './samplers';
+} from '../../runs/folder';
 import { fit, type FitCheckpointState, type FitResult, type FitSeeds } from '../fit';
 import { standaloneStrategy, supernetStrategy, type FitStrategy } from '../strategies';
 
 // The space runner's names for the shared checkpoint-tensor helpers.
 export { loadSpaceNetworkTensors, spaceNetworkTensors, imageBatchSource };
-export type { SpaceRunSpec, BatchSource, SpaceBatch };
+export type { SpaceRunSpec, SpaceTrainHyper, BatchSource, SpaceBatch };
 
 function toSource(data: TrainingData | BatchSource): BatchSource {
   return typeof data.train === 'function'
     ? (data as BatchSource)
     : imageBatchSource(data as TrainingData);
-}
-
-export interface SpaceTrainHyper extends SamplerSettings {
-  seed: number;
-  /** Nesterov momentum (absent in folders written before it was a setting: off). */
-  nesterov?: boolean;
-  epochs: number;
-  batchSize: number;
-  lr: number;
-  momentum: number;
-  weightDecay: number;
-  clipNorm: number;
-  calibrationBatches: number;
-  calibrationBatchSize: number;
-  evalBatchSize: number;
-  /** Learning-rate schedule (default cosine to 0; DARTS-PTB: constant, seed Table 2). */
-  lrSchedule?: 'cosine' | 'constant';
 }
 
 /** Checkpoint loop state (manifest.state); the one loop's. */

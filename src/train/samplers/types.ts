@@ -8,8 +8,10 @@ import type { ChoiceCodec } from '../../spaces/choices';
 export type { ChoiceCodec };
 export { drawIndex, permutation } from '../../spaces/choices';
 
-export const SAMPLER_NAMES = ['uniform', 'fairnas', 'multipath', 'sandwich', 'fewshot'] as const;
-export type SamplerName = (typeof SAMPLER_NAMES)[number];
+import { SAMPLER_NAMES, type SamplerName } from '../../supernet/binding';
+
+export { SAMPLER_NAMES };
+export type { SamplerName };
 
 /** The paths of one optimizer step. */
 export interface StepPlan<A> {

@@ -28,7 +28,7 @@ import {
   readVerifiedFile,
   verifyDigest,
   type FileDigest,
-} from '../runs/integrity';
+} from './integrity';
 
 /** Default parent of run folders: kernels-data/runs/ under the package root. */
 export function defaultRunsRoot(): string {

@@ -14,12 +14,7 @@
  *         idle cores), about 4x that on wasm.
  * smoke:  tiny networks and a few hundred real images; seconds to a minute or two, for CI.
  */
-export const SCALES = ['smoke', 'laptop', 'paper'] as const;
-export type Scale = (typeof SCALES)[number];
-
-/** Image datasets: the three of the study plus the real CIFAR-10 subset in ../shared/data. */
-export const TRAIN_DATASETS = ['fashion-mnist', 'cifar10', 'cifar100', 'cifar10-subset'] as const;
-export type TrainDataset = (typeof TRAIN_DATASETS)[number];
+import { powerOfTwoEpochs, type Scale } from '../../core/scale';
 
 /** What every training run of NB-201 networks needs, supernet or stand-alone. */
 export interface Nb201TrainHyper {
@@ -61,14 +56,6 @@ export interface SupernetHyper extends Nb201TrainHyper {
 export interface GroundTruthHyper extends Nb201TrainHyper {
   /** Test images (official test split) for test accuracy (null: all). */
   testImages: number | null;
-}
-
-/** Powers of two up to `epochs`, plus `epochs` itself: checkpoints for correlation vs budget. */
-export function powerOfTwoEpochs(epochs: number): number[] {
-  const out: number[] = [];
-  for (let e = 1; e < epochs; e *= 2) out.push(e);
-  out.push(epochs);
-  return out;
 }
 
 export function supernetPreset(scale: Scale): SupernetHyper {

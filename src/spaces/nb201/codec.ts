@@ -1,10 +1,9 @@
 /** NB-201 as a sampler space: 6 edges x 5 ops, valid-cell sampling, extremes by parameters. */
-import { NB201_EDGES, NB201_OPS, type Nb201Arch } from '../../spaces/nb201/definition';
-import { sampleNb201 } from '../../spaces/nb201/sample';
-import { nb201Space } from '../../spaces/nb201/space';
-import { nb201ParamCount } from '../../spaces/nb201/cost';
-import { extremesByParams, type SamplerSpace } from './samplers';
-import type { ChoiceCodec } from './types';
+import { NB201_EDGES, NB201_OPS, type Nb201Arch } from './definition';
+import { sampleNb201 } from './sample';
+import { nb201Space } from './space';
+import { nb201ParamCount } from './cost';
+import { extremesByParams, type ChoiceCodec, type SamplerSpace } from '../choices';
 
 export const NB201_CODEC: ChoiceCodec<Nb201Arch> = {
   options: NB201_EDGES.map(() => NB201_OPS.length),

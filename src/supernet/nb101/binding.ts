@@ -1,0 +1,128 @@
+/** NAS-Bench-101 (the seed's subspace) in the pipeline: presets per scale, run spec, parser. */
+import type { Scale } from '../../core/scale';
+import { BadInputError } from '../../errors';
+import { isValidNb101, parseNb101 } from '../../spaces/nb101/arch';
+import type { SpaceBinding, SpacePreset } from '../binding';
+import {
+  CIFAR_PAPER,
+  FASHION_LAPTOP,
+  FASHION_SMOKE,
+  IMAGE_TRAINING,
+  LAPTOP_STANDALONE,
+  LAPTOP_SUPERNET,
+  SMOKE_HYPER,
+  powerOfTwoEpochs,
+} from '../presets';
+import type { Nb101SupernetSkeleton } from './network';
+import { nb101RunSpec } from './spec';
+
+type Nb101Net = Omit<Nb101SupernetSkeleton, 'inChannels' | 'numClasses'>;
+
+function nb101Preset(scale: Scale): SpacePreset<Nb101Net> {
+  const skeleton = (net: { stemChannels: number; stacks: number; cellsPerStack: number }) =>
+    ({ space: 'nb101', net }) as const;
+  switch (scale) {
+    case 'paper':
+      return {
+        space: 'nb101',
+        scale,
+        // NAS-Bench-101's network: stem 128 channels, 3 stacks of 3 cells.
+        skeleton: skeleton({ stemChannels: 128, stacks: 3, cellsPerStack: 3 }),
+        standaloneSkeleton: skeleton({ stemChannels: 128, stacks: 3, cellsPerStack: 3 }),
+        data: CIFAR_PAPER,
+        supernet: {
+          ...IMAGE_TRAINING,
+          epochs: 1000,
+          batchSize: 256,
+          lr: 0.1,
+          momentum: 0.9,
+          weightDecay: 1e-4,
+          clipNorm: 5,
+          calibrationBatches: 25,
+          calibrationBatchSize: 400,
+          evalBatchSize: 500,
+          checkpointEpochs: powerOfTwoEpochs(1000),
+        },
+        standalone: {
+          ...IMAGE_TRAINING,
+          epochs: 108,
+          batchSize: 256,
+          lr: 0.1,
+          momentum: 0.9,
+          weightDecay: 1e-4,
+          clipNorm: 5,
+          calibrationBatches: 0,
+          calibrationBatchSize: 400,
+          evalBatchSize: 500,
+        },
+        study: { scoredArchs: 1000, groundTruthArchs: 1000, topK: [1, 5, 10] },
+        origin: 'seed 001 Table 2 (NB-101 column) and A.1; stand-alone: NAS-Bench-101 108 epochs',
+      };
+    case 'laptop':
+      return {
+        space: 'nb101',
+        scale,
+        skeleton: skeleton({ stemChannels: 8, stacks: 2, cellsPerStack: 1 }),
+        standaloneSkeleton: skeleton({ stemChannels: 8, stacks: 2, cellsPerStack: 1 }),
+        data: FASHION_LAPTOP,
+        supernet: {
+          ...LAPTOP_SUPERNET,
+          lr: 0.1,
+          weightDecay: 1e-4,
+          checkpointEpochs: [1, 2, 4, 6],
+        },
+        standalone: { ...LAPTOP_STANDALONE, lr: 0.1, weightDecay: 1e-4 },
+        study: { scoredArchs: 20, groundTruthArchs: 8, topK: [1, 3, 5] },
+        origin: 'down-scaled NB-101 (C=8, 2 stacks x 1 cell) on Fashion-MNIST; Table 2 LR/WD',
+      };
+    case 'smoke':
+      return {
+        space: 'nb101',
+        scale,
+        skeleton: skeleton({ stemChannels: 4, stacks: 2, cellsPerStack: 1 }),
+        standaloneSkeleton: skeleton({ stemChannels: 4, stacks: 2, cellsPerStack: 1 }),
+        data: FASHION_SMOKE,
+        supernet: { ...SMOKE_HYPER, checkpointEpochs: [1, 2] },
+        standalone: { ...SMOKE_HYPER, epochs: 1, calibrationBatches: 0 },
+        study: { scoredArchs: 4, groundTruthArchs: 4, topK: [1, 2] },
+        origin: 'tiny NB-101 supernet for CI',
+      };
+  }
+}
+
+export const nb101Binding: SpaceBinding<Nb101Net> = {
+  name: 'nb101',
+  title: 'NAS-Bench-101 (subspace)',
+  input: 'images',
+  preset: nb101Preset,
+  setup(net, shape) {
+    if (!shape) throw new Error('nb101 needs image data');
+    const spec = nb101RunSpec({
+      ...net,
+      inChannels: shape.inputChannels,
+      numClasses: shape.classes,
+    });
+    return {
+      spec: spec as never,
+      parse(text) {
+        const a = parseNb101(text);
+        if (!isValidNb101(a)) {
+          throw new BadInputError(
+            `NB-101 architecture ${JSON.stringify(text)} is not valid (a node does not reach the output)`,
+          );
+        }
+        return a;
+      },
+    };
+  },
+  resize(net, { channels, cells }) {
+    if (channels !== undefined && channels % 2 !== 0) {
+      throw new BadInputError(`--channels must be even for nb101, got ${channels}`);
+    }
+    return {
+      ...net,
+      ...(channels === undefined ? {} : { stemChannels: channels }),
+      ...(cells === undefined ? {} : { cellsPerStack: cells }),
+    };
+  },
+};
