@@ -12,9 +12,14 @@
  * e, and its paths from a generator seeded by `seeds.sampler(e)` alone; a checkpoint after epoch
  * e holds weights, BN statistics and momentum buffers of every network. Resuming from it replays
  * epochs e+1.. exactly as an uninterrupted run would (same kernels, same thread count).
+ *
+ * Differentiable search uses the same loop through optional hooks: a second batch stream zipped
+ * with the training one (`paired`: the held-out half of bilevel methods), and a strategy that owns
+ * its step, optimizer, learning rate and checkpoint tensors and adds fields to each epoch's log
+ * line (strategies.ts: FitStrategy.step / checkpoint / endEpoch). Without them nothing changes.
  */
 import * as path from 'node:path';
-import type { BatchSource } from '../data/types';
+import type { BatchSource, SpaceBatch } from '../data/types';
 import { Rng } from '../engine/random';
 import { cosineLr } from '../core/schedule';
 import { DivergenceError } from '../core/divergence';
@@ -33,7 +38,7 @@ import {
   writeCheckpoint,
   type EpochLogEntry,
   type StoredTensor,
-} from './run-folder';
+} from '../runs/folder';
 import { multiPathStep } from './step';
 import type { FitStrategy } from './strategies';
 
@@ -75,6 +80,12 @@ export interface FitCheckpointState {
 export interface FitOptions<A> {
   strategy: FitStrategy<A>;
   source: BatchSource;
+  /**
+   * A second stream of batches zipped with the training one, its epoch order drawn from `seed`
+   * and the epoch (bilevel search: the held-out half); an epoch then has as many steps as the
+   * shorter stream. Only for strategies with their own step (they get it as context.paired).
+   */
+  paired?: { source: BatchSource; seed: string };
   hyper: FitHyper;
   seeds: FitSeeds;
   /** Architecture as text in messages. */
@@ -138,6 +149,17 @@ function storedTensors<A>(nets: readonly SpaceNetwork<A>[], sgds: readonly Sgd[]
   );
 }
 
+/** Optimizer steps of one epoch: full batches of the training stream (and the paired one). */
+export function fitStepsPerEpoch(
+  options: Pick<FitOptions<unknown>, 'source' | 'paired'> & { hyper: Pick<FitHyper, 'batchSize'> },
+): number {
+  const { batchSize } = options.hyper;
+  const steps = Math.floor(options.source.trainSize / batchSize);
+  return options.paired
+    ? Math.min(steps, Math.floor(options.paired.source.trainSize / batchSize))
+    : steps;
+}
+
 /** Learning rate of `step` of `totalSteps`. */
 export function learningRate(hyper: FitHyper, totalSteps: number, step: number): number {
   return hyper.lrSchedule === 'constant'
@@ -151,19 +173,31 @@ export function fit<A>(options: FitOptions<A>): FitResult {
   const nets = strategy.nets;
   const what = options.what ?? 'training';
   const progress = options.progress ?? createProgress({ silent: true });
-  const sgds = nets.map(
-    () =>
-      new Sgd({
-        momentum: hyper.momentum,
-        nesterov: hyper.nesterov,
-        weightDecay: hyper.weightDecay,
-        clipNorm: hyper.clipNorm,
-      }),
-  );
-  const stepsPerEpoch = Math.floor(source.trainSize / hyper.batchSize);
+  const owned = strategy.checkpoint;
+  if ((strategy.step === undefined) !== (owned === undefined)) {
+    throw new Error('a strategy brings its own step and its own checkpoint together, or neither');
+  }
+  if (options.paired && !strategy.step) {
+    throw new Error('a paired batch stream needs a strategy with its own step');
+  }
+  // A strategy with its own step owns its optimizer.
+  const sgds = owned
+    ? []
+    : nets.map(
+        () =>
+          new Sgd({
+            momentum: hyper.momentum,
+            nesterov: hyper.nesterov,
+            weightDecay: hyper.weightDecay,
+            clipNorm: hyper.clipNorm,
+          }),
+      );
+  const stepsPerEpoch = fitStepsPerEpoch(options);
   if (stepsPerEpoch < 1) {
     throw new Error(
-      `${source.trainSize} training examples make no full batch of ${hyper.batchSize}`,
+      options.paired
+        ? `${source.trainSize} training and ${options.paired.source.trainSize} paired examples make no full batch of ${hyper.batchSize}`
+        : `${source.trainSize} training examples make no full batch of ${hyper.batchSize}`,
     );
   }
   const totalSteps = hyper.epochs * stepsPerEpoch;
@@ -175,16 +209,24 @@ export function fit<A>(options: FitOptions<A>): FitResult {
   try {
     const latest = runDir ? latestCheckpoint(runDir) : null;
     if (runDir && latest !== null) {
-      const { manifest, tensors } = readCheckpoint<FitCheckpointState>(runDir, latest);
-      nets.forEach((n, k) => loadNetworkTensors(n, netTensors(tensors, k, nets.length), sgds[k]));
-      step = manifest.state.globalStep;
+      const { manifest, tensors } = readCheckpoint<FitCheckpointState & Record<string, unknown>>(
+        runDir,
+        latest,
+      );
+      if (owned) {
+        const done = owned.restore(manifest.state, tensors);
+        step = manifest.state.globalStep ?? done;
+      } else {
+        nets.forEach((n, k) => loadNetworkTensors(n, netTensors(tensors, k, nets.length), sgds[k]));
+        step = manifest.state.globalStep;
+      }
       startEpoch = latest + 1;
       truncateLog(runDir, latest);
       if (startEpoch <= hyper.epochs) progress.line(`resuming ${runDir} after epoch ${latest}`);
     } else if (runDir) {
       truncateLog(runDir, 0);
     }
-    nets.forEach((n, k) => sgds[k].initBuffers(n.variables.trainable));
+    if (!owned) nets.forEach((n, k) => sgds[k].initBuffers(n.variables.trainable));
     let last: FitResult = {
       loss: NaN,
       accuracy: NaN,
@@ -201,24 +243,41 @@ export function fit<A>(options: FitOptions<A>): FitResult {
       let correct = 0;
       let seen = 0;
       let k = 0;
+      let pairedSeen = 0;
       let lr = learningRate(hyper, totalSteps, step);
+      const pairedIt = options.paired?.source
+        .train(epoch, hyper.batchSize, options.paired.seed)
+        [Symbol.iterator]();
       for (const b of source.train(epoch, hyper.batchSize, seeds.data)) {
-        const plan = strategy.next(rng);
-        lr = learningRate(hyper, totalSteps, step);
+        let paired: SpaceBatch | undefined;
+        if (pairedIt) {
+          const p = pairedIt.next();
+          if (p.done) break;
+          paired = p.value;
+          pairedSeen += paired.labels.length;
+        }
         let r;
         try {
-          const i = plan.net;
-          r = multiPathStep(
-            nets[i],
-            plan.paths,
-            plan.reduce,
-            b.images,
-            b.labels,
-            b.shape,
-            sgds[i],
-            lr,
-            options.describe,
-          );
+          if (strategy.step) {
+            lr = learningRate(hyper, totalSteps, step);
+            r = strategy.step(b, { lr, step, epoch, rng, paired });
+            lr = r.lr ?? lr;
+          } else {
+            const plan = strategy.next(rng);
+            lr = learningRate(hyper, totalSteps, step);
+            const i = plan.net;
+            r = multiPathStep(
+              nets[i],
+              plan.paths,
+              plan.reduce,
+              b.images,
+              b.labels,
+              b.shape,
+              sgds[i],
+              lr,
+              options.describe,
+            );
+          }
         } catch (err) {
           if (err instanceof DivergenceError) {
             const good = runDir ? latestCheckpoint(runDir) : null;
@@ -243,16 +302,19 @@ export function fit<A>(options: FitOptions<A>): FitResult {
           `epoch ${epoch}/${hyper.epochs} loss ${(lossSum / seen).toFixed(3)} acc ${((100 * correct) / seen).toFixed(1)}%`,
         );
       }
+      pairedIt?.return?.();
       progress.done();
       const seconds = (Date.now() - t0) / 1000;
-      // Examples per second (images, or PTB segments).
+      const extra = strategy.endEpoch?.(epoch);
+      // Examples per second (images, or PTB segments; paired batches included).
       const entry: EpochLogEntry = {
         epoch,
         loss: lossSum / seen,
         accuracy: (100 * correct) / seen,
         lr,
-        imagesPerSecond: seen / Math.max(seconds, 1e-3),
+        imagesPerSecond: (seen + pairedSeen) / Math.max(seconds, 1e-3),
         seconds,
+        ...extra,
       };
       last = {
         loss: entry.loss,
@@ -276,7 +338,8 @@ export function fit<A>(options: FitOptions<A>): FitResult {
           },
           pathSampler: strategy.state(),
         };
-        writeCheckpoint(runDir, epoch, storedTensors(nets, sgds), state);
+        if (owned) writeCheckpoint(runDir, epoch, owned.tensors(), { ...state, ...owned.state() });
+        else writeCheckpoint(runDir, epoch, storedTensors(nets, sgds), state);
         if (!keepAll) pruneCheckpoints(runDir, keep);
       }
       const remaining = ((Date.now() - started) / 1000 / last.epochsRun) * (hyper.epochs - epoch);

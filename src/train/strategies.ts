@@ -2,20 +2,80 @@
  * What differs per step between the trainings of the one loop (fit.ts): the networks that exist
  * and the paths each batch trains. Strategies never own their networks: whoever builds them
  * disposes them (`strategy.nets`).
+ *
+ * Most strategies only pick paths (`next`) and leave the step, the optimizer and the checkpoint to
+ * fit. A strategy that trains something else than discrete paths (differentiable search: the
+ * relaxed network and its architecture parameters) brings its own `step` and `checkpoint`.
  */
+import * as tf from '@tensorflow/tfjs';
+import type { SpaceBatch } from '../data/types';
+import type {
+  DifferentiableSearch,
+  DifferentiableSearchState,
+} from '../optim/differentiable-search';
+import { formatNb201 } from '../spaces/nb201/arch';
+import type { Nb201Arch, Nb201Op } from '../spaces/nb201/definition';
 import type { RandomSource } from '../spaces/types';
 import type { SamplerSpace } from '../spaces/choices';
 import type { SpaceNetwork } from '../supernet/blocks';
+import type { StoredTensor } from '../runs/folder';
 import { createSampler, isFewShot, type SamplerSettings } from './samplers/samplers';
 import type { StepPlan } from './samplers/types';
+
+/** What fit hands a strategy-owned step. */
+export interface FitStepContext {
+  /** Learning rate of fit's schedule at this step. */
+  lr: number;
+  /** Steps done before this one (the whole run, resumed ones included). */
+  step: number;
+  epoch: number;
+  /** The epoch's path generator (seeds.sampler(epoch)). */
+  rng: RandomSource;
+  /** The batch of fit's paired stream (FitOptions.paired) zipped with this training batch. */
+  paired?: SpaceBatch;
+}
+
+/** What a strategy-owned step reports (mean loss and correct count of the training batch). */
+export interface FitStepResult {
+  loss: number;
+  correct: number;
+  /** The learning rate the step used, when the strategy owns its schedule (logged by fit). */
+  lr?: number;
+}
+
+/** The checkpoint of a strategy that owns its optimizer (replaces fit's weights + momentum). */
+export interface FitCheckpointHooks {
+  /** Every tensor to store (names are the strategy's). */
+  tensors(): StoredTensor[];
+  /** JSON stored in manifest.state beside fit's keys (epoch, globalStep, rng, pathSampler). */
+  state(): Record<string, unknown>;
+  /**
+   * Restores what tensors() and state() stored; returns the optimizer steps done (fit's global
+   * step when the manifest predates it).
+   */
+  restore(state: Record<string, unknown>, tensors: ReadonlyMap<string, StoredTensor>): number;
+}
 
 export interface FitStrategy<A> {
   /** The networks trained (one; few-shot: one sub-supernet per option of the split edge). */
   readonly nets: readonly SpaceNetwork<A>[];
-  /** The paths of the next step and the index of the network they train. */
+  /** The paths of the next step and the index of the network they train (default step only). */
   next(rng: RandomSource): StepPlan<A> & { net: number };
   /** JSON-ready configuration stored in checkpoints. */
   state(): Record<string, unknown>;
+  /**
+   * Replaces fit's step (multiPathStep of `next`'s paths with fit's SGD): the strategy owns its
+   * optimizer, fit creates none and never calls `next`. Comes with `checkpoint`. Throws
+   * DivergenceError (before updating) on a NaN/inf loss.
+   */
+  step?(batch: SpaceBatch, context: FitStepContext): FitStepResult;
+  /** What checkpoints hold instead of fit's weights + momentum of `nets`; only with `step`. */
+  readonly checkpoint?: FitCheckpointHooks;
+  /**
+   * Called after the last step of an epoch, before its log line and checkpoint are written;
+   * returns extra fields of the log line.
+   */
+  endEpoch?(epoch: number): Record<string, number | string | null>;
 }
 
 /** A supernet strategy, with the rule that picks the network an architecture belongs to. */
@@ -64,5 +124,90 @@ export function standaloneStrategy<A>(net: SpaceNetwork<A>, arch: A): FitStrateg
     nets: [net],
     next: () => ({ paths: [arch], reduce: 'mean', net: 0 }),
     state: () => ({ name: 'standalone' }),
+  };
+}
+
+/**
+ * A supernet trained on a fixed pool of cells (reduced or pruned spaces): every step trains one
+ * cell, drawn uniformly from the pool with one number of the epoch's generator,
+ * pool[min(len - 1, floor(u * len))].
+ */
+export function poolStrategy<A>(cells: readonly A[], net: SpaceNetwork<A>): SupernetStrategy<A> {
+  if (cells.length === 0) throw new Error('a pool strategy needs at least one cell');
+  const pool = [...cells];
+  return {
+    nets: [net],
+    route: () => 0,
+    next(rng) {
+      const u = rng.next();
+      return {
+        paths: [pool[Math.min(pool.length - 1, Math.floor(u * pool.length))]],
+        reduce: 'mean',
+        net: 0,
+      };
+    },
+    state: () => ({ name: 'pool', cells: pool.length }),
+  };
+}
+
+function tensorsOf(b: SpaceBatch): { x: tf.Tensor4D; y: tf.Tensor1D } {
+  return {
+    x: tf.tensor4d(b.images, b.shape as [number, number, number, number]),
+    y: tf.tensor1d(b.labels, 'int32'),
+  };
+}
+
+/**
+ * Differentiable architecture search (DARTS 1st/2nd order, GAEA bilevel/ERM) on the relaxed
+ * NB-201 network: each step is one weight step then one architecture step (`search.trainStep`,
+ * which owns the weight SGD, its cosine schedule and the architecture optimizer). Bilevel methods
+ * take their architecture batch from fit's paired stream (the held-out half). Checkpoints hold
+ * `search.tensors()` and `{ search: search.state() }`; every epoch's log line gets archLoss (mean
+ * over its steps), entropy and derived (the argmax cell).
+ */
+export function differentiableStrategy(search: DifferentiableSearch): FitStrategy<Nb201Arch> {
+  let archLossSum = 0;
+  let steps = 0;
+  return {
+    nets: [search.supernet],
+    next() {
+      throw new Error(`${search.method} trains the relaxed network: it draws no discrete paths`);
+    },
+    state: () => ({ name: search.method }),
+    step(batch, { paired }) {
+      if (search.spec.objective === 'bilevel' && paired === undefined) {
+        throw new Error(`${search.method} is bilevel: fit needs a paired (held-out) stream`);
+      }
+      const train = tensorsOf(batch);
+      const val = paired ? tensorsOf(paired) : undefined;
+      try {
+        const r = search.trainStep({ train, val });
+        archLossSum += r.archLoss;
+        steps++;
+        return { loss: r.trainLoss, correct: r.trainCorrect, lr: r.lr };
+      } finally {
+        tf.dispose([train.x, train.y]);
+        if (val) tf.dispose([val.x, val.y]);
+      }
+    },
+    checkpoint: {
+      tensors: () => search.tensors(),
+      state: () => ({ search: search.state() }),
+      restore(state, tensors) {
+        search.restore(state['search'] as DifferentiableSearchState, tensors);
+        return search.steps;
+      },
+    },
+    endEpoch() {
+      const snap = search.snapshot();
+      const extra = {
+        archLoss: archLossSum / steps,
+        entropy: snap.entropy,
+        derived: formatNb201(snap.derivedOps as Nb201Op[]),
+      };
+      archLossSum = 0;
+      steps = 0;
+      return extra;
+    },
   };
 }
