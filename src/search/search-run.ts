@@ -21,7 +21,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { batchCount, defaultAugmentation, iterateBatches, type Batch } from '../data/batches';
+import type { Batch } from '../data/batches';
 import type { Dataset } from '../data/types';
 import { Rng } from '../engine/random';
 import { libraryInfo, type LibraryInfo } from '../info';
@@ -32,31 +32,26 @@ import {
   NB201_SEARCH_HYPER,
   type DifferentiableMethod,
   type DifferentiableSearchHyper,
-  type DifferentiableSearchState,
 } from '../optim/differentiable-search';
 import type { ImageBatch } from '../optim/relaxed-nb201';
 import { formatNb201, parseNb201 } from '../spaces/nb201/arch';
 import type { Nb201Op } from '../spaces/nb201/definition';
 import { createSupernet } from '../supernet/network';
-import { loadTrainingData, type TrainingData } from '../train/data';
+import { imageBatchSource, loadTrainingData, type TrainingData } from '../train/data';
+import { fit, fitStepsPerEpoch, type FitHyper } from '../train/fit';
 import { trainStandalone } from '../train/groundtruth';
 import { type TrainDataset } from '../core/scale';
 import { groundTruthPreset, type GroundTruthHyper } from '../supernet/nb201/presets';
 import { createProgress, type ProgressSink } from '../train/progress';
 import {
-  appendLog,
   groundTruthPath,
   latestCheckpoint,
-  pruneCheckpoints,
-  readCheckpoint,
   readJson,
   readLog,
-  truncateLog,
-  writeCheckpoint,
-  writeFileAtomic,
   writeGroundTruth,
   writeJsonAtomic,
 } from '../runs/folder';
+import { differentiableStrategy } from '../train/strategies';
 import { benchmarkAccuracies, type BenchmarkAccuracies } from './benchmark';
 import { runRsws } from './rsws';
 import { archPath, readArchRecords, writeArchRecords, type ArchRecord } from './arch-records';
@@ -384,11 +379,6 @@ export function concatDatasets(a: Dataset, b: Dataset, name: string): Dataset {
   return { ...a, name, images, labels, shape: [na + nb, h, w, c] };
 }
 
-interface SearchCheckpointState {
-  epoch: number;
-  search: DifferentiableSearchState;
-}
-
 /** What a method's runner returns to runSearch. */
 export interface MethodOutcome {
   epochsRun: number;
@@ -396,6 +386,13 @@ export interface MethodOutcome {
   partial: Omit<SearchResult, 'standalone'>;
 }
 
+/**
+ * DARTS / GAEA through the one epoch loop (fit) with the differentiable strategy: the weights'
+ * batches come from the search-train half (ERM: both halves), the bilevel methods' architecture
+ * batches from fit's paired stream over the held-out half; the end-of-epoch hook writes
+ * arch.jsonl before fit writes the log line and the checkpoint (search tensors w/ b/ m/ and
+ * manifest.state.search), so a killed search resumes bitwise.
+ */
 function runDifferentiable(
   config: SearchRunConfig,
   data: TrainingData,
@@ -405,17 +402,31 @@ function runDifferentiable(
   const method = config.method as DifferentiableMethod;
   const { runDir } = options;
   const spec = methodSpec(method);
-  const trainSet =
-    spec.objective === 'erm'
-      ? concatDatasets(data.train, data.valid, `${data.train.name}+valid`)
-      : data.train;
-  const stepsPerEpoch =
-    spec.objective === 'erm'
-      ? batchCount(trainSet.shape[0], config.batchSize, true)
-      : Math.min(
-          batchCount(data.train.shape[0], config.batchSize, true),
-          batchCount(data.valid.shape[0], config.batchSize, true),
-        );
+  const bilevel = spec.objective === 'bilevel';
+  const trainSet = bilevel
+    ? data.train
+    : concatDatasets(data.train, data.valid, `${data.train.name}+valid`);
+  const augment = { augment: config.augment };
+  const source = imageBatchSource({ ...data, train: trainSet }, augment);
+  const paired = bilevel
+    ? {
+        source: imageBatchSource({ ...data, train: data.valid }, augment),
+        seed: `search/${config.seed}/valid`,
+      }
+    : undefined;
+  const h = config.hyper;
+  const hyper: FitHyper = {
+    epochs: config.epochs,
+    batchSize: config.batchSize,
+    lr: h.weightLr,
+    minLr: h.weightLrMin,
+    lrSchedule: 'cosine',
+    momentum: h.momentum,
+    nesterov: h.nesterov,
+    weightDecay: h.weightDecay,
+    clipNorm: h.clipNorm,
+  };
+  const stepsPerEpoch = fitStepsPerEpoch({ source, paired, hyper });
   if (stepsPerEpoch < 1) {
     throw new Error(`the search data hold less than one batch of ${config.batchSize}`);
   }
@@ -436,19 +447,7 @@ function runDifferentiable(
     normal: () => alphaRng.normal(),
   });
   try {
-    let startEpoch = 0;
-    const latest = latestCheckpoint(runDir);
-    if (latest !== null) {
-      const { manifest, tensors } = readCheckpoint<SearchCheckpointState>(runDir, latest);
-      search.restore(manifest.state.search, tensors);
-      startEpoch = manifest.state.epoch;
-      truncateLog(runDir, startEpoch);
-      if (startEpoch < config.epochs) {
-        progress.line(`${method}: resuming ${runDir} after epoch ${startEpoch}`);
-      }
-    } else {
-      truncateLog(runDir, 0);
-    }
+    const startEpoch = latestCheckpoint(runDir) ?? 0;
     const record = (epoch: number): ArchRecord => {
       const snap = search.snapshot();
       const derived = formatNb201(snap.derivedOps as Nb201Op[]);
@@ -469,78 +468,48 @@ function runDifferentiable(
     }
     writeArchRecords(runDir, records);
 
-    const augment = config.augment ? defaultAugmentation(trainSet) : undefined;
-    const lastEpoch = Math.min(config.epochs, startEpoch + (options.maxEpochs ?? Infinity));
-    for (let epoch = startEpoch + 1; epoch <= lastEpoch; epoch++) {
-      const t0 = Date.now();
-      const common = { batchSize: config.batchSize, epoch, augment, dropLast: true };
-      const trainIt = iterateBatches(trainSet, { ...common, seed: `search/${config.seed}/train` });
-      const validIt =
-        spec.objective === 'bilevel'
-          ? iterateBatches(data.valid, { ...common, seed: `search/${config.seed}/valid` })
-          : null;
-      let lossSum = 0;
-      let correct = 0;
-      let images = 0;
-      let archLossSum = 0;
-      let lr = 0;
-      for (let step = 0; step < stepsPerEpoch; step++) {
-        const tb = trainIt.next();
-        const vb = validIt?.next();
-        if (tb.done || vb?.done) break;
-        const train = toImageBatch(tb.value);
-        const val = vb ? toImageBatch(vb.value) : undefined;
-        try {
-          const r = search.trainStep({ train, val });
-          lossSum += r.trainLoss * r.images;
-          correct += r.trainCorrect;
-          images += r.images;
-          archLossSum += r.archLoss;
-          lr = r.lr;
-        } finally {
-          tf.dispose([train.x, train.y]);
-          if (val) tf.dispose([val.x, val.y]);
-        }
-        progress.update(
-          step + 1,
-          stepsPerEpoch,
-          `epoch ${epoch}/${config.epochs} loss ${(lossSum / images).toFixed(3)}`,
-        );
-      }
-      progress.done();
-      const seconds = (Date.now() - t0) / 1000;
-      const rec = record(epoch);
-      records.push(rec);
-      writeArchRecords(runDir, records);
-      const loss = lossSum / images;
-      const accuracy = (100 * correct) / images;
-      appendLog(runDir, {
-        epoch,
-        loss,
-        accuracy,
-        lr,
-        imagesPerSecond: (images * (spec.objective === 'bilevel' ? 2 : 1)) / seconds,
-        seconds,
-        archLoss: archLossSum / stepsPerEpoch,
-        entropy: rec.entropy,
-        derived: rec.derived,
+    const strategy = differentiableStrategy(search);
+    const maxEpochs = options.maxEpochs ?? Infinity;
+    let epochsRun = 0;
+    if (maxEpochs > 0) {
+      const r = fit({
+        strategy: {
+          ...strategy,
+          endEpoch(epoch) {
+            const extra = strategy.endEpoch!(epoch);
+            records.push(record(epoch));
+            writeArchRecords(runDir, records);
+            return extra;
+          },
+        },
+        source,
+        paired,
+        hyper,
+        seeds: {
+          data: `search/${config.seed}/train`,
+          sampler: (e) => `search/${config.seed}/epoch-${e}`,
+        },
+        describe: (a) => formatNb201(a),
+        runDir,
+        checkpointEpochs: [],
+        progress,
+        what: `${method} search`,
+        stopAfterEpoch: Number.isFinite(maxEpochs) ? startEpoch + maxEpochs : undefined,
+        onEpoch(epoch) {
+          const rec = records[records.length - 1];
+          const bench = rec.benchmark
+            ? ` (NB-201 CIFAR-10 ${rec.benchmark.cifar10_test.toFixed(2)}%)`
+            : '';
+          progress.line(
+            `${method} epoch ${epoch}/${config.epochs}: entropy ${rec.entropy.toFixed(4)}, derived ${rec.derived}${bench}`,
+          );
+        },
       });
-      writeCheckpoint<SearchCheckpointState>(runDir, epoch, search.tensors(), {
-        epoch,
-        search: search.state(),
-      });
-      pruneCheckpoints(runDir, new Set());
-      const bench = rec.benchmark
-        ? ` (NB-201 CIFAR-10 ${rec.benchmark.cifar10_test.toFixed(2)}%)`
-        : '';
-      progress.line(
-        `${method} epoch ${epoch}/${config.epochs}: loss ${loss.toFixed(3)}, train acc ${accuracy.toFixed(1)}%, ` +
-          `entropy ${rec.entropy.toFixed(4)}, derived ${rec.derived}${bench}, ${seconds.toFixed(1)} s`,
-      );
+      epochsRun = r.epochsRun;
     }
     const final = records[records.length - 1];
     return {
-      epochsRun: Math.max(0, lastEpoch - startEpoch),
+      epochsRun,
       complete: final.epoch >= config.epochs,
       partial: {
         method,
