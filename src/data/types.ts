@@ -53,10 +53,15 @@ export interface BatchSource {
   train(epoch: number, batchSize: number, seed: string): Iterable<SpaceBatch>;
   /** Validation batches, in order. */
   valid(batchSize: number): Iterable<SpaceBatch>;
+  /** Test batches, in order (absent: the data has no test split here). */
+  test?(batchSize: number): Iterable<SpaceBatch>;
+  /**
+   * The training examples that recalibrate BatchNorm before scoring: `batches` batches of
+   * `batchSize`, a seeded sample without augmentation (absent: nothing to recalibrate).
+   */
+  calibration?(batches: number, batchSize: number, seed: string): Iterable<SpaceBatch>;
   /** Size of the training set in examples (images or segments). */
   trainSize: number;
-  /** Whether the networks have BN statistics to recalibrate before scoring. */
-  calibrate: boolean;
   /** Metadata for config.json. */
   describe: Record<string, unknown>;
 }

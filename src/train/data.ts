@@ -16,7 +16,8 @@ import {
   splitTrainValid,
   subsetDataset,
 } from '../data';
-import type { BatchSource, Dataset } from '../data/types';
+import type { BatchSource, Dataset, SpaceBatch } from '../data/types';
+import { calibrationIndices } from '../supernet/evaluate';
 import { Rng } from '../engine/random';
 import { packageRoot } from '../info';
 import type { TrainDataset } from '../core/scale';
@@ -104,11 +105,29 @@ export async function loadTrainingData(
   };
 }
 
-/** Image splits as a batch source (training batches with optional crop + flip). */
+/** Batches of `ds` at `indices` (copied; no augmentation). */
+function gather(ds: Dataset, indices: Int32Array): SpaceBatch {
+  const [, h, w, c] = ds.shape;
+  const per = h * w * c;
+  const images = new Float32Array(indices.length * per);
+  const labels = new Int32Array(indices.length);
+  indices.forEach((k, i) => {
+    images.set(ds.images.subarray(k * per, (k + 1) * per), i * per);
+    labels[i] = ds.labels[k];
+  });
+  return { images, labels, shape: [indices.length, h, w, c] };
+}
+
+/**
+ * Image splits as a batch source: training batches (full ones, optional crop + flip), the
+ * validation and test splits in order, and seeded calibration samples of the training set.
+ */
 export function imageBatchSource(
   data: TrainingData,
   options: { augment?: boolean } = {},
 ): BatchSource {
+  const ordered = (ds: Dataset, batchSize: number) =>
+    iterateBatches(ds, { batchSize, shuffle: false });
   return {
     train: (epoch, batchSize, seed) =>
       iterateBatches(data.train, {
@@ -118,9 +137,15 @@ export function imageBatchSource(
         augment: options.augment ? defaultAugmentation(data.train) : undefined,
         dropLast: true,
       }),
-    valid: (batchSize) => iterateBatches(data.valid, { batchSize, shuffle: false }),
+    valid: (batchSize) => ordered(data.valid, batchSize),
+    ...(data.test.shape[0] > 0
+      ? { test: (batchSize: number) => ordered(data.test, batchSize) }
+      : {}),
+    calibration: (batches, batchSize, seed) =>
+      calibrationIndices(data.train.shape[0], { batches, batchSize }, seed).map((idx) =>
+        gather(data.train, idx),
+      ),
     trainSize: data.train.shape[0],
-    calibrate: true,
     describe: { imageSize: data.imageSize, classes: data.classes },
   };
 }

@@ -8,33 +8,24 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Rng } from '../../src/engine/random';
 import { formatNb201 } from '../../src/spaces/nb201/arch';
+import { latestCheckpoint, readCheckpoint } from '../../src/runs/folder';
+import type { RunConfigInput, RunSeeds } from '../../src/runs/config';
+import { spaceBinding } from '../../src/supernet/registry';
+import type { SpaceHyper } from '../../src/supernet/binding';
+import { sampleArchitectures } from '../../src/train/score';
+import { sampleDistinct } from '../../src/train/samplers';
 import {
-  latestCheckpoint,
-  readCheckpoint,
-  runGroundTruth,
-  sampleArchitectures,
-  scoreSupernet,
-  supernetPreset,
-  groundTruthPreset,
-  trainSupernet,
-  type TrainingData,
-} from '../../src/train';
-import {
-  sampleDistinct,
-  scoreSpaceArch,
-  trainSpaceNetwork,
-  type BatchSource,
-  type SpaceRunSpec,
-  type SpaceTrainHyper,
-} from '../../src/train/samplers';
-import { NB101_SMOKE_SKELETON, nb101RunSpec } from '../../src/supernet/nb101';
-import { DARTS_SMOKE_SKELETON, dartsRunSpec } from '../../src/supernet/darts';
-import { PROXYLESS_SMOKE_SKELETON, proxylessRunSpec } from '../../src/supernet/proxyless';
-import {
-  DARTS_PTB_SMOKE_SKELETON,
-  dartsPtbRunSpec,
-  ptbBatchSource,
-} from '../../src/supernet/darts-ptb';
+  imageRunData,
+  loadRunData,
+  runSetup,
+  trainRun,
+  type RunData,
+} from '../../src/train/pipeline';
+import { runGroundTruth, scoreRun } from '../../src/evaluate';
+import { NB101_SMOKE_SKELETON } from '../../src/supernet/nb101';
+import { DARTS_SMOKE_SKELETON } from '../../src/supernet/darts';
+import { PROXYLESS_SMOKE_SKELETON } from '../../src/supernet/proxyless';
+import { DARTS_PTB_SMOKE_SKELETON } from '../../src/supernet/darts-ptb';
 import { fakeTrainingData } from '../supernet/smoke-data';
 
 export interface GoldenResult {
@@ -76,55 +67,54 @@ function standaloneLoss(gtDir: string): number {
   ).val_loss;
 }
 
-function goldenNb201(dir: string): GoldenResult {
-  const data = fakeTrainingData(48, 8);
+const IMAGES = {
+  kind: 'images' as const,
+  dataset: 'fashion-mnist' as const,
+  trainImages: null,
+  validImages: null,
+  validFraction: 0.5,
+};
+
+/**
+ * Supernet (2 epochs) -> 3 scores -> 1 stand-alone architecture (1 epoch), through the one
+ * pipeline, for a space and its skeleton.
+ */
+async function goldenPipeline(
+  space: string,
+  net: object,
+  data: RunData,
+  dataSettings: RunConfigInput['data'],
+  hyper: SpaceHyper,
+  standaloneHyper: SpaceHyper,
+  archs: string[],
+  seeds: RunSeeds | undefined,
+  dir: string,
+): Promise<GoldenResult> {
   const runDir = path.join(dir, 'supernet');
-  const base = {
-    kind: 'supernet' as const,
-    space: 'nb201' as const,
-    dataset: 'fashion-mnist' as const,
+  const common = {
+    space,
     scale: 'smoke' as const,
+    dataset: dataSettings.kind === 'images' ? dataSettings.dataset : 'ptb',
+    skeleton: { space, net },
+    data: dataSettings,
     seed: 7,
+    sampler: 'uniform' as const,
     engine: 'cpu',
-    inputChannels: 1,
-    classes: 3,
-    imageSize: 8,
+    ...(seeds ? { seeds } : {}),
   };
-  trainSupernet({
+  await trainRun({
     runDir,
     data,
-    config: {
-      ...supernetPreset('smoke'),
-      ...base,
-      channels: 2,
-      cellsPerStage: 1,
-      epochs: 2,
-      batchSize: 16,
-      checkpointEpochs: [2],
-      calibrationBatches: 2,
-      calibrationBatchSize: 16,
-      evalBatchSize: 24,
-    },
+    config: { ...common, ...hyper, kind: 'supernet', epochs: 2, checkpointEpochs: [2] },
     progress: silent,
   });
-  const archs = sampleArchitectures(3, 7);
-  const scored = scoreSupernet({ runDir, archs, data, progress: silent });
+  const scored = scoreRun({ runDir, archs, data, progress: silent });
   const gtDir = path.join(dir, 'groundtruth');
   const gt = runGroundTruth({
     runDir: gtDir,
     data,
     progress: silent,
-    config: {
-      ...groundTruthPreset('smoke'),
-      ...base,
-      kind: 'groundtruth',
-      channels: 2,
-      cellsPerStage: 1,
-      epochs: 1,
-      batchSize: 16,
-      evalBatchSize: 24,
-      archs: [formatNb201(archs[0])],
-    },
+    config: { ...common, ...standaloneHyper, kind: 'groundtruth', epochs: 1, archs: [archs[0]] },
   });
   return {
     checkpoint: hashCheckpoint(runDir),
@@ -133,84 +123,108 @@ function goldenNb201(dir: string): GoldenResult {
   };
 }
 
-const HYPER: SpaceTrainHyper = {
-  seed: 7,
+function goldenNb201(dir: string): Promise<GoldenResult> {
+  const data = imageRunData(fakeTrainingData(48, 8));
+  const b = spaceBinding('nb201').preset('smoke');
+  const small = {
+    batchSize: 16,
+    calibrationBatches: 2,
+    calibrationBatchSize: 16,
+    evalBatchSize: 24,
+  };
+  return goldenPipeline(
+    'nb201',
+    { channels: 2, cellsPerStage: 1 },
+    data,
+    { ...IMAGES, testImages: null },
+    { ...b.supernet, ...small },
+    { ...b.standalone, batchSize: 16, evalBatchSize: 24 },
+    sampleArchitectures(3, 7).map((a) => formatNb201(a)),
+    undefined,
+    dir,
+  );
+}
+
+/** The settings of the other spaces' trainer before the one pipeline (legacy seeds, no Nesterov, no augmentation). */
+const LEGACY: SpaceHyper = {
   epochs: 2,
   batchSize: 16,
   lr: 0.05,
   momentum: 0.9,
+  nesterov: false,
+  augment: false,
   weightDecay: 5e-4,
   clipNorm: 5,
   calibrationBatches: 2,
   calibrationBatchSize: 16,
   evalBatchSize: 24,
-  sampler: 'uniform',
 };
 
-function goldenSpace<A>(
-  spec: SpaceRunSpec<A>,
-  data: TrainingData | BatchSource,
-  dir: string,
-): GoldenResult {
-  const runDir = path.join(dir, 'supernet');
-  const net = spec.build(HYPER.seed);
-  const archs = sampleDistinct(spec, 3, new Rng(`golden/${spec.space}`));
-  let csv: string;
-  try {
-    trainSpaceNetwork(spec, net, data, HYPER, { runDir });
-    csv =
-      'arch,accuracy,loss\n' +
-      archs
-        .map((a) => {
-          const r = scoreSpaceArch(net, a, data, HYPER);
-          return `${spec.format(a)},${round(r.accuracy)},${round(r.loss)}`;
-        })
-        .join('\n');
-  } finally {
-    net.dispose();
-  }
-  const alone = spec.build(HYPER.seed);
-  let standalone: { accuracy: number; loss: number };
-  try {
-    trainSpaceNetwork(spec, alone, data, { ...HYPER, epochs: 1 }, { fixed: archs[0] });
-    const r = scoreSpaceArch(alone, archs[0], data, HYPER);
-    standalone = { accuracy: round(r.accuracy), loss: round(r.loss) };
-  } finally {
-    alone.dispose();
-  }
+function legacySeeds(space: string): RunSeeds {
   return {
-    checkpoint: hashCheckpoint(runDir),
-    scores: crypto.createHash('sha256').update(csv).digest('hex'),
-    standalone,
+    data: 'space-supernet/7/data',
+    sampler: `space-supernet/${space}/7/sampler/epoch-{epoch}`,
+    calibration: '7/calibration',
+    standaloneData: 'space-supernet/7/data',
+    standaloneInit: 7,
   };
 }
 
-export function goldenRun(space: string, dir: string): GoldenResult {
+async function goldenSpace(
+  space: string,
+  net: object,
+  data: RunData,
+  dataSettings: RunConfigInput['data'],
+  dir: string,
+): Promise<GoldenResult> {
+  const setup = runSetup({ space, skeleton: { space, net } }, data);
+  const archs = sampleDistinct(setup.spec, 3, new Rng(`golden/${space}`)).map((a) =>
+    setup.spec.format(a),
+  );
+  return goldenPipeline(
+    space,
+    net,
+    data,
+    dataSettings,
+    LEGACY,
+    LEGACY,
+    archs,
+    legacySeeds(space),
+    dir,
+  );
+}
+
+export async function goldenRun(space: string, dir: string): Promise<GoldenResult> {
+  const { inChannels: _i, numClasses: _n, ...nb101 } = { ...NB101_SMOKE_SKELETON, stemChannels: 2 };
+  const { inChannels: _di, numClasses: _dn, ...darts } = DARTS_SMOKE_SKELETON;
+  const {
+    inChannels: _pi,
+    numClasses: _pn,
+    imageSize: _ps,
+    ...proxyless
+  } = PROXYLESS_SMOKE_SKELETON;
   switch (space) {
     case 'nb201':
       return goldenNb201(dir);
     case 'nb101':
-      return goldenSpace(
-        nb101RunSpec({ ...NB101_SMOKE_SKELETON, stemChannels: 2 }),
-        fakeTrainingData(48, 8),
-        dir,
-      );
+      return goldenSpace('nb101', nb101, imageRunData(fakeTrainingData(48, 8)), IMAGES, dir);
     case 'darts':
-      return goldenSpace(dartsRunSpec(DARTS_SMOKE_SKELETON, 8), fakeTrainingData(32, 8), dir);
+      return goldenSpace('darts', darts, imageRunData(fakeTrainingData(32, 8)), IMAGES, dir);
     case 'proxyless':
-      return goldenSpace(proxylessRunSpec(PROXYLESS_SMOKE_SKELETON), fakeTrainingData(32, 16), dir);
-    case 'darts-ptb':
       return goldenSpace(
-        dartsPtbRunSpec(DARTS_PTB_SMOKE_SKELETON),
-        ptbBatchSource({
-          dir: PTB_DIR,
-          vocabulary: DARTS_PTB_SMOKE_SKELETON.vocabulary,
-          steps: 8,
-          trainTokens: 512,
-          validTokens: 256,
-        }),
+        'proxyless',
+        proxyless,
+        imageRunData(fakeTrainingData(32, 16)),
+        IMAGES,
         dir,
       );
+    case 'darts-ptb': {
+      const settings = { kind: 'ptb' as const, steps: 8, trainTokens: 512, validTokens: 256 };
+      const data = await loadRunData('darts-ptb', settings, DARTS_PTB_SMOKE_SKELETON.vocabulary, {
+        dataDir: PTB_DIR,
+      });
+      return goldenSpace('darts-ptb', { ...DARTS_PTB_SMOKE_SKELETON }, data, settings, dir);
+    }
     default:
       throw new Error(`no golden run for ${space}`);
   }

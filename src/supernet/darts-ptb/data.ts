@@ -72,7 +72,6 @@ export function ptbBatchSource(o: PtbSmokeOptions): BatchSource {
   }
   return {
     trainSize: train.inputs.length,
-    calibrate: false,
     describe: {
       dataset: 'ptb',
       trainSplit,

@@ -85,7 +85,7 @@ export const nb201Binding: SpaceBinding<Nb201Net> = {
       format: formatNb201,
       build: (seed) => createSupernet(skeleton, { seed }),
       standalone: (arch, seed) => createStandalone(arch, skeleton, { seed }),
-      archId: (arch) => String(nb201Ordinal(arch)).padStart(5, '0'),
+      archId: (arch) => String(nb201Ordinal(arch)),
       params: (a) => cost(a).params,
       flops: (a) => cost(a).flops,
     };

@@ -10,15 +10,13 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../../engine/random';
 import { kendallTauB, spearman } from '../../analysis/correlation';
 import type { RandomSource } from '../../spaces/types';
 import type { BatchSource, SpaceBatch } from '../../data/types';
 import type { SpaceRunSpec, SpaceTrainHyper } from '../../supernet/binding';
 import type { SpaceNetwork } from '../../supernet/blocks';
-import { resetBuffers } from '../../supernet/blocks';
-import * as ops from '../../supernet/ops';
+import { scoreArch } from '../../evaluate/score';
 import { libraryInfo } from '../../info';
 import {
   loadNetworkTensors as loadSpaceNetworkTensors,
@@ -125,9 +123,9 @@ export function spaceSeeds(space: string, seed: number): FitSeeds {
 }
 
 /**
- * Supernet score of one architecture: BN statistics of its path recalibrated on
- * `calibrationBatches` training batches (cumulative average), then top-1 accuracy (percent) and
- * mean loss on the validation set.
+ * Supernet score of one architecture (the one scorer, src/evaluate/score.ts): BN statistics of
+ * its path recalibrated on `calibrationBatches` seeded training batches, then top-1 accuracy
+ * (percent) and mean loss on the validation set.
  */
 export function scoreSpaceArch<A>(
   net: SpaceNetwork<A>,
@@ -138,37 +136,12 @@ export function scoreSpaceArch<A>(
     'calibrationBatches' | 'calibrationBatchSize' | 'evalBatchSize' | 'seed'
   >,
 ): { accuracy: number; loss: number } {
-  const data = toSource(input);
-  const buffers = net.pathNames(arch).buffers;
-  // Without recalibration the running statistics from training are what BN evaluates with.
-  const recalibrate = hyper.calibrationBatches > 0 && buffers.length > 0 && data.calibrate;
-  if (recalibrate) resetBuffers(net.variables, buffers);
-  let k = 0;
-  for (const b of data.train(
-    0,
-    hyper.calibrationBatchSize,
-    `space-supernet/${hyper.seed}/calibration`,
-  )) {
-    if (!recalibrate || k >= hyper.calibrationBatches) break;
-    k++;
-    tf.tidy(() => {
-      net.forward(tf.tensor(b.images, b.shape), arch, { mode: 'calibrate', calibrationStep: k });
-    });
-  }
-  let correct = 0;
-  let lossSum = 0;
-  let n = 0;
-  for (const b of data.valid(hyper.evalBatchSize)) {
-    const [c, l] = tf.tidy(() => {
-      const y = tf.tensor1d(b.labels, 'int32');
-      const logits = net.forward(tf.tensor(b.images, b.shape), arch, { mode: 'eval' });
-      return [ops.correctCount(logits, y).dataSync()[0], ops.crossEntropy(logits, y).dataSync()[0]];
-    });
-    correct += c;
-    lossSum += l * b.labels.length;
-    n += b.labels.length;
-  }
-  return { accuracy: (100 * correct) / n, loss: lossSum / n };
+  const calibration = {
+    batches: hyper.calibrationBatches,
+    batchSize: hyper.calibrationBatchSize,
+    seed: `${hyper.seed}/calibration`,
+  };
+  return scoreArch(net, arch, toSource(input), calibration, hyper.evalBatchSize);
 }
 
 export interface SmokeStudyOptions<A> {
