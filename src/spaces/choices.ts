@@ -65,3 +65,21 @@ export interface SamplerSpace<A> {
   /** Smallest and largest valid architectures by parameters (sandwich; computed lazily). */
   extremes(): { smallest: A; largest: A };
 }
+
+/** Sampled architectures (seeded, distinct strings). */
+export function sampleDistinct<A>(
+  spec: { sample(rng: RandomSource): A; format(arch: A): string },
+  n: number,
+  rng: RandomSource,
+): A[] {
+  const seen = new Set<string>();
+  const out: A[] = [];
+  for (let t = 0; out.length < n && t < 100 * n; t++) {
+    const a = spec.sample(rng);
+    const key = spec.format(a);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push(a);
+  }
+  return out;
+}

@@ -1,6 +1,6 @@
 /**
  * The main job (`npm start` = `supernet-lab study --scale laptop`): the weight-sharing study of
- * seed 001 on NAS-Bench-201, end to end and for real:
+ * seed 001 on any registered space (NAS-Bench-201 by default), end to end and for real:
  *
  *   1. train a supernet with SPOS (uniform single-path sampling)          -> <out>/supernet
  *   2. train a sample of architectures stand-alone (ground truth)         -> <out>/groundtruth
@@ -20,23 +20,22 @@ import {
   checkpointName,
   groundTruthPath,
   latestCheckpoint,
-  readArchList,
   readGroundTruth,
-  sampleArchitectures,
   scoresPath,
-  studySizes,
-  writeArchList,
   writeFileAtomic,
   writeJsonAtomic,
-  type Scale,
-  type TrainDataset,
-} from '../train';
+} from '../runs/folder';
+import type { Scale } from '../core/scale';
+import { spaceBinding } from '../supernet/registry';
 import { formatDuration } from '../train/progress';
 import { summarizeFiles, type StudySummary } from './summary';
 
 export interface StudyOptions {
   out: string;
-  dataset: TrainDataset;
+  /** A registered space (src/supernet/registry.ts). */
+  space: string;
+  /** Image dataset, or 'ptb' (darts-ptb). */
+  dataset: string;
   scale: Scale;
   seed: number;
   engine: string;
@@ -53,6 +52,8 @@ export interface StudyOptions {
   scoreAllEpochs?: boolean;
   /** Build the HTML report (default true). */
   report?: boolean;
+  /** `count` distinct architecture strings of the space drawn with `seed` (the CLI's sampler). */
+  sample: (count: number, seed: string) => string[];
   /** Runs `supernet-lab <args>` in a child process; resolves with the exit code. */
   runChild: (args: string[], label: string) => Promise<number>;
   log?: (line: string) => void;
@@ -77,7 +78,7 @@ export async function runStudy(options: StudyOptions): Promise<StudyResult> {
   const log = options.log ?? ((line: string) => process.stderr.write(line + '\n'));
   const out = path.resolve(options.out);
   fs.mkdirSync(out, { recursive: true });
-  const sizes = studySizes(options.scale);
+  const sizes = spaceBinding(options.space).preset(options.scale).study;
   const nScored = options.scoredArchs ?? sizes.scoredArchs;
   const nTruth = Math.min(options.groundTruthArchs ?? sizes.groundTruthArchs, nScored);
   const supernetDir = path.join(out, 'supernet');
@@ -86,14 +87,22 @@ export async function runStudy(options: StudyOptions): Promise<StudyResult> {
   const truthFile = path.join(out, 'archs-groundtruth.txt');
 
   // The samples: scored archs drawn uniformly; the ground-truth sample is their first nTruth.
-  let scored = fs.existsSync(scoredFile) ? readArchList(scoredFile) : null;
+  const list = (archs: readonly string[]) => archs.join('\n') + '\n';
+  let scored = fs.existsSync(scoredFile)
+    ? fs
+        .readFileSync(scoredFile, 'utf8')
+        .split('\n')
+        .filter((l) => l.trim() !== '')
+    : null;
   if (!scored || scored.length !== nScored) {
-    scored = sampleArchitectures(nScored, `study/${options.seed}`);
-    writeArchList(scoredFile, scored);
+    scored = options.sample(nScored, `study/${options.seed}`);
+    writeFileAtomic(scoredFile, list(scored));
   }
-  writeArchList(truthFile, scored.slice(0, nTruth));
+  writeFileAtomic(truthFile, list(scored.slice(0, nTruth)));
 
   const common = [
+    '--space',
+    options.space,
     '--dataset',
     options.dataset,
     '--scale',
@@ -120,7 +129,7 @@ export async function runStudy(options: StudyOptions): Promise<StudyResult> {
     timings[name] = (Date.now() - t0) / 1000;
   };
   log(
-    `study (${options.scale}, ${options.dataset}, seed ${options.seed}): supernet + ${nTruth} stand-alone ` +
+    `study (${options.space}, ${options.scale}, ${options.dataset}, seed ${options.seed}): supernet + ${nTruth} stand-alone ` +
       `architectures + ${nScored} scored, ${workers} process(es), engine ${options.engine} -> ${out}`,
   );
 
@@ -195,6 +204,7 @@ export async function runStudy(options: StudyOptions): Promise<StudyResult> {
   }
   const seconds = (Date.now() - started) / 1000;
   writeJsonAtomic(path.join(out, 'summary.json'), {
+    space: options.space,
     scale: options.scale,
     dataset: options.dataset,
     seed: options.seed,
@@ -229,7 +239,7 @@ async function writeStudyReport(
     k: Math.max(...ks),
     resamples: 1000,
     seed: options.seed,
-    title: `Weight sharing on NAS-Bench-201 (${options.dataset}, ${options.scale} scale, seed ${options.seed})`,
+    title: `Weight sharing on ${spaceBinding(options.space).title} (${options.dataset}, ${options.scale} scale, seed ${options.seed})`,
   });
   const file = path.join(out, 'report.html');
   writeFileAtomic(file, reportHtml(report));

@@ -4,12 +4,7 @@
  * parameter-count baseline.
  */
 import { kendallTauB, randomTopK, spearman, topK } from '../analysis';
-import {
-  readGroundTruth,
-  readScores,
-  type GroundTruthRow,
-  type ScoreRow,
-} from '../runs/folder';
+import { readGroundTruth, readScores, type GroundTruthRow, type ScoreRow } from '../runs/folder';
 
 export interface TopKSummary {
   k: number;

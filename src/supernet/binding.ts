@@ -148,6 +148,8 @@ export interface SpaceBinding<N extends object = object> {
   preset(scale: Scale): SpacePreset<N>;
   /** Run spec and parser of skeleton `net` on data of `shape` (null for text). */
   setup(net: N, shape: DataShape | null): SpaceSetup;
+  /** Has a relaxed (mixed-op) form that DARTS and GAEA search over (src/optim). */
+  readonly differentiable?: boolean;
   /** The skeleton with `--channels` / `--cells` applied (absent: the space has no such knobs). */
   resize?(net: N, size: { channels?: number; cells?: number }): N;
 }

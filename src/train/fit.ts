@@ -31,6 +31,7 @@ import {
   appendLog,
   checkpointName,
   latestCheckpoint,
+  latestVerifiedCheckpoint,
   pruneCheckpoints,
   readCheckpoint,
   readLog,
@@ -207,7 +208,8 @@ export function fit<A>(options: FitOptions<A>): FitResult {
   let step = 0;
   let startEpoch = 1;
   try {
-    const latest = runDir ? latestCheckpoint(runDir) : null;
+    // Resume from the newest checkpoint that verifies; a corrupt newer one is said and skipped.
+    const latest = runDir ? latestVerifiedCheckpoint(runDir, (m) => progress.line(m)) : null;
     if (runDir && latest !== null) {
       const { manifest, tensors } = readCheckpoint<FitCheckpointState & Record<string, unknown>>(
         runDir,

@@ -7,7 +7,6 @@ import { infoCommand } from './info';
 import { reportCommand } from './report';
 import { searchCommand } from './search';
 import { spaceCommand } from './space';
-import { spaceSmokeCommand } from './space-smoke';
 import { studyCommand } from './study';
 import { trainCommand } from './train';
 
@@ -23,5 +22,4 @@ export const commands: Command[] = [
   correlateCommand,
   reportCommand,
   benchCommand,
-  spaceSmokeCommand,
 ];

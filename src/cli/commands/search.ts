@@ -17,7 +17,9 @@ import {
 } from '../../search';
 import type { SearchConfigInput } from '../../search';
 import { DivergenceError } from '../../train';
-import { COMMON_OPTIONS, commonSettings, defaultOut, makeProgress, setUpEngine } from './train';
+import { TRAIN_DATASETS } from '../../core/scale';
+import { spaceBinding } from '../../supernet/registry';
+import { COMMON_OPTIONS, defaultOut, makeProgress, runSettings, setUpEngine } from './run-options';
 
 function imagesOption(values: OptionValues, name: string): number | null | undefined {
   const v = values[name];
@@ -84,7 +86,13 @@ Example: supernet-lab search --space nb201 --method gaea-bilevel --dataset fashi
     'gt-epochs': { type: 'string', description: 'stand-alone ground truth: epochs' },
   },
   async run(values) {
-    const s = commonSettings(values);
+    const s = runSettings(values);
+    if (!spaceBinding(s.space).differentiable) {
+      throw new UsageError(
+        `--space ${s.space} has no differentiable (relaxed) form here; search runs on nb201`,
+      );
+    }
+    const dataset = choiceOption(values, 'dataset', TRAIN_DATASETS, 'fashion-mnist');
     if (values['method'] === undefined) {
       throw new UsageError(`missing required option --method (${SEARCH_METHODS.join(', ')})`);
     }
@@ -95,7 +103,7 @@ Example: supernet-lab search --space nb201 --method gaea-bilevel --dataset fashi
         : choiceOption(values, 'ground-truth', ['benchmark', 'standalone'] as const, 'benchmark');
     const input: SearchConfigInput = {
       method,
-      dataset: s.dataset,
+      dataset,
       scale: s.scale,
       seed: s.seed,
       engine: 'pending',
@@ -123,12 +131,14 @@ Example: supernet-lab search --space nb201 --method gaea-bilevel --dataset fashi
       throw new UsageError(`search: ${(err as Error).message}`);
     }
     const maxEpochs = optionalInt(values, 'max-epochs', 1, 100_000);
-    const out = path.resolve(stringOption(values, 'out', defaultOut(`search-${method}`, s)));
+    const out = path.resolve(
+      stringOption(values, 'out', defaultOut(`search-${method}`, s, dataset)),
+    );
     const engine = await setUpEngine(s);
     input.engine = engine.name;
     const progress = makeProgress(s.progressMode, `${method} `);
     progress.line(
-      `search ${method}: ${s.dataset}, scale ${s.scale}, seed ${s.seed}, engine ${engine.name} -> ${out}`,
+      `search ${method}: ${dataset}, scale ${s.scale}, seed ${s.seed}, engine ${engine.name} -> ${out}`,
     );
     try {
       const { result, epochsRun, config } = await runSearch(input, {

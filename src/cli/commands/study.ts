@@ -1,8 +1,18 @@
 import * as path from 'node:path';
 import { UsageError, intOption, stringOption, type Command, type OptionValues } from '../command';
 import { formatSummary, runStudy } from '../../study';
-import { defaultRunsRoot } from '../../train';
-import { COMMON_OPTIONS, ONE_THREAD, commonSettings, defaultWorkers, runCliChild } from './train';
+import { defaultRunsRoot } from '../../runs/folder';
+import { loadRunData, runSetup } from '../../train/pipeline';
+import {
+  COMMON_OPTIONS,
+  ONE_THREAD,
+  datasetName,
+  defaultWorkers,
+  presetWithOverrides,
+  runCliChild,
+  runSettings,
+  sampleArchStrings,
+} from './run-options';
 
 /** Flags forwarded unchanged to the supernet (`train`) and ground-truth children. */
 const SHARED_FLAGS = ['channels', 'cells', 'train-images', 'valid-images', 'batch-size'] as const;
@@ -20,7 +30,7 @@ export const studyCommand: Command = {
   name: 'study',
   summary: 'The main job: supernet, stand-alone ground truth, scoring, rank correlation, report.',
   details: `
-Runs the weight-sharing study of seed 001 on NAS-Bench-201 for real:
+Runs the weight-sharing study of seed 001 for real, on any space (--space, default nb201):
   1. trains a supernet with SPOS uniform sampling (supernet-lab train),
   2. trains a sample of architectures stand-alone (supernet-lab groundtruth),
   3. scores a larger sample on the supernet after BN recalibration (supernet-lab evaluate),
@@ -28,13 +38,14 @@ Runs the weight-sharing study of seed 001 on NAS-Bench-201 for real:
      random top-k, and writes <out>/summary.json and the HTML report <out>/report.html.
 Work is spread over --workers processes (default: one per core). Re-running the same command
 resumes every step. \`npm start\` runs \`supernet-lab study --scale laptop\` (Fashion-MNIST,
-C=8, N=1; under 20 minutes on 2 cores); --scale smoke takes a minute or two.`,
+C=8, N=1; about 5 minutes on 2 cores); --scale smoke takes a minute or two, e.g.
+  supernet-lab study --space darts --scale smoke --out /tmp/darts-study`,
   options: {
     ...COMMON_OPTIONS,
     out: {
       type: 'string',
       description: 'study folder',
-      default: 'kernels-data/runs/study-<dataset>-<scale>-seed<seed>',
+      default: 'kernels-data/runs/study-<space>-<dataset>-<scale>-seed<seed>',
     },
     workers: { type: 'string', description: 'processes', default: 'one per core' },
     'gt-archs': {
@@ -62,12 +73,16 @@ C=8, N=1; under 20 minutes on 2 cores); --scale smoke takes a minute or two.`,
     'batch-size': { type: 'string', description: 'mini-batch size of every training' },
   },
   async run(values) {
-    const s = commonSettings(values);
+    const s = runSettings(values);
+    const preset = presetWithOverrides(s, values);
+    const dataset = datasetName(preset);
+    // nb201 keeps its old default folder name (study-<dataset>-...), so earlier runs resume.
+    const name = s.space === 'nb201' ? 'study' : `study-${s.space}`;
     const out = path.resolve(
       stringOption(
         values,
         'out',
-        path.join(defaultRunsRoot(), `study-${s.dataset}-${s.scale}-seed${s.seed}`),
+        path.join(defaultRunsRoot(), `${name}-${dataset}-${s.scale}-seed${s.seed}`),
       ),
     );
     const workers = intOption(values, 'workers', defaultWorkers(), 1, 256);
@@ -76,7 +91,7 @@ C=8, N=1; under 20 minutes on 2 cores); --scale smoke takes a minute or two.`,
     const scoredArchs =
       values['scored-archs'] === undefined
         ? undefined
-        : intOption(values, 'scored-archs', 1, 2, 15284);
+        : intOption(values, 'scored-archs', 1, 2, 1_000_000);
     if (gtArchs !== undefined && scoredArchs !== undefined && gtArchs > scoredArchs) {
       throw new UsageError(`--gt-archs (${gtArchs}) cannot exceed --scored-archs (${scoredArchs})`);
     }
@@ -87,9 +102,15 @@ C=8, N=1; under 20 minutes on 2 cores); --scale smoke takes a minute or two.`,
     const groundTruthFlags = [...shared];
     if (values['gt-epochs'] !== undefined)
       groundTruthFlags.push('--epochs', String(intOption(values, 'gt-epochs', 1, 1)));
+    // Architecture sampling needs the space's run spec, which needs the data's shape.
+    const vocabulary = (preset.skeleton.net as { vocabulary?: number }).vocabulary;
+    const data = await loadRunData(s.space, preset.data, vocabulary, { dataDir: s.dataDir });
+    const setup = runSetup(preset, data);
     const result = await runStudy({
       out,
-      dataset: s.dataset,
+      space: s.space,
+      dataset,
+      sample: (count, seed) => sampleArchStrings(setup, count, seed),
       scale: s.scale,
       seed: s.seed,
       engine: s.engineRequest,

@@ -74,6 +74,7 @@ export const nb201Binding: SpaceBinding<Nb201Net> = {
   name: 'nb201',
   title: 'NAS-Bench-201',
   input: 'images',
+  differentiable: true,
   preset: nb201Preset,
   setup(net, shape) {
     if (!shape) throw new Error('nb201 needs image data');

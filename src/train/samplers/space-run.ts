@@ -12,7 +12,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Rng } from '../../engine/random';
 import { kendallTauB, spearman } from '../../analysis/correlation';
-import type { RandomSource } from '../../spaces/types';
+import { sampleDistinct } from '../../spaces/choices';
 import type { BatchSource, SpaceBatch } from '../../data/types';
 import type { SpaceRunSpec, SpaceTrainHyper } from '../../supernet/binding';
 import type { SpaceNetwork } from '../../supernet/blocks';
@@ -165,23 +165,7 @@ export interface SmokeStudyResult<A> {
   supernetLoss: number;
 }
 
-/** Sampled architectures (seeded, distinct strings). */
-export function sampleDistinct<A>(
-  spec: Pick<SpaceRunSpec<A>, 'sample' | 'format'>,
-  n: number,
-  rng: RandomSource,
-): A[] {
-  const seen = new Set<string>();
-  const out: A[] = [];
-  for (let t = 0; out.length < n && t < 100 * n; t++) {
-    const a = spec.sample(rng);
-    const key = spec.format(a);
-    if (seen.has(key)) continue;
-    seen.add(key);
-    out.push(a);
-  }
-  return out;
-}
+export { sampleDistinct };
 
 /** Train a supernet -> score sampled archs -> train them stand-alone -> rank correlation. */
 export function smokeStudy<A>(o: SmokeStudyOptions<A>): SmokeStudyResult<A> {
