@@ -14,5 +14,7 @@ export * as experiments from './experiments';
 export * from './supernet';
 export * from './train';
 export * from './study';
+export * from './evaluate';
+export * from './core';
 /** Run-folder checksums and the run-folder lock; error classes the CLI maps to exit codes. */
 export * from './runs';

@@ -76,4 +76,4 @@ export type {
 export { entropyCurve, meanSimplexEntropy, meanStdByX, simplexEntropy, softmax } from './entropy';
 export type { EntropyPoint, MeanStdPoint } from './entropy';
 export { alignRuns, joinWithGroundTruth, loadRunFolder, readCsvTable } from './runs';
-export type { RunConfig, RunFolder, RunLogRow, ScoreSnapshot } from './runs';
+export type { RunFolderConfig, RunFolder, RunLogRow, ScoreSnapshot } from './runs';

@@ -8,7 +8,7 @@ import { AnalysisInputError, requireColumns, stringColumn } from './columns';
 import { displayPath, mergeSources, sourcesOf, withSources, type SourceRef } from './provenance';
 
 /** The fields of config.json the analysis reads; everything else is kept as is. */
-export interface RunConfig {
+export interface RunFolderConfig {
   kind?: string;
   space?: string;
   dataset?: string;
@@ -41,7 +41,7 @@ export interface RunFolder {
   dir: string;
   /** Folder name, used as the run's label. */
   name: string;
-  config: RunConfig;
+  config: RunFolderConfig;
   log: RunLogRow[];
   /** Score tables by epoch, ascending. */
   scores: ScoreSnapshot[];
@@ -115,9 +115,9 @@ export function loadRunFolder(dir: string): RunFolder {
   if (!fs.existsSync(configFile)) {
     throw new AnalysisInputError(`${dir} is not a run folder: it has no config.json`);
   }
-  let config: RunConfig;
+  let config: RunFolderConfig;
   try {
-    config = JSON.parse(fs.readFileSync(configFile, 'utf8')) as RunConfig;
+    config = JSON.parse(fs.readFileSync(configFile, 'utf8')) as RunFolderConfig;
   } catch (err) {
     throw new AnalysisInputError(`${configFile} is not valid JSON: ${(err as Error).message}`);
   }

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { BATCH_NORM_GRAD, BATCH_NORM_TRAIN } from './kernels/batchnorm';
+import { BLEND_STATS } from './kernels/names';
 
 export interface BatchNormTrainResult {
   /** Normalised (and, with gamma/beta, scaled and shifted) output, same shape as x. */
@@ -122,12 +123,13 @@ export function batchNorm2dTrain(
   if (gamma) inputs.push(gamma);
   if (beta) inputs.push(beta);
   const y = fn(...inputs) as tf.Tensor4D;
-  const [keptMean, keptVariance] = stats as unknown as [tf.Tensor1D, tf.Tensor1D];
-  // Re-home the statistics in the caller's scope so tidy() cleans them up.
-  const mean = keptMean.clone();
-  const variance = keptVariance.clone();
-  keptMean.dispose();
-  keptVariance.dispose();
+  const [mean, variance] = stats as unknown as [tf.Tensor1D, tf.Tensor1D];
+  // Re-home the statistics in the caller's scope so tidy() cleans them up (what a clone and a
+  // dispose of the kept tensors did, without two Identity kernels per call).
+  for (const t of [mean, variance]) {
+    (t as unknown as { kept: boolean }).kept = false;
+    (tf.engine() as unknown as { track(t: tf.Tensor): void }).track(t);
+  }
   return { y, mean, variance };
 }
 
@@ -172,6 +174,24 @@ export function blendRunningStats(
   }
   const n = elementsPerChannel;
   const unbias = n > 1 ? n / (n - 1) : 1;
+  const stats = [runningMean, runningVariance, batchMean, batchVariance];
+  if (
+    tf.getKernel(BLEND_STATS, tf.getBackend()) != null &&
+    stats.every((t) => t.dtype === 'float32' && t.size === runningMean.size)
+  ) {
+    // One kernel for the six ops below (same float32 arithmetic, bit for bit).
+    const [m, v] = tf
+      .engine()
+      .runKernel(
+        BLEND_STATS,
+        { runningMean, runningVariance, batchMean, batchVariance },
+        { momentum, unbias },
+      ) as tf.Tensor1D[];
+    runningMean.assign(m);
+    runningVariance.assign(v);
+    tf.dispose([m, v]);
+    return;
+  }
   tf.tidy(() => {
     runningMean.assign(
       tf.add(tf.mul(runningMean, 1 - momentum), tf.mul(batchMean, momentum)) as tf.Tensor1D,

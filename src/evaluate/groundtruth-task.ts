@@ -4,7 +4,7 @@
  * files, so pool workers also cooperate with other processes working on the same folder.
  */
 import type { PoolContext } from '../engine/pool';
-import { readRunConfig } from '../runs/config';
+import { readRunConfig, type RunConfigInput } from '../runs/config';
 import type { GroundTruthRow } from '../runs/folder';
 import { loadConfigData, type RunData } from '../train/pipeline';
 import { openGroundTruthRun, trainGroundTruthArch } from './groundtruth';
@@ -37,7 +37,7 @@ export async function groundTruthJob(
     cache.set(key, data);
   }
   const loaded = await data;
-  const run = openGroundTruthRun(job.runDir, config, loaded);
+  const run = openGroundTruthRun(job.runDir, config as unknown as RunConfigInput, loaded);
   const row = trainGroundTruthArch(run, job.arch, loaded, {
     worker: `worker ${context.workerIndex + 1}`,
   });

@@ -9,7 +9,9 @@ import { kendallTauB, spearman } from '../analysis/correlation';
 import { joinWithGroundTruth } from '../analysis/runs';
 import { randomTopK, topK } from '../analysis/topk';
 import type { Nb201Arch } from '../spaces/nb201/definition';
-import { sampleArchitectures } from '../train/score';
+import { sampleArchs } from '../train/pipeline';
+import { parseNb201 } from '../spaces/nb201/arch';
+import { NB201_SAMPLING } from '../spaces/nb201/codec';
 import type { TrainDataset } from '../core/scale';
 import {
   benchmarkTruth,
@@ -31,7 +33,7 @@ import {
 
 /** The architectures every whole-space supernet of the study scores (same list for all runs). */
 export function studyArchs(count: number): Nb201Arch[] {
-  return sampleArchitectures(count, 'study');
+  return sampleArchs(NB201_SAMPLING, count, 'study').map((a) => parseNb201(a));
 }
 
 /** One scored checkpoint joined with ground truth. */

@@ -19,17 +19,18 @@ import { formatNb201, parseNb201 } from '../spaces/nb201/arch';
 import { NB201_EDGES, NB201_OPS, type Nb201Arch } from '../spaces/nb201/definition';
 import { nb201ValidOrdinals } from '../spaces/nb201/graph';
 import { sampleNb201 } from '../spaces/nb201/sample';
-import { calibrationIndices, scoreArchitecture } from '../supernet/evaluate';
+import { scoreArch } from '../evaluate/score';
 import { createStandalone, createSupernet } from '../supernet/network';
 import { Sgd } from '../core/sgd';
 import { trainStep } from '../train/step';
 import { readScores, toCsv, writeFileAtomic, checkpointName } from '../runs/folder';
-import { loadSupernet, samplerSeed } from '../train/supernet-trainer';
+import { imageRunData, loadRunNetworks } from '../train/pipeline';
 import { iterateBatches } from '../data/batches';
 import { baseStudy, type BaseStudy } from './base';
 import { ensureEngine, type ExperimentContext, type ExperimentOptions } from './context';
 import { fmt, mean, pct, type ComparisonRow, type StudyResult } from './report';
-import { runData } from './runs';
+import { nb201Settings, runData } from './runs';
+import { fillSeed } from '../runs/config';
 import { evolutionarySearch, randomSearch, type StrategyResult } from './search-strategies';
 
 export interface SupernetAnatomy {
@@ -109,24 +110,20 @@ async function sposDemo(
 ): Promise<SposStep[]> {
   const c = study.run.config;
   const data = await runData(ctx, c);
+  const { channels, cellsPerStage } = nb201Settings(c);
   const net = createSupernet(
-    {
-      channels: c.channels,
-      cellsPerStage: c.cellsPerStage,
-      inputChannels: c.inputChannels,
-      classes: c.classes,
-    },
+    { channels, cellsPerStage, inputChannels: data.inputChannels, classes: data.classes },
     { seed: c.seed },
   );
   const sgd = new Sgd({
     momentum: c.momentum,
-    nesterov: c.nesterov,
+    nesterov: c.nesterov ?? false,
     weightDecay: c.weightDecay,
     clipNorm: c.clipNorm,
   });
   try {
     sgd.initBuffers(net.variables.trainable);
-    const sampler = new Rng(samplerSeed(c.seed, 1));
+    const sampler = new Rng(fillSeed(c.seeds.sampler, { epoch: 1 }));
     const out: SposStep[] = [];
     let step = 0;
     for (const batch of iterateBatches(data.train, {
@@ -250,11 +247,11 @@ export async function weightSharingBasics(
   await ensureEngine();
   const final = study.epochs[study.epochs.length - 1];
   const c = run.config;
+  const shape = await runData(ctx, c);
   const skeleton = {
-    channels: c.channels,
-    cellsPerStage: c.cellsPerStage,
-    inputChannels: c.inputChannels,
-    classes: c.classes,
+    ...nb201Settings(c),
+    inputChannels: shape.inputChannels,
+    classes: shape.classes,
   };
   const exampleArchs = [
     parseNb201(
@@ -269,31 +266,21 @@ export async function weightSharingBasics(
   const sposSteps = await sposDemo(ctx, study, 5);
 
   // Scoring: the same cells with the checkpoint's running BN statistics and recalibrated.
-  const data = await runData(ctx, c);
+  const data = imageRunData(shape);
+  const source = data.source();
   const nDemo = Math.min(8, study.archs.length);
   const demoArchs = study.archs.slice(0, nDemo);
   const recalibrated = numericColumn(final.table, 'accuracy').slice(0, nDemo);
   const truthCol = numericColumn(final.table, 'truth');
-  const { net } = loadSupernet(run.dir, final.epoch);
+  const noCalibration = { batches: 0, batchSize: 1, seed: 'none' };
+  const plain = loadRunNetworks(run.dir, data, final.epoch);
   let without: number[];
   try {
     without = demoArchs.map(
-      (arch) =>
-        scoreArchitecture(
-          net,
-          arch,
-          data.train,
-          data.valid,
-          {
-            calibration: { batches: 0, batchSize: 1 },
-            calibrationSeed: 'none',
-            evalBatchSize: c.evalBatchSize,
-          },
-          [],
-        ).accuracy,
+      (arch) => scoreArch(plain.nets[0], arch, source, noCalibration, c.evalBatchSize).accuracy,
     );
   } finally {
-    net.dispose();
+    plain.dispose();
   }
   const recalibration = aq.table({
     arch: demoArchs.map((a) => formatNb201(a)),
@@ -320,10 +307,13 @@ export async function weightSharingBasics(
       extra.set(r.arch, { accuracy: r.accuracy, loss: r.loss });
     }
   }
-  const loaded = loadSupernet(run.dir, final.epoch);
-  const calibration = { batches: c.calibrationBatches, batchSize: c.calibrationBatchSize };
-  const calSeed = `${c.seed}/calibration`;
-  const batches = calibrationIndices(data.train.shape[0], calibration, calSeed);
+  const loaded = loadRunNetworks(run.dir, data, final.epoch);
+  const net = loaded.nets[0];
+  const calibration = {
+    batches: c.calibrationBatches,
+    batchSize: c.calibrationBatchSize,
+    seed: c.seeds.calibration,
+  };
   let evalSeconds = 0;
   let evalCount = 0;
   const evaluate = (arch: Nb201Arch): number => {
@@ -331,14 +321,7 @@ export async function weightSharingBasics(
     const hit = cache.get(key);
     if (hit !== undefined) return hit;
     const e0 = Date.now();
-    const r = scoreArchitecture(
-      loaded.net,
-      arch,
-      data.train,
-      data.valid,
-      { calibration, calibrationSeed: calSeed, evalBatchSize: c.evalBatchSize },
-      batches,
-    );
+    const r = scoreArch(net, arch, source, calibration, c.evalBatchSize);
     evalSeconds += (Date.now() - e0) / 1000;
     evalCount++;
     cache.set(key, r.accuracy);
@@ -349,14 +332,7 @@ export async function weightSharingBasics(
   // every searched cell turns out to be cached already.
   {
     const e0 = Date.now();
-    scoreArchitecture(
-      loaded.net,
-      demoArchs[0],
-      data.train,
-      data.valid,
-      { calibration, calibrationSeed: calSeed, evalBatchSize: c.evalBatchSize },
-      batches,
-    );
+    scoreArch(net, demoArchs[0], source, calibration, c.evalBatchSize);
     evalSeconds += (Date.now() - e0) / 1000;
     evalCount++;
   }
@@ -373,7 +349,7 @@ export async function weightSharingBasics(
       searches.push({ repetition: rep + 1, random, evolution });
     }
   } finally {
-    loaded.net.dispose();
+    loaded.dispose();
     if (extra.size > 0) {
       fs.mkdirSync(path.dirname(cacheFile), { recursive: true });
       writeFileAtomic(

@@ -14,29 +14,42 @@ import { withSources, displayPath } from '../analysis/provenance';
 import { loadNb201GroundTruth } from '../groundtruth/nb201';
 import { formatNb201, parseNb201 } from '../spaces/nb201/arch';
 import type { Nb201Arch } from '../spaces/nb201/definition';
-import { calibrationIndices, scoreArchitecture } from '../supernet/evaluate';
 import type { TrainingData } from '../train/data';
 import { type TrainDataset } from '../core/scale';
 import { supernetPreset, type SupernetHyper } from '../supernet/nb201/presets';
+import type { Nb201Net } from '../supernet/nb201/binding';
+import type { ImageDataSettings } from '../supernet/binding';
 import { formatDuration, type ProgressSink } from '../train/progress';
 import {
   latestCheckpoint,
   listCheckpoints,
   readJson,
   readLog,
-  readScores,
   scoresPath,
-  writeScores,
   type EpochLogEntry,
   type ScoreRow,
 } from '../runs/folder';
-import { loadSupernets, trainSupernet, type SupernetRunConfig } from '../train/supernet-trainer';
+import {
+  defaultSeeds,
+  normalizeRunConfig,
+  readRunConfig,
+  type RunConfig,
+  type RunConfigInput,
+} from '../runs/config';
+import { imageRunData, trainRun } from '../train/pipeline';
+import { scoreRun } from '../evaluate/score-run';
 import { ensureEngine, trainingData, type ExperimentContext } from './context';
 import type { BaseSupernetSettings } from './scales';
 import { trainSubspaceSupernet, type SubspaceSpec } from './subspace';
 
-/** Config keys never compared when matching runs (provenance, not settings). */
-const IGNORED_KEYS = new Set(['library', 'createdAt', 'engine', 'scale', 'checkpointEpochs']);
+const IGNORED_KEYS = new Set([
+  'library',
+  'createdAt',
+  'engine',
+  'scale',
+  'checkpointEpochs',
+  'schema',
+]);
 /** Keys of reduced-space runs: a run without them is a run on the whole space. */
 const SPACE_KEYS = ['spaceReduction', 'spaceFactor', 'spaceSeed', 'spaceTruth'];
 
@@ -55,7 +68,8 @@ export interface SupernetRequest {
 export interface SupernetRun {
   dir: string;
   name: string;
-  config: SupernetRunConfig & Record<string, unknown>;
+  /** The folder's config (schema 2) with the experiment's extra settings. */
+  config: RunConfig & Record<string, unknown>;
   /** True when a matching complete run was found and nothing was trained. */
   reused: boolean;
   /** Seconds of training this call did. */
@@ -139,7 +153,11 @@ export function findMatchingRun(
     if (!fs.existsSync(file)) continue;
     let config: Record<string, unknown>;
     try {
-      config = readJson<Record<string, unknown>>(file);
+      // Folders of any schema compare in schema 2 (older NB-201 folders are reused).
+      config = normalizeRunConfig(
+        readJson<Record<string, unknown>>(file),
+        file,
+      ) as unknown as Record<string, unknown>;
     } catch {
       continue;
     }
@@ -156,18 +174,55 @@ export function lineProgress(log: (line: string) => void): ProgressSink {
   return { update: () => undefined, line: (text) => log(text), done: () => undefined };
 }
 
+/** The NB-201 skeleton and image data settings of an NB-201 run config. */
+export function nb201Settings(
+  config: Pick<RunConfig, 'skeleton' | 'data'>,
+): Nb201Net & ImageDataSettings {
+  if (config.data.kind !== 'images') throw new Error('an NB-201 run trains on images');
+  return { ...(config.skeleton.net as Nb201Net), ...config.data };
+}
+
 /** The image splits a supernet run trains and scores on. */
 export function runData(
   ctx: ExperimentContext,
-  config: Pick<SupernetHyper, 'trainImages' | 'validImages' | 'validFraction'> & {
-    dataset: TrainDataset;
-  },
+  config: Pick<RunConfig, 'skeleton' | 'data'>,
 ): Promise<TrainingData> {
-  return trainingData(ctx, config.dataset, {
-    trainImages: config.trainImages,
-    validImages: config.validImages,
-    validFraction: config.validFraction,
+  const d = nb201Settings(config);
+  return trainingData(ctx, d.dataset, {
+    trainImages: d.trainImages,
+    validImages: d.validImages,
+    validFraction: d.validFraction,
   });
+}
+
+/** The schema-2 config of an experiment's NB-201 supernet request. */
+function requestConfig(
+  ctx: ExperimentContext,
+  request: SupernetRequest,
+  engine: string,
+): RunConfigInput {
+  const { channels, cellsPerStage, trainImages, validImages, validFraction, ...hyper } =
+    request.hyper;
+  return {
+    ...hyper,
+    kind: 'supernet',
+    space: 'nb201',
+    dataset: request.dataset,
+    scale: ctx.scale,
+    skeleton: { space: 'nb201', net: { channels, cellsPerStage } },
+    data: { kind: 'images', dataset: request.dataset, trainImages, validImages, validFraction },
+    seed: request.seed,
+    seeds: defaultSeeds(request.seed),
+    engine,
+    ...(request.subspace
+      ? {
+          spaceReduction: request.subspace.reduction,
+          spaceFactor: request.subspace.factor,
+          spaceSeed: request.subspace.seed,
+          spaceTruth: request.subspace.truth ?? null,
+        }
+      : {}),
+  };
 }
 
 /**
@@ -195,28 +250,9 @@ async function supernetRun(
   request: SupernetRequest,
   train: boolean,
 ): Promise<SupernetRun | null> {
-  const data = await runData(ctx, { ...request.hyper, dataset: request.dataset });
   const engine = await ensureEngine();
-  const wanted: Omit<SupernetRunConfig, 'library' | 'createdAt'> & Record<string, unknown> = {
-    ...request.hyper,
-    kind: 'supernet',
-    space: 'nb201',
-    dataset: request.dataset,
-    scale: ctx.scale,
-    seed: request.seed,
-    engine: engine.name,
-    inputChannels: data.inputChannels,
-    classes: data.classes,
-    imageSize: data.imageSize,
-    ...(request.subspace
-      ? {
-          spaceReduction: request.subspace.reduction,
-          spaceFactor: request.subspace.factor,
-          spaceSeed: request.subspace.seed,
-          spaceTruth: request.subspace.truth ?? null,
-        }
-      : {}),
-  };
+  const wanted = requestConfig(ctx, request, engine.name);
+  const data = await runData(ctx, wanted);
   const needed = [...new Set([...request.hyper.checkpointEpochs, request.hyper.epochs])];
   const found = findMatchingRun(ctx.runsDir, wanted, needed);
   const dir =
@@ -230,14 +266,8 @@ async function supernetRun(
   if (!train && done < request.hyper.epochs) return null;
   let seconds = 0;
   if (done < request.hyper.epochs) {
-    // Resume with the folder's own recorded scale/engine so the trainer accepts it.
-    const existing = found
-      ? readJson<Record<string, unknown>>(path.join(found, 'config.json'))
-      : {};
-    const config = { ...wanted, ...(found ? { scale: existing['scale'] } : {}) } as Omit<
-      SupernetRunConfig,
-      'library' | 'createdAt'
-    >;
+    // Resume with the folder's own recorded scale so the resume check accepts it.
+    const config = { ...wanted, ...(found ? { scale: readRunConfig(found).scale } : {}) };
     ctx.log(
       `${found ? `resuming ${name} after epoch ${done}` : `training ${name}`}: ${request.hyper.epochs} epochs, ` +
         `C=${request.hyper.channels} N=${request.hyper.cellsPerStage}, ${data.train.shape[0]} training images, engine ${engine.name}` +
@@ -257,7 +287,7 @@ async function supernetRun(
         progress,
       });
     } else {
-      await trainSupernet({ runDir: dir, config, data, progress });
+      await trainRun({ runDir: dir, config, data: imageRunData(data), progress });
     }
     seconds = (Date.now() - t0) / 1000;
   } else {
@@ -266,25 +296,18 @@ async function supernetRun(
   return {
     dir,
     name,
-    config: readJson<SupernetRunConfig & Record<string, unknown>>(path.join(dir, 'config.json')),
+    config: readRunConfig(dir) as RunConfig & Record<string, unknown>,
     reused: done >= request.hyper.epochs,
     seconds,
     log: readLog(dir),
   };
 }
 
-function readScoreFile(file: string): Map<string, ScoreRow> {
-  const out = new Map<string, ScoreRow>();
-  if (!fs.existsSync(file)) return out;
-  for (const r of readScores(file)) out.set(r.arch, r);
-  return out;
-}
-
 /**
  * Supernet scores (validation accuracy after BN recalibration, the run's calibration settings)
- * of `archs` at checkpoint `epoch`: rows already in scores/epoch-XXXX.csv are kept, missing ones
- * are scored and merged in (the file is rewritten atomically as it grows, so a killed kernel
- * resumes). Returns the rows in the order of `archs`.
+ * of `archs` at checkpoint `epoch`, through the one scorer: rows already scored are kept,
+ * missing ones are scored and merged in (a killed kernel resumes). Returns the rows in the
+ * order of `archs`.
  */
 export async function ensureScores(
   ctx: ExperimentContext,
@@ -292,59 +315,24 @@ export async function ensureScores(
   epoch: number,
   archs: readonly Nb201Arch[],
 ): Promise<ScoreRow[]> {
-  const keys = archs.map((a) => formatNb201(a));
-  const file = scoresPath(run.dir, epoch);
-  const rows = readScoreFile(file);
-  const missing = archs.filter((_, i) => !rows.has(keys[i]));
-  if (missing.length > 0) {
-    await ensureEngine();
-    const data = await runData(ctx, run.config);
-    const t0 = Date.now();
-    // Few-shot runs hold one sub-supernet per op of the split edge; `route` picks an arch's own.
-    const { nets, route, config } = loadSupernets(run.dir, epoch);
-    try {
-      const calibration = {
-        batches: config.calibrationBatches,
-        batchSize: config.calibrationBatchSize,
-      };
-      const seed = `${config.seed}/calibration`;
-      const batches = calibrationIndices(data.train.shape[0], calibration, seed);
-      let lastWrite = Date.now();
-      let lastLine = Date.now();
-      missing.forEach((arch, i) => {
-        const r = scoreArchitecture(
-          nets[route(arch)],
-          arch,
-          data.train,
-          data.valid,
-          { calibration, calibrationSeed: seed, evalBatchSize: config.evalBatchSize },
-          batches,
-        );
-        const key = formatNb201(arch);
-        rows.set(key, { arch: key, accuracy: r.accuracy, loss: r.loss });
-        if (Date.now() - lastWrite > 10_000 || i === missing.length - 1) {
-          writeScores(run.dir, epoch, [...rows.values()]);
-          lastWrite = Date.now();
-        }
-        if (Date.now() - lastLine > 60_000 && i < missing.length - 1) {
-          const each = (Date.now() - t0) / 1000 / (i + 1);
-          ctx.log(
-            `${run.name}: scored ${i + 1}/${missing.length} at epoch ${epoch}, ` +
-              `ETA ${formatDuration(each * (missing.length - i - 1))}`,
-          );
-          lastLine = Date.now();
-        }
-      });
-    } finally {
-      for (const n of nets) n.dispose();
-    }
+  await ensureEngine();
+  const data = imageRunData(await runData(ctx, run.config));
+  const t0 = Date.now();
+  const r = scoreRun({
+    runDir: run.dir,
+    epoch,
+    archs: archs.map((a) => formatNb201(a)),
+    data,
+    progress: lineProgress(ctx.log),
+  });
+  if (r.scored > 0) {
     const s = (Date.now() - t0) / 1000;
     ctx.log(
-      `${run.name}: scored ${missing.length} architectures at epoch ${epoch} in ${formatDuration(s)} ` +
-        `(${(s / missing.length).toFixed(2)} s each)`,
+      `${run.name}: scored ${r.scored} architectures at epoch ${epoch} in ${formatDuration(s)} ` +
+        `(${(s / r.scored).toFixed(2)} s each)`,
     );
   }
-  return keys.map((k) => rows.get(k)!);
+  return r.rows;
 }
 
 /** Score rows as an arquero table (arch, accuracy, loss) that names the run and epoch. */

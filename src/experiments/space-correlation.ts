@@ -17,21 +17,11 @@ import { OKABE_ITO, ROLE_COLORS } from '../plots/theme';
 import type { Scale } from '../core/scale';
 import { listCheckpoints, readLog } from '../runs/folder';
 import { createProgress } from '../train/progress';
-import {
-  OTHER_SPACES,
-  isOtherSpace,
-  spacePreset,
-  type OtherSpace,
-  type SpacePreset,
-} from '../train/space-presets';
-import {
-  loadSpaceData,
-  sampleSpaceArchs,
-  scoreSpaceRun,
-  spaceGroundTruthRun,
-  spaceSetup,
-  trainSpaceRun,
-} from '../train/space-runs';
+import type { SpacePreset } from '../supernet/binding';
+import { SPACE_NAMES, spaceBinding } from '../supernet/registry';
+import { loadRunData, runSetup, sampleArchs, trainRun } from '../train/pipeline';
+import { runGroundTruth } from '../evaluate/groundtruth';
+import { scoreRun } from '../evaluate/score-run';
 import { resolveContext, type ExperimentContext, type ExperimentOptions } from './context';
 import {
   correlationVsEpochs,
@@ -42,17 +32,18 @@ import { argmax, fmt, mean, signed, type ComparisonRow, type StudyResult } from 
 
 /** Environment variable naming the notebooks' search space. */
 export const SPACE_ENV_VAR = 'SUPERNET_LAB_SPACE';
-export const STUDY_SPACES = ['nb201', ...OTHER_SPACES] as const;
-export type StudySpace = (typeof STUDY_SPACES)[number];
+/** The registry's spaces (src/supernet/registry.ts). */
+export const STUDY_SPACES: readonly string[] = SPACE_NAMES;
+export type StudySpace = string;
 
 /** Checks a space name; the error names the input and the known spaces. */
 export function parseSpace(value: string, what = 'space'): StudySpace {
-  if (!(STUDY_SPACES as readonly string[]).includes(value)) {
+  if (!STUDY_SPACES.includes(value)) {
     throw new Error(
       `${what} ${JSON.stringify(value)} is not a search space (known: ${STUDY_SPACES.join(', ')})`,
     );
   }
-  return value as StudySpace;
+  return value;
 }
 
 /** SUPERNET_LAB_SPACE when set, else `fallback`. */
@@ -78,7 +69,7 @@ export function requireNb201(space: string, notebook: string): void {
 /** The data a space's notebook study trains on at `scale` (NB-201: the context's dataset). */
 export function spaceDataset(space: StudySpace, scale: Scale, nb201Dataset: string): string {
   if (space === 'nb201') return nb201Dataset;
-  const d = spacePreset(space, scale).data;
+  const d = spaceBinding(space).preset(scale).data;
   return d.kind === 'images' ? d.dataset : 'ptb';
 }
 
@@ -100,7 +91,7 @@ export interface SpaceEpochRow {
 }
 
 export interface SpaceCorrelationResult extends StudyResult {
-  space: OtherSpace;
+  space: string;
   scale: Scale;
   preset: SpacePreset;
   /** 'accuracy' (%, higher is better) or 'perplexity' (lower is better). */
@@ -124,7 +115,7 @@ export interface SpaceStudyOptions {
 
 /** What the seed reports for the correlation with ground truth on each space. */
 const SEED_CORRELATION: Record<
-  OtherSpace,
+  string,
   { text: string; check: ((peak: number, last: number) => boolean) | null; rule?: string }
 > = {
   nb101: {
@@ -146,13 +137,6 @@ const SEED_CORRELATION: Record<
     check: (_peak, last) => last <= 0.2,
     rule: 'ρ at the longest budget ≤ 0.2 (weak or negative)',
   },
-};
-
-const SPACE_LABEL: Record<OtherSpace, string> = {
-  nb101: 'NAS-Bench-101',
-  darts: 'DARTS-CIFAR10',
-  proxyless: 'ProxylessNAS',
-  'darts-ptb': 'DARTS-PTB',
 };
 
 /**
@@ -189,28 +173,28 @@ export function spaceRankMetrics(
  * checkpoint, figures, and the "seed reports / we measure / scale" table with a conclusion.
  */
 export async function spaceCorrelationVsEpochs(
-  space: OtherSpace,
+  space: string,
   options: ExperimentOptions | ExperimentContext = {},
   study: SpaceStudyOptions = {},
 ): Promise<SpaceCorrelationResult> {
   const t0 = Date.now();
-  if (!isOtherSpace(space)) {
-    throw new Error(
-      `spaceCorrelationVsEpochs: ${JSON.stringify(space)} is not one of ${OTHER_SPACES.join(', ')}`,
-    );
-  }
+  parseSpace(space, 'spaceCorrelationVsEpochs: space');
   const ctx = resolveContext(options);
-  const preset = spacePreset(space, ctx.scale);
-  const metric = space === 'darts-ptb' ? 'perplexity' : 'accuracy';
-  const lower = metric === 'perplexity';
+  const preset = spaceBinding(space).preset(ctx.scale);
   const dataset = preset.data.kind === 'images' ? preset.data.dataset : 'ptb';
   const name = `${space}-${dataset}-${ctx.scale}-seed${ctx.seed}`;
   const supernetDir = path.join(ctx.runsDir, `supernet-${name}`);
   const groundTruthDir = path.join(ctx.runsDir, `groundtruth-${name}`);
   const progress = createProgress({ bar: false, stream: lineStream(ctx.log) });
-  const data = await loadSpaceData(preset.data, preset.skeleton, { dataDir: study.dataDir });
+  const vocabulary = (net: object) => (net as { vocabulary?: number }).vocabulary;
+  const data = await loadRunData(space, preset.data, vocabulary(preset.skeleton.net), {
+    dataDir: study.dataDir,
+  });
+  const setup = runSetup(preset, data);
+  const metric = setup.spec.metric ?? 'accuracy';
+  const lower = metric === 'perplexity';
   ctx.log(`${space} (${ctx.scale}): ${data.summary}; supernet ${supernetDir}`);
-  const trained = await trainSpaceRun({
+  const trained = await trainRun({
     runDir: supernetDir,
     config: {
       ...preset.supernet,
@@ -232,27 +216,29 @@ export async function spaceCorrelationVsEpochs(
       ? `reused the finished supernet (${trained.epochsDone} epochs)`
       : `trained ${trained.epochsRun} epoch(s) in ${trained.seconds.toFixed(0)} s`,
   );
-  const setup = spaceSetup(preset.skeleton, data.shape);
   const scored = study.scoredArchs ?? preset.study.scoredArchs;
   const gtCount = Math.min(study.groundTruthArchs ?? preset.study.groundTruthArchs, scored);
   if (gtCount < 3) throw new Error(`need at least 3 ground-truth architectures, got ${gtCount}`);
-  const archs = sampleSpaceArchs(setup, scored, ctx.seed);
+  const archs = sampleArchs(setup.spec, scored, ctx.seed);
   const gtArchs = archs.slice(0, gtCount);
   const epochs = listCheckpoints(supernetDir);
   const scores = new Map<number, Map<string, number>>();
   for (const epoch of epochs) {
-    const r = await scoreSpaceRun({ runDir: supernetDir, epoch, archs, data, progress });
+    const r = scoreRun({ runDir: supernetDir, epoch, archs, data, progress });
     scores.set(
       epoch,
       new Map(r.rows.map((row) => [row.arch, lower ? Math.exp(row.loss) : row.accuracy])),
     );
     ctx.log(`scored ${archs.length} architectures at epoch ${epoch} (${r.scored} new)`);
   }
+  const gtSettings = preset.standaloneData ?? preset.data;
   const gtData =
-    preset.data.kind === 'ptb'
-      ? await loadSpaceData(preset.data, preset.standaloneSkeleton, { dataDir: study.dataDir })
+    preset.data.kind === 'ptb' || preset.standaloneData
+      ? await loadRunData(space, gtSettings, vocabulary(preset.standaloneSkeleton.net), {
+          dataDir: study.dataDir,
+        })
       : data;
-  const gt = await spaceGroundTruthRun({
+  const gt = runGroundTruth({
     runDir: groundTruthDir,
     config: {
       ...preset.standalone,
@@ -261,12 +247,12 @@ export async function spaceCorrelationVsEpochs(
       scale: ctx.scale,
       dataset,
       skeleton: preset.standaloneSkeleton,
-      data: preset.data,
+      data: gtSettings,
       seed: ctx.seed,
       sampler: 'uniform',
       engine: engineInfo()?.name ?? 'unknown',
+      archs: gtArchs,
     },
-    archs: gtArchs,
     data: gtData,
     progress,
   });
@@ -326,7 +312,7 @@ function lineStream(log: (line: string) => void): NodeJS.WritableStream {
 }
 
 function studyText(
-  space: OtherSpace,
+  space: string,
   ctx: ExperimentContext,
   preset: SpacePreset,
   metric: 'accuracy' | 'perplexity',
@@ -336,7 +322,7 @@ function studyText(
   supernetDir: string,
   scoredCount: number,
 ): Pick<StudyResult, 'title' | 'figures' | 'comparison' | 'conclusion'> {
-  const label = SPACE_LABEL[space];
+  const label = spaceBinding(space).title;
   const lower = metric === 'perplexity';
   const unit = (v: number, d = 2) => (lower ? fmt(v, d) : `${fmt(v, d)}%`);
   const metricName = lower ? 'validation perplexity' : 'validation accuracy';

@@ -6,33 +6,25 @@
  *   random  a uniformly random 1/factor of the valid cells (Fig. 2: lower sharing density)
  *   pruned  the best 1/factor by ground truth (Fig. 5: a search space pruned to its best part)
  *
- * The loop is src/train's one epoch loop (fit) with the pool strategy (one cell of the pool per
- * step): the same step, optimizer, schedule, data order, per-epoch seeding and atomic checkpoints
- * as the SPOS trainer, written as a normal `supernet` run folder (scoring and analysis read it
- * like any other) whose config also records spaceReduction / spaceFactor / spaceSeed /
- * spaceTruth and whose space.txt lists the cells. For factor 1 of the random reduction the pool
- * strategy draws exactly what the SPOS trainer's uniform sampler draws.
+ * The run goes through the one pipeline (trainRun with a pool: one cell of the pool per step): the
+ * same step, optimizer, schedule, data order, per-epoch seeding and atomic checkpoints as every
+ * supernet, written as a normal `supernet` run folder (scoring and analysis read it like any
+ * other) whose config also records spaceReduction / spaceFactor / spaceSeed / spaceTruth /
+ * spaceSize and whose space.txt lists the cells. For factor 1 of the random reduction the pool
+ * strategy draws exactly what the uniform sampler draws.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ColumnTable } from 'arquero';
 import { Rng } from '../engine/random';
-import { libraryInfo } from '../info';
 import { formatNb201, nb201FromOrdinal, parseNb201 } from '../spaces/nb201/arch';
 import type { Nb201Arch } from '../spaces/nb201/definition';
 import { nb201ValidOrdinals } from '../spaces/nb201/graph';
-import { createSupernet } from '../supernet/network';
-import { imageBatchSource, type TrainingData } from '../train/data';
-import { fit } from '../train/fit';
+import type { TrainingData } from '../train/data';
 import type { ProgressSink } from '../train/progress';
-import { readJson, writeFileAtomic, writeJsonAtomic } from '../runs/folder';
-import { poolStrategy } from '../train/strategies';
-import {
-  dataSeed,
-  samplerSeed,
-  validateSupernetConfig,
-  type SupernetRunConfig,
-} from '../train/supernet-trainer';
+import { writeFileAtomic } from '../runs/folder';
+import type { RunConfigInput } from '../runs/config';
+import { imageRunData, trainRun } from '../train/pipeline';
 
 export type SpaceReduction = 'random' | 'pruned';
 
@@ -135,8 +127,8 @@ export function readSpaceFile(runDir: string): Nb201Arch[] {
 
 export interface TrainSubspaceOptions {
   runDir: string;
-  /** The full supernet config, including the space* keys. */
-  config: Omit<SupernetRunConfig, 'library' | 'createdAt'> & Record<string, unknown>;
+  /** The full supernet config (schema 2), including the space* keys. */
+  config: RunConfigInput & Record<string, unknown>;
   subspace: SubspaceSpec;
   /** Ground truth for pruned reductions. */
   truth?: ColumnTable;
@@ -147,49 +139,20 @@ export interface TrainSubspaceOptions {
 /** Trains (or resumes) a supernet on a reduced space; see the module comment. */
 export async function trainSubspaceSupernet(options: TrainSubspaceOptions): Promise<void> {
   const { runDir, data, progress } = options;
-  validateSupernetConfig(options.config);
   const cells = subspaceCells(options.subspace, options.truth);
-  fs.mkdirSync(runDir, { recursive: true });
-  const configFile = path.join(runDir, 'config.json');
-  let config: SupernetRunConfig & Record<string, unknown>;
-  if (fs.existsSync(configFile)) {
-    config = readJson<SupernetRunConfig & Record<string, unknown>>(configFile);
-  } else {
-    config = {
-      ...options.config,
-      spaceSize: cells.length,
-      library: libraryInfo(),
-      createdAt: new Date().toISOString(),
-    };
+  if (!fs.existsSync(spaceFile(runDir))) {
+    fs.mkdirSync(runDir, { recursive: true });
     writeFileAtomic(spaceFile(runDir), cells.map((a) => formatNb201(a)).join('\n') + '\n');
-    writeJsonAtomic(configFile, config);
   }
-  const pool = fs.existsSync(spaceFile(runDir)) ? readSpaceFile(runDir) : cells;
+  const pool = readSpaceFile(runDir);
   if (pool.length !== cells.length) {
     throw new Error(`${spaceFile(runDir)} lists ${pool.length} cells, the spec ${cells.length}`);
   }
-  const net = createSupernet(
-    {
-      channels: config.channels,
-      cellsPerStage: config.cellsPerStage,
-      inputChannels: config.inputChannels,
-      classes: config.classes,
-    },
-    { seed: config.seed },
-  );
-  try {
-    fit({
-      strategy: poolStrategy(pool, net),
-      source: imageBatchSource(data, { augment: config.augment }),
-      hyper: config,
-      seeds: { data: dataSeed(config.seed), sampler: (e) => samplerSeed(config.seed, e) },
-      describe: (a) => formatNb201(a),
-      runDir,
-      checkpointEpochs: config.checkpointEpochs,
-      progress,
-      what: `supernet on ${pool.length} cells`,
-    });
-  } finally {
-    net.dispose();
-  }
+  await trainRun({
+    runDir,
+    config: { ...options.config, spaceSize: cells.length },
+    data: imageRunData(data),
+    progress,
+    pool,
+  });
 }

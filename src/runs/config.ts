@@ -75,10 +75,13 @@ export interface RunConfig extends SpaceTrainHyper {
   createdAt: string;
 }
 
-/** What a caller specifies; seeds default to `defaultSeeds(seed)`. */
+/**
+ * What a caller specifies; seeds default to `defaultSeeds(seed)`. Extra keys (an experiment's
+ * own settings, e.g. a reduced space) are recorded and compared like the others.
+ */
 export type RunConfigInput = Omit<RunConfig, 'schema' | 'library' | 'createdAt' | 'seeds'> & {
   seeds?: RunSeeds;
-};
+} & Record<string, unknown>;
 
 /** Settings that must agree between a folder's config and a resumed run. */
 const RESUME_KEYS = [

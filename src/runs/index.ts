@@ -19,3 +19,13 @@ export {
   writeTableAtomic,
 } from './folder';
 export { BadInputError, CorruptFileError } from '../errors';
+export {
+  RUN_SCHEMA,
+  assertResumable,
+  defaultSeeds,
+  fillSeed,
+  normalizeRunConfig,
+  prepareRunFolder,
+  readRunConfig,
+} from './config';
+export type { RunConfig, RunConfigInput, RunSeeds } from './config';

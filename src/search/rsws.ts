@@ -10,7 +10,6 @@ import * as path from 'node:path';
 import { NB201_EDGES, NB201_OPS } from '../spaces/nb201/definition';
 import { uniformSimplex } from '../optim/simplex';
 import type { TrainingData } from '../train/data';
-import { supernetPreset } from '../supernet/nb201/presets';
 import type { ProgressSink } from '../train/progress';
 import {
   appendLog,
@@ -20,8 +19,12 @@ import {
   writeScores,
   type ScoreRow,
 } from '../runs/folder';
-import { sampleArchitectures, scoreSupernet } from '../train/score';
-import { trainSupernet, type SupernetRunConfig } from '../train/supernet-trainer';
+import { NB201_SAMPLING } from '../spaces/nb201/codec';
+import type { RunConfigInput } from '../runs/config';
+import { spaceBinding } from '../supernet/registry';
+import { imageRunData, sampleArchs, trainRun } from '../train/pipeline';
+import { scoreRun } from '../evaluate/score-run';
+
 import { benchmarkAccuracies } from './benchmark';
 import { writeArchRecords, type ArchRecord } from './arch-records';
 import type { MethodOutcome, RunSearchOptions, SearchRunConfig } from './search-run';
@@ -32,21 +35,28 @@ export function rswsSupernetDir(runDir: string): string {
 }
 
 /** The supernet configuration RS-WS trains: the search's budget, data and weight optimizer. */
-export function rswsSupernetConfig(
-  config: SearchRunConfig,
-): Omit<SupernetRunConfig, 'library' | 'createdAt'> {
-  const preset = supernetPreset(config.scale);
+export function rswsSupernetConfig(config: SearchRunConfig): RunConfigInput {
+  const preset = spaceBinding('nb201').preset(config.scale);
   const h = config.hyper;
   return {
-    ...preset,
+    ...preset.supernet,
     kind: 'supernet',
     space: 'nb201',
     dataset: config.dataset,
     scale: config.scale,
     seed: config.seed,
     engine: config.engine,
-    channels: config.channels,
-    cellsPerStage: config.cellsPerStage,
+    skeleton: {
+      space: 'nb201',
+      net: { channels: config.channels, cellsPerStage: config.cellsPerStage },
+    },
+    data: {
+      kind: 'images',
+      dataset: config.dataset,
+      trainImages: config.trainImages,
+      validImages: config.validImages,
+      validFraction: config.validFraction,
+    },
     epochs: config.epochs,
     batchSize: config.batchSize,
     lr: h.weightLr,
@@ -56,16 +66,10 @@ export function rswsSupernetConfig(
     weightDecay: h.weightDecay,
     clipNorm: h.clipNorm,
     augment: config.augment,
-    trainImages: config.trainImages,
-    validImages: config.validImages,
-    validFraction: config.validFraction,
     calibrationBatches: config.rsws.calibrationBatches,
     calibrationBatchSize: config.rsws.calibrationBatchSize,
     checkpointEpochs: [config.epochs],
     sampler: 'uniform',
-    inputChannels: config.inputChannels,
-    classes: config.classes,
-    imageSize: config.imageSize,
   };
 }
 
@@ -89,10 +93,11 @@ export async function runRsws(
     options.maxEpochs !== undefined
       ? Math.min(config.epochs, before + options.maxEpochs)
       : undefined;
-  const trained = await trainSupernet({
+  const runData = imageRunData(data);
+  const trained = await trainRun({
     runDir: supernetDir,
     config: rswsSupernetConfig(config),
-    data,
+    data: runData,
     progress,
     stopAfterEpoch: stopAfter,
   });
@@ -116,13 +121,13 @@ export async function runRsws(
       partial: { ...partialBase, derived: '', benchmark: null, epochs: trained.epochsDone },
     };
   }
-  const archs = sampleArchitectures(config.rsws.samples, `rsws/${config.seed}`);
+  const archs = sampleArchs(NB201_SAMPLING, config.rsws.samples, `rsws/${config.seed}`);
   progress.line(`rsws: scoring ${archs.length} uniformly drawn cells on the supernet`);
-  const scored = scoreSupernet({
+  const scored = scoreRun({
     runDir: supernetDir,
     epoch: config.epochs,
     archs,
-    data,
+    data: runData,
     calibration: {
       batches: config.rsws.calibrationBatches,
       batchSize: config.rsws.calibrationBatchSize,

@@ -39,7 +39,9 @@ import type { Nb201Op } from '../spaces/nb201/definition';
 import { createSupernet } from '../supernet/network';
 import { imageBatchSource, loadTrainingData, type TrainingData } from '../train/data';
 import { fit, fitStepsPerEpoch, type FitHyper } from '../train/fit';
-import { trainStandalone } from '../train/groundtruth';
+import { trainStandalone } from '../evaluate/groundtruth';
+import { normalizeRunConfig } from '../runs/config';
+import { imageRunData, runSetup } from '../train/pipeline';
 import { type TrainDataset } from '../core/scale';
 import { groundTruthPreset, type GroundTruthHyper } from '../supernet/nb201/presets';
 import { createProgress, type ProgressSink } from '../train/progress';
@@ -556,7 +558,14 @@ async function finish(
         download: options.download,
       }));
     progress.line(`training the final cell ${result.derived} stand-alone (${hyper.epochs} epochs)`);
-    const r = trainStandalone(parseNb201(result.derived), hyper, gtData, config.seed, progress);
+    // The search's NB-201 stand-alone settings in the run-config schema the runner reads.
+    const gtConfig = normalizeRunConfig(
+      { ...hyper, kind: 'groundtruth', space: 'nb201', dataset: config.dataset, seed: config.seed },
+      'the search config',
+    );
+    const data = imageRunData(gtData);
+    const setup = runSetup(gtConfig, data);
+    const r = trainStandalone(gtConfig, setup, data, parseNb201(result.derived), progress);
     progress.done();
     result.standalone = {
       val_accuracy: r.valAccuracy,

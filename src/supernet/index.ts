@@ -17,16 +17,6 @@ export type {
   NetworkOptions,
 } from './network';
 export * as ops from './ops';
-export {
-  TABLE2_CALIBRATION,
-  calibrationIndices,
-  evaluateAccuracy,
-  gatherBatch,
-  recalibrateBatchNorm,
-  scoreArchitecture,
-  sliceBatch,
-} from './evaluate';
-export type { CalibrationOptions, EvaluationResult, ScoreOptions } from './evaluate';
 /** Supernets of the other spaces (NB-101, DARTS, DARTS-PTB, ProxylessNAS) and their blocks. */
 export { WeightBank, maxPool3x3, resetBuffers } from './blocks';
 export type { BatchNorm, SpaceNetwork } from './blocks';
@@ -34,3 +24,17 @@ export * from './nb101';
 export * from './darts';
 export * from './darts-ptb';
 export * from './proxyless';
+export { SPACE_BINDINGS, SPACE_NAMES, spaceBinding } from './registry';
+export type {
+  DataShape,
+  ImageDataSettings,
+  SpaceBinding,
+  SpaceDataSettings,
+  SpaceHyper,
+  SpacePreset,
+  SpaceRunSpec,
+  SpaceSetup,
+  SpaceSkeleton,
+  SpaceTrainHyper,
+} from './binding';
+export { groundTruthPreset, studySizes, supernetPreset } from './nb201/presets';

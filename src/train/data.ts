@@ -17,7 +17,7 @@ import {
   subsetDataset,
 } from '../data';
 import type { BatchSource, Dataset, SpaceBatch } from '../data/types';
-import { calibrationIndices } from '../supernet/evaluate';
+import { calibrationIndices } from '../data/calibration';
 import { Rng } from '../engine/random';
 import { packageRoot } from '../info';
 import type { TrainDataset } from '../core/scale';

@@ -1,8 +1,7 @@
 /**
- * Training NB-201 networks: SPOS supernet training (uniform single-path sampling), stand-alone
- * ground-truth training, scoring architectures on a supernet checkpoint, the SGD optimizer and
- * cosine schedule they use, scale presets, run folders (the contract with the analysis code) and
- * progress reporting.
+ * Training for every space: the one epoch loop (fit) and its strategies, the one step, runs of
+ * any space from a run config (pipeline: data, supernet training, checkpoint networks), image
+ * data, progress; re-exports of what training shares (SGD, schedules, scales, run folders).
  */
 export { cosineLr } from '../core/schedule';
 export type { CosineSchedule } from '../core/schedule';
@@ -11,9 +10,13 @@ export type { SgdSettings, SgdStepResult } from '../core/sgd';
 export { DivergenceError, trainStep } from './step';
 export type { StepResult } from './step';
 export { SCALES, TRAIN_DATASETS, powerOfTwoEpochs } from '../core/scale';
-export { groundTruthPreset, studySizes, supernetPreset } from '../supernet/nb201/presets';
 export type { Scale, TrainDataset } from '../core/scale';
-export type { GroundTruthHyper, Nb201TrainHyper, StudySizes, SupernetHyper } from '../supernet/nb201/presets';
+export type {
+  GroundTruthHyper,
+  Nb201TrainHyper,
+  StudySizes,
+  SupernetHyper,
+} from '../supernet/nb201/presets';
 export { SPLIT_SEED, loadTrainingData, sharedCifarSubset } from './data';
 export type { LoadTrainingDataOptions, TrainingData } from './data';
 export { createProgress, formatDuration } from './progress';
@@ -53,70 +56,26 @@ export type {
   StoredTensor,
   TensorEntry,
 } from '../runs/folder';
+export { fit, learningRate, netTensors, shotPrefix } from './fit';
+export type { FitCheckpointState, FitHyper, FitOptions, FitResult, FitSeeds } from './fit';
+export { poolStrategy, standaloneStrategy, supernetStrategy } from './strategies';
+export type { FitStrategy, SupernetStrategy } from './strategies';
+export { loadNetworkTensors, networkTensors } from './network-tensors';
+export { imageBatchSource } from './data';
 export {
-  assertResumable,
-  loadNetworkTensors,
-  loadSupernet,
-  loadSupernets,
-  networkTensors,
-  shotPrefix,
-  trainSupernet,
-  validateSupernetConfig,
-} from './supernet-trainer';
-export type {
-  SupernetCheckpointState,
-  SupernetRunConfig,
-  TrainSupernetOptions,
-  TrainSupernetResult,
-} from './supernet-trainer';
-export { readArchList, sampleArchitectures, scoreSupernet, writeArchList } from './score';
-export type { ScoreSupernetOptions, ScoreSupernetResult } from './score';
-export {
-  collectGroundTruth,
-  groundTruthLine,
-  runGroundTruth,
-  trainGroundTruthArch,
-  trainStandalone,
-  writeGroundTruthConfig,
-} from './groundtruth';
-export { groundTruthJob } from './groundtruth-task';
-export type { GroundTruthJob, GroundTruthJobResult } from './groundtruth-task';
-export type {
-  GroundTruthRunConfig,
-  GroundTruthRunOptions,
-  GroundTruthRunResult,
-  StandaloneResult,
-} from './groundtruth';
-export * from './samplers';
-export { OTHER_SPACES, isOtherSpace, spacePreset } from './space-presets';
-export type {
-  ImageDataSettings,
-  OtherSpace,
-  SpaceDataSettings,
-  SpaceHyper,
-  SpacePreset,
-  SpaceSkeleton,
-} from './space-presets';
-export {
-  STANDALONE_LOSS_FILE,
-  canonicalArchs,
+  checkpointEpoch,
   defaultPtbDir,
-  loadSpaceData,
+  fitSeeds,
+  imageRunData,
+  loadConfigData,
+  loadRunData,
+  loadRunNetworks,
   padDataset,
-  readSpaceRunConfig,
-  sampleSpaceArchs,
-  scoreSpaceRun,
-  spaceGroundTruthRun,
-  spaceSetup,
-  trainSpaceRun,
-} from './space-runs';
-export type {
-  DataShape,
-  LoadedSpaceData,
-  ScoreSpaceRunOptions,
-  SpaceGroundTruthOptions,
-  SpaceRunConfig,
-  SpaceRunConfigInput,
-  SpaceSetup,
-  TrainSpaceRunOptions,
-} from './space-runs';
+  runSetup,
+  runStrategy,
+  sampleArchs,
+  trainRun,
+  validateHyper,
+} from './pipeline';
+export type { LoadRunDataOptions, RunData, RunNetworks, TrainRunOptions } from './pipeline';
+export * from './samplers';

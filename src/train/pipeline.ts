@@ -6,11 +6,13 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { packageRoot } from '../info';
+import { Rng } from '../engine/random';
+import { sampleDistinct } from '../spaces/choices';
 import { BadInputError } from '../errors';
 import type { BatchSource } from '../data/types';
 import type { Dataset } from '../data/types';
 import type { TrainDataset } from '../core/scale';
-import type { DataShape, SpaceDataSettings, SpaceSetup } from '../supernet/binding';
+import type { DataShape, SpaceDataSettings, SpaceRunSpec, SpaceSetup } from '../supernet/binding';
 import type { SpaceNetwork } from '../supernet/blocks';
 import { spaceBinding } from '../supernet/registry';
 import { ptbBatchSource } from '../supernet/darts-ptb/data';
@@ -31,7 +33,7 @@ import { imageBatchSource, loadTrainingData, type TrainingData } from './data';
 import { fit, netTensors, type FitResult, type FitSeeds } from './fit';
 import { loadNetworkTensors } from './network-tensors';
 import { createProgress, type ProgressSink } from './progress';
-import { supernetStrategy, type SupernetStrategy } from './strategies';
+import { poolStrategy, supernetStrategy, type SupernetStrategy } from './strategies';
 
 /** What a run trains and scores on. */
 export interface RunData {
@@ -165,6 +167,24 @@ export function runSetup(config: Pick<RunConfig, 'space' | 'skeleton'>, data: Ru
   return spaceBinding(config.space).setup(config.skeleton.net, data.shape);
 }
 
+/**
+ * `count` distinct architecture strings of a space, drawn with a generator seeded by `seed`
+ * (`<space>-arch-sample/<seed>`); an error when the space has fewer.
+ */
+export function sampleArchs<A>(
+  spec: Pick<SpaceRunSpec<A>, 'space' | 'sample' | 'format'>,
+  count: number,
+  seed: number | string,
+): string[] {
+  const archs = sampleDistinct(spec, count, new Rng(`${spec.space}-arch-sample/${seed}`));
+  if (archs.length < count) {
+    throw new BadInputError(
+      `cannot sample ${count} distinct ${spec.space} architectures (found ${archs.length})`,
+    );
+  }
+  return archs.map((a) => spec.format(a));
+}
+
 /** The fit seeds of a run config. */
 export function fitSeeds(config: RunConfig): FitSeeds {
   return {
@@ -189,6 +209,11 @@ export interface TrainRunOptions {
   /** Stop after this epoch as if killed (tests of resume). */
   stopAfterEpoch?: number;
   onEpoch?: (epoch: number, entry: EpochLogEntry) => void;
+  /**
+   * Train on a fixed pool of architectures (reduced or pruned spaces): one of them, uniformly,
+   * per step, instead of the config's sampler over the whole space.
+   */
+  pool?: readonly unknown[];
 }
 
 export function validateHyper(h: RunConfigInput): void {
@@ -221,7 +246,9 @@ export async function trainRun(
       log: (line) => progress.line(line),
     }));
   const setup = runSetup(config, data);
-  const strategy = runStrategy(config, setup);
+  const strategy = options.pool
+    ? poolStrategy(options.pool, setup.spec.build(config.seed))
+    : runStrategy(config, setup);
   try {
     const r = fit({
       strategy,
@@ -234,6 +261,7 @@ export async function trainRun(
       progress,
       stopAfterEpoch: options.stopAfterEpoch,
       onEpoch: options.onEpoch,
+      ...(options.pool ? { what: `supernet on ${options.pool.length} cells` } : {}),
     });
     return { ...r, config };
   } finally {

@@ -17,16 +17,15 @@ import {
   type OptionValues,
 } from '../command';
 import { ENGINE_REQUESTS, initEngine, parseEngineRequest, type EngineInfo } from '../../engine';
-import { Rng } from '../../engine/random';
 import { packageRoot } from '../../info';
 import { SCALES, TRAIN_DATASETS, type Scale } from '../../core/scale';
-import { sampleDistinct } from '../../spaces/choices';
 import { SAMPLER_NAMES } from '../../supernet/binding';
 import type { SpaceHyper, SpacePreset, SpaceSetup } from '../../supernet/binding';
 import { SPACE_NAMES, spaceBinding } from '../../supernet/registry';
 import { listCheckpoints, parseCsv, defaultRunsRoot } from '../../runs/folder';
 import { canonicalArchs } from '../../evaluate/score-run';
 import { createProgress, type ProgressSink } from '../../train/progress';
+import { sampleArchs } from '../../train/pipeline';
 
 export const COMMON_OPTIONS: Record<string, OptionSpec> = {
   space: {
@@ -276,25 +275,6 @@ export function defaultOut(kind: string, settings: RunSettings, dataset: string)
   );
 }
 
-/** `count` distinct architectures of a space, drawn with a generator seeded by `seed`. */
-export function sampleArchStrings(
-  setup: SpaceSetup,
-  count: number,
-  seed: number | string,
-): string[] {
-  const archs = sampleDistinct(
-    setup.spec,
-    count,
-    new Rng(`${setup.spec.space}-arch-sample/${seed}`),
-  );
-  if (archs.length < count) {
-    throw new UsageError(
-      `cannot sample ${count} distinct ${setup.spec.space} architectures (found ${archs.length})`,
-    );
-  }
-  return archs.map((a) => setup.spec.format(a));
-}
-
 /** Architecture strings of a list file: one per line, or the arch column of a CSV. */
 export function readArchStrings(file: string): string[] {
   let text: string;
@@ -346,7 +326,7 @@ export function archList(
   }
   if (values['sample'] !== undefined) {
     const n = intOption(values, 'sample', 1, 1, 1_000_000);
-    return sampleArchStrings(setup, n, intOption(values, 'arch-seed', 0, 0, 2 ** 32 - 1));
+    return sampleArchs(setup.spec, n, intOption(values, 'arch-seed', 0, 0, 2 ** 32 - 1));
   }
   if (fallback) return fallback();
   throw new UsageError(

@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import { UsageError, intOption, stringOption, type Command, type OptionValues } from '../command';
 import { formatSummary, runStudy } from '../../study';
 import { defaultRunsRoot } from '../../runs/folder';
-import { loadRunData, runSetup } from '../../train/pipeline';
+import { loadRunData, runSetup, sampleArchs } from '../../train/pipeline';
 import {
   COMMON_OPTIONS,
   ONE_THREAD,
@@ -11,7 +11,6 @@ import {
   presetWithOverrides,
   runCliChild,
   runSettings,
-  sampleArchStrings,
 } from './run-options';
 
 /** Flags forwarded unchanged to the supernet (`train`) and ground-truth children. */
@@ -110,7 +109,7 @@ C=8, N=1; about 5 minutes on 2 cores); --scale smoke takes a minute or two, e.g.
       out,
       space: s.space,
       dataset,
-      sample: (count, seed) => sampleArchStrings(setup, count, seed),
+      sample: (count, seed) => sampleArchs(setup.spec, count, seed),
       scale: s.scale,
       seed: s.seed,
       engine: s.engineRequest,

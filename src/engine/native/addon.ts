@@ -12,6 +12,8 @@ export interface NativeAddon {
   conv2dBackwardWeights(x: Float32Array, dy: Float32Array, dw: Float32Array, p: Int32Array): void;
   pool(x: Float32Array, y: Float32Array, params: Int32Array): void;
   poolBackward(dy: Float32Array, dx: Float32Array, params: Int32Array): void;
+  /** Average-pooling gradient as OpenMP loops (same params as poolBackward; see pool.cc). */
+  avgPoolBackward(dy: Float32Array, dx: Float32Array, params: Int32Array): void;
   matmul(a: Float32Array, b: Float32Array, c: Float32Array, params: Int32Array): void;
   batchNormTrain(
     x: Float32Array,

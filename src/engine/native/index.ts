@@ -6,6 +6,7 @@ import { DILATION_AWARE_BACKENDS } from '../gradients';
 import { EngineUnavailableError } from '../types';
 import { loadAddon, type NativeAddon } from './addon';
 import { createNativeBackendClass } from './backend';
+import { installDirectClone } from './clone';
 import { nativeKernels } from './kernels';
 
 export { ADDON_PATH, THREADS_ENV_VAR, nativeThreadRequest, nativeWaitPolicy } from './addon';
@@ -36,6 +37,7 @@ function registerNativeBackend(addon: NativeAddon): string[] {
   DILATION_AWARE_BACKENDS.add(NATIVE_BACKEND);
   const names = registerKernels(nativeKernels(addon, NATIVE_BACKEND));
   tf.registerBackend(NATIVE_BACKEND, () => new NativeBackend(), 0);
+  installDirectClone(NATIVE_BACKEND);
   registered = names;
   return names;
 }

@@ -1,6 +1,7 @@
 /** NB-201 as a sampler space: 6 edges x 5 ops, valid-cell sampling, extremes by parameters. */
 import { NB201_EDGES, NB201_OPS, type Nb201Arch } from './definition';
 import { sampleNb201 } from './sample';
+import { formatNb201 } from './arch';
 import { nb201Space } from './space';
 import { nb201ParamCount } from './cost';
 import { extremesByParams, type ChoiceCodec, type SamplerSpace } from '../choices';
@@ -56,3 +57,6 @@ export const NB201_SAMPLER_SPACE: SamplerSpace<Nb201Arch> = {
   live: nb201AllLive,
   extremes: nb201Extremes,
 };
+
+/** NB-201 for seeded sampling of architecture lists (`sampleArchs` of src/train/pipeline). */
+export const NB201_SAMPLING = { space: 'nb201', sample: sampleNb201, format: formatNb201 } as const;

@@ -17,29 +17,11 @@ export {
   uniformSampler,
 } from './samplers';
 export type { FewShotSampler, SamplerSettings, SamplerSpace } from './samplers';
-export { NB201_CODEC, NB201_SAMPLER_SPACE, nb201AllLive, nb201Extremes } from '../../spaces/nb201/codec';
+export {
+  NB201_CODEC,
+  NB201_SAMPLER_SPACE,
+  nb201AllLive,
+  nb201Extremes,
+} from '../../spaces/nb201/codec';
 export { accumulateGradients, multiPathStep } from '../step';
 export type { PathNetwork } from '../step';
-export {
-  imageBatchSource,
-  loadSpaceNetworkTensors,
-  sampleDistinct,
-  scoreSpaceArch,
-  smokeStudy,
-  spaceDataSeed,
-  spaceSeeds,
-  spaceNetworkTensors,
-  spaceSamplerSeed,
-  trainSpaceNetwork,
-} from './space-run';
-export type {
-  BatchSource,
-  SpaceBatch,
-  SmokeStudyOptions,
-  SmokeStudyResult,
-  SpaceCheckpointState,
-  SpaceRunSpec,
-  SpaceTrainHyper,
-  TrainSpaceOptions,
-  TrainSpaceResult,
-} from './space-run';
