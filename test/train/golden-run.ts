@@ -7,17 +7,17 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Rng } from '../../src/engine/random';
-import { formatNb201 } from '../../src/spaces/nb201/arch';
 import { latestCheckpoint, readCheckpoint } from '../../src/runs/folder';
 import type { RunConfigInput, RunSeeds } from '../../src/runs/config';
 import { spaceBinding } from '../../src/supernet/registry';
 import type { SpaceHyper } from '../../src/supernet/binding';
-import { sampleArchitectures } from '../../src/train/score';
-import { sampleDistinct } from '../../src/train/samplers';
+import { sampleDistinct } from '../../src/spaces/choices';
+import { NB201_SAMPLING } from '../../src/spaces/nb201/codec';
 import {
   imageRunData,
   loadRunData,
   runSetup,
+  sampleArchs,
   trainRun,
   type RunData,
 } from '../../src/train/pipeline';
@@ -139,7 +139,7 @@ function goldenNb201(dir: string): Promise<GoldenResult> {
     { ...IMAGES, testImages: null },
     { ...b.supernet, ...small },
     { ...b.standalone, batchSize: 16, evalBatchSize: 24 },
-    sampleArchitectures(3, 7).map((a) => formatNb201(a)),
+    sampleArchs(NB201_SAMPLING, 3, 7),
     undefined,
     dir,
   );
@@ -178,7 +178,7 @@ async function goldenSpace(
   dir: string,
 ): Promise<GoldenResult> {
   const setup = runSetup({ space, skeleton: { space, net } }, data);
-  const archs = sampleDistinct(setup.spec, 3, new Rng(`golden/${space}`)).map((a) =>
+  const archs = sampleDistinct(setup.spec, 3, new Rng(`golden/${space}`)).map((a: unknown) =>
     setup.spec.format(a),
   );
   return goldenPipeline(
