@@ -123,6 +123,7 @@ static napi_value init(napi_env env, napi_value exports) {
   napi_set_named_property(env, exports, "onednnVersion", fn);
   registerConvOps(env, exports);
   registerElementwiseOps(env, exports);
+  registerPoolOps(env, exports);
   return exports;
 }
 

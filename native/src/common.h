@@ -41,9 +41,10 @@ dnnl::stream &cpuStream();
 using Body = void (*)(napi_env env, napi_value *args, size_t argc);
 void exportFunction(napi_env env, napi_value exports, const char *name, size_t argc, Body body);
 
-// Native ops (conv.cc: oneDNN primitives; elementwise.cc: OpenMP loops).
+// Native ops (conv.cc: oneDNN primitives; elementwise.cc, pool.cc: OpenMP loops).
 void registerConvOps(napi_env env, napi_value exports);
 void registerElementwiseOps(napi_env env, napi_value exports);
+void registerPoolOps(napi_env env, napi_value exports);
 
 inline void expectLength(const F32 &a, size_t n, const char *what) {
   if (a.length != n) {

@@ -10,22 +10,135 @@
 namespace snl {
 namespace {
 
-// Per-channel sums over rows, parallel over row blocks; f(row, c) gives the addend.
+// Element counts below this run on one thread (OpenMP start-up costs more than it saves).
+constexpr long kParallelMin = 1 << 15;
+
+// The hot loops are leaf functions compiled three times (AVX-512, AVX2+FMA, baseline SSE2) and
+// picked at load time by the CPU (GCC target_clones / ifunc): the addon is built without -march
+// flags, so without this every loop ran with 4-wide SSE2 vectors on CPUs with 16-wide AVX-512.
+// With FMA the clones may round a*b+c once instead of twice (within the kernels' tolerances).
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define SNL_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#else
+#define SNL_CLONES
+#endif
+
+// Rows [r0, r1) of the split of `rows` into `parts` contiguous ranges, part t.
+inline void rowRange(long rows, int parts, int t, long &r0, long &r1) {
+  long q = rows / parts, rem = rows % parts;
+  r0 = t * q + std::min<long>(t, rem);
+  r1 = r0 + q + (t < rem ? 1 : 0);
+}
+
+// Runs f(i0, i1) over contiguous ranges covering [0, n): one range per OpenMP thread when `par`
+// (static split, as `omp for schedule(static)`), else f(0, n) on the calling thread with no
+// parallel region at all (the fast path for small tensors).
 template <typename F>
-void channelSums(size_t rows, size_t C, std::vector<double> &out, F f) {
-  int nt = omp_get_max_threads();
-  std::vector<double> partial(static_cast<size_t>(nt) * C, 0.0);
-#pragma omp parallel num_threads(nt)
+void forRanges(long n, bool par, F &&f) {
+  if (!par || n < 2 || omp_get_max_threads() == 1) {
+    if (n > 0) f(0L, n);
+    return;
+  }
+#pragma omp parallel
   {
-    double *acc = partial.data() + static_cast<size_t>(omp_get_thread_num()) * C;
-#pragma omp for schedule(static)
-    for (long r = 0; r < static_cast<long>(rows); r++) {
-      for (size_t c = 0; c < C; c++) acc[c] += f(static_cast<size_t>(r), c);
+    long i0, i1;
+    rowRange(n, omp_get_num_threads(), omp_get_thread_num(), i0, i1);
+    if (i1 > i0) f(i0, i1);
+  }
+}
+
+// Batch-norm statistics and reductions walk the (rows x C) matrix in blocks of rows small enough
+// to stay in L1 (about 16 KiB), accumulate each block in float with vectorised loops over the
+// channels, and merge the blocks in double: one pass over memory where a pass per statistic
+// with a double per element was needed before.
+inline long blockRows(size_t C) {
+  long b = static_cast<long>(4096 / (C ? C : 1));
+  return b < 16 ? 16 : b > 128 ? 128 : b;
+}
+
+// Per-channel count, mean and sum of squared deviations (M2) of a run of rows, merged with
+// Chan et al.'s pairwise formula (exact in exact arithmetic, stable in floating point).
+struct Moments {
+  double n = 0;
+  std::vector<double> mean, m2;
+  explicit Moments(size_t C) : mean(C, 0.0), m2(C, 0.0) {}
+  void merge(double nb, const double *bm, const double *bm2, size_t C) {
+    if (nb == 0) return;
+    double nn = n + nb;
+    double fb = nb / nn, cross = n * nb / nn;
+    for (size_t c = 0; c < C; c++) {
+      double d = bm[c] - mean[c];
+      mean[c] += d * fb;
+      m2[c] += bm2[c] + d * d * cross;
+    }
+    n = nn;
+  }
+};
+
+// Float statistics of rows [b0, b1) (one block, in L1): s = block mean (a shift close to the
+// true mean), s1 = sum of (x - s), s2 = sum of (x - s)^2.
+SNL_CLONES void blockStats(const float *x, size_t C, long b0, long b1, float *s, float *s1,
+                           float *s2) {
+  for (size_t c = 0; c < C; c++) s[c] = s1[c] = s2[c] = 0.0f;
+  for (long r = b0; r < b1; r++) {
+    const float *xr = x + r * C;
+#pragma omp simd
+    for (size_t c = 0; c < C; c++) s[c] += xr[c];
+  }
+  float inv = 1.0f / static_cast<float>(b1 - b0);
+#pragma omp simd
+  for (size_t c = 0; c < C; c++) s[c] *= inv;
+  for (long r = b0; r < b1; r++) {
+    const float *xr = x + r * C;
+#pragma omp simd
+    for (size_t c = 0; c < C; c++) {
+      float d = xr[c] - s[c];
+      s1[c] += d;
+      s2[c] += d * d;
     }
   }
-  out.assign(C, 0.0);
-  for (int t = 0; t < nt; t++)
-    for (size_t c = 0; c < C; c++) out[c] += partial[static_cast<size_t>(t) * C + c];
+}
+
+// Moments of rows [r0, r1) of x (row-major, C channels), block by block.
+void momentsOfRows(const float *x, size_t C, long r0, long r1, Moments &acc) {
+  long B = blockRows(C);
+  std::vector<float> s(C), s1(C), s2(C);
+  std::vector<double> bm(C), bm2(C);
+  for (long b0 = r0; b0 < r1; b0 += B) {
+    long b1 = std::min(b0 + B, r1);
+    long nb = b1 - b0;
+    blockStats(x, C, b0, b1, s.data(), s1.data(), s2.data());
+    for (size_t c = 0; c < C; c++) {
+      double d1 = s1[c];
+      bm[c] = s[c] + d1 / nb;
+      bm2[c] = std::max(0.0, s2[c] - d1 * d1 / nb);
+    }
+    acc.merge(static_cast<double>(nb), bm.data(), bm2.data(), C);
+  }
+}
+
+// y[r, c] = x[r, c] * scale[c] + shift[c] for rows [r0, r1).
+SNL_CLONES void affineRows(const float *x, const float *sc, const float *sf, float *y, size_t C,
+                           long r0, long r1) {
+  for (long r = r0; r < r1; r++) {
+    const float *xr = x + r * C;
+    float *yr = y + r * C;
+#pragma omp simd
+    for (size_t c = 0; c < C; c++) yr[c] = xr[c] * sc[c] + sf[c];
+  }
+}
+
+// y[r, c] = (x[r, c] - mean[c]) * scale[c] + shift[c] for rows [r0, r1): centred first, so that
+// data far from 0 with a small variance keeps its precision (x * scale and the shift would
+// cancel).
+SNL_CLONES void normalizeRows(const float *x, const float *mean, const float *sc, const float *sf,
+                              float *y, size_t C, long r0, long r1) {
+  for (long r = r0; r < r1; r++) {
+    const float *xr = x + r * C;
+    float *yr = y + r * C;
+#pragma omp simd
+    for (size_t c = 0; c < C; c++) yr[c] = (xr[c] - mean[c]) * sc[c] + sf[c];
+  }
 }
 
 // batchNormTrain(x, gamma|null, beta|null, y, mean, variance, epsilon)
@@ -42,34 +155,85 @@ void batchNormTrain(napi_env env, napi_value *args, size_t) {
   expectLength(var, C, "variance");
   if (gamma.data) expectLength(gamma, C, "gamma");
   if (beta.data) expectLength(beta, C, "beta");
-  size_t rows = x.length / C;
+  long rows = static_cast<long>(x.length / C);
   const float *xp = x.data;
-  std::vector<double> s;
-  channelSums(rows, C, s, [&](size_t r, size_t c) { return static_cast<double>(xp[r * C + c]); });
-  std::vector<double> mu(C);
-  for (size_t c = 0; c < C; c++) mu[c] = s[c] / rows;
-  channelSums(rows, C, s, [&](size_t r, size_t c) {
-    double d = xp[r * C + c] - mu[c];
-    return d * d;
-  });
+  bool par = static_cast<long>(x.length) >= kParallelMin;
+  int nt = par ? omp_get_max_threads() : 1;
+  if (nt > rows) nt = rows > 0 ? static_cast<int>(rows) : 1;
+  std::vector<Moments> parts(static_cast<size_t>(nt), Moments(C));
+  if (nt > 1) {
+#pragma omp parallel num_threads(nt)
+    {
+      int t = omp_get_thread_num();
+      long r0, r1;
+      rowRange(rows, omp_get_num_threads(), t, r0, r1);
+      if (t < nt) momentsOfRows(xp, C, r0, r1, parts[static_cast<size_t>(t)]);
+    }
+  } else {
+    momentsOfRows(xp, C, 0, rows, parts[0]);
+  }
+  Moments &all = parts[0];
+  for (int t = 1; t < nt; t++) {
+    Moments &p = parts[static_cast<size_t>(t)];
+    all.merge(p.n, p.mean.data(), p.m2.data(), C);
+  }
   std::vector<float> scale(C), shift(C);
   for (size_t c = 0; c < C; c++) {
-    double v = s[c] / rows;
-    mean.data[c] = static_cast<float>(mu[c]);
+    double mu = all.mean[c];
+    double v = rows > 0 ? all.m2[c] / rows : 0.0;
+    mean.data[c] = static_cast<float>(mu);
     var.data[c] = static_cast<float>(v);
-    double k = (gamma.data ? gamma.data[c] : 1.0) / std::sqrt(v + eps);
-    scale[c] = static_cast<float>(k);
-    shift[c] = static_cast<float>((beta.data ? beta.data[c] : 0.0) - mu[c] * k);
+    scale[c] = static_cast<float>((gamma.data ? gamma.data[c] : 1.0) / std::sqrt(v + eps));
+    shift[c] = beta.data ? beta.data[c] : 0.0f;
   }
-  float *yp = y.data;
+  const float *mp = mean.data;
   const float *sc = scale.data();
   const float *sf = shift.data();
-#pragma omp parallel for schedule(static)
-  for (long r = 0; r < static_cast<long>(rows); r++) {
-    const float *xr = xp + r * C;
-    float *yr = yp + r * C;
+  float *yp = y.data;
+  forRanges(rows, par, [&](long r0, long r1) { normalizeRows(xp, mp, sc, sf, yp, C, r0, r1); });
+}
+
+// Float sums of dy and of dy * (x - mean) over rows [b0, b1) (one block).
+SNL_CLONES void blockGradSums(const float *dy, const float *x, const float *mean, size_t C, long b0,
+                              long b1, float *a, float *b) {
+  for (size_t c = 0; c < C; c++) a[c] = b[c] = 0.0f;
+  for (long r = b0; r < b1; r++) {
+    const float *xr = x + r * C;
+    const float *gr = dy + r * C;
 #pragma omp simd
-    for (size_t c = 0; c < C; c++) yr[c] = xr[c] * sc[c] + sf[c];
+    for (size_t c = 0; c < C; c++) {
+      a[c] += gr[c];
+      b[c] += gr[c] * (xr[c] - mean[c]);
+    }
+  }
+}
+
+// Sums of dy and of dy * (x - mean) over rows [r0, r1), block by block (float inside a block,
+// double across blocks).
+void gradSumsOfRows(const float *dy, const float *x, const float *mean, size_t C, long r0, long r1,
+                    double *sdy, double *sdyx) {
+  long B = blockRows(C);
+  std::vector<float> a(C), b(C);
+  for (long b0 = r0; b0 < r1; b0 += B) {
+    long b1 = std::min(b0 + B, r1);
+    blockGradSums(dy, x, mean, C, b0, b1, a.data(), b.data());
+    for (size_t c = 0; c < C; c++) {
+      sdy[c] += a[c];
+      sdyx[c] += b[c];
+    }
+  }
+}
+
+// dx[r, c] = k1[c] * dy[r, c] + k2[c] * (x[r, c] - mean[c]) + k3[c] for rows [r0, r1).
+SNL_CLONES void gradDxRows(const float *dy, const float *x, const float *mean, const float *k1,
+                           const float *k2, const float *k3, float *dx, size_t C, long r0,
+                           long r1) {
+  for (long r = r0; r < r1; r++) {
+    const float *xr = x + r * C;
+    const float *gr = dy + r * C;
+    float *dr = dx + r * C;
+#pragma omp simd
+    for (size_t c = 0; c < C; c++) dr[c] = k1[c] * gr[c] + k2[c] * (xr[c] - mean[c]) + k3[c];
   }
 }
 
@@ -89,24 +253,25 @@ void batchNormGrad(napi_env env, napi_value *args, size_t) {
   expectLength(dgamma, C, "dgamma");
   expectLength(dbeta, C, "dbeta");
   if (gamma.data) expectLength(gamma, C, "gamma");
-  size_t rows = x.length / C;
+  long rows = static_cast<long>(x.length / C);
   const float *xp = x.data;
   const float *gp = dy.data;
-  int nt = omp_get_max_threads();
+  const float *mp = mean.data;
+  bool par = static_cast<long>(x.length) >= kParallelMin;
+  int nt = par ? omp_get_max_threads() : 1;
+  if (nt > rows) nt = rows > 0 ? static_cast<int>(rows) : 1;
   std::vector<double> partial(static_cast<size_t>(nt) * 2 * C, 0.0);
+  if (nt > 1) {
 #pragma omp parallel num_threads(nt)
-  {
-    double *sdy = partial.data() + static_cast<size_t>(omp_get_thread_num()) * 2 * C;
-    double *sdyx = sdy + C;
-#pragma omp for schedule(static)
-    for (long r = 0; r < static_cast<long>(rows); r++) {
-      const float *xr = xp + r * C;
-      const float *gr = gp + r * C;
-      for (size_t c = 0; c < C; c++) {
-        sdy[c] += gr[c];
-        sdyx[c] += static_cast<double>(gr[c]) * xr[c];
-      }
+    {
+      int t = omp_get_thread_num();
+      long r0, r1;
+      rowRange(rows, omp_get_num_threads(), t, r0, r1);
+      double *sdy = partial.data() + static_cast<size_t>(t) * 2 * C;
+      if (t < nt) gradSumsOfRows(gp, xp, mp, C, r0, r1, sdy, sdy + C);
     }
+  } else {
+    gradSumsOfRows(gp, xp, mp, C, 0, rows, partial.data(), partial.data() + C);
   }
   std::vector<float> k1(C), k2(C), k3(C);
   for (size_t c = 0; c < C; c++) {
@@ -116,33 +281,22 @@ void batchNormGrad(napi_env env, napi_value *args, size_t) {
       sdyx += partial[static_cast<size_t>(t) * 2 * C + C + c];
     }
     double inv = 1.0 / std::sqrt(static_cast<double>(var.data[c]) + eps);
-    double sxhat = (sdyx - mean.data[c] * sdy) * inv;
+    double sxhat = sdyx * inv;  // sum(dy * xhat)
     dbeta.data[c] = static_cast<float>(sdy);
     dgamma.data[c] = static_cast<float>(sxhat);
     double a = (gamma.data ? gamma.data[c] : 1.0) * inv;
     k1[c] = static_cast<float>(a);
     k2[c] = static_cast<float>(-a * inv * sxhat / rows);
-    k3[c] = static_cast<float>((a * inv * sxhat * mean.data[c] - a * sdy) / rows);
+    k3[c] = static_cast<float>(-a * sdy / rows);
   }
   float *dxp = dx.data;
   const float *a1 = k1.data();
   const float *a2 = k2.data();
   const float *a3 = k3.data();
-#pragma omp parallel for schedule(static)
-  for (long r = 0; r < static_cast<long>(rows); r++) {
-    const float *xr = xp + r * C;
-    const float *gr = gp + r * C;
-    float *dr = dxp + r * C;
-#pragma omp simd
-    for (size_t c = 0; c < C; c++) dr[c] = a1[c] * gr[c] + a2[c] * xr[c] + a3[c];
-  }
+  forRanges(rows, par,
+            [&](long r0, long r1) { gradDxRows(gp, xp, mp, a1, a2, a3, dxp, C, r0, r1); });
 }
 
-// Element counts below this run on one thread (OpenMP start-up costs more than it saves).
-constexpr long kParallelMin = 1 << 15;
-
-// Operand layouts of binary ops: the full output shape, a scalar, or a vector over the last
-// axis (per channel).
 enum Layout { kFull = 0, kScalar = 1, kChannel = 2 };
 enum BinaryOp { kAdd = 0, kSub = 1, kMul = 2, kDiv = 3, kMax = 4, kMin = 5 };
 
@@ -156,42 +310,76 @@ inline float apply(float a, float b) {
   return (a < b || std::isnan(a)) ? a : b;
 }
 
+#define SNL_INLINE __attribute__((always_inline)) inline
+
+// out[i] = a op b over i in [i0, i1) with full or scalar operands.
 template <int OP>
-void binaryLoop(const float *a, int la, const float *b, int lb, float *out, long n, long C) {
-  bool par = n >= kParallelMin;
+SNL_INLINE void binaryFlatT(const float *a, int la, const float *b, int lb, float *out, long i0,
+                            long i1) {
   if (la == kFull && lb == kFull) {
-#pragma omp parallel for simd if (par) schedule(static)
-    for (long i = 0; i < n; i++) out[i] = apply<OP>(a[i], b[i]);
-  } else if (la == kFull && lb == kScalar) {
+#pragma omp simd
+    for (long i = i0; i < i1; i++) out[i] = apply<OP>(a[i], b[i]);
+  } else if (la == kFull) {
     float s = b[0];
-#pragma omp parallel for simd if (par) schedule(static)
-    for (long i = 0; i < n; i++) out[i] = apply<OP>(a[i], s);
-  } else if (la == kScalar && lb == kFull) {
+#pragma omp simd
+    for (long i = i0; i < i1; i++) out[i] = apply<OP>(a[i], s);
+  } else if (lb == kFull) {
     float s = a[0];
-#pragma omp parallel for simd if (par) schedule(static)
-    for (long i = 0; i < n; i++) out[i] = apply<OP>(s, b[i]);
-  } else if (la == kFull && lb == kChannel) {
-    long rows = n / C;
-#pragma omp parallel for if (par) schedule(static)
-    for (long r = 0; r < rows; r++) {
 #pragma omp simd
-      for (long c = 0; c < C; c++) out[r * C + c] = apply<OP>(a[r * C + c], b[c]);
-    }
-  } else if (la == kChannel && lb == kFull) {
-    long rows = n / C;
-#pragma omp parallel for if (par) schedule(static)
-    for (long r = 0; r < rows; r++) {
-#pragma omp simd
-      for (long c = 0; c < C; c++) out[r * C + c] = apply<OP>(a[c], b[r * C + c]);
-    }
+    for (long i = i0; i < i1; i++) out[i] = apply<OP>(s, b[i]);
   } else {
-    // Both small (scalar/channel): index each by its layout.
-    for (long i = 0; i < n; i++) {
-      float x = la == kFull ? a[i] : la == kScalar ? a[0] : a[i % C];
-      float y = lb == kFull ? b[i] : lb == kScalar ? b[0] : b[i % C];
-      out[i] = apply<OP>(x, y);
+    float v = apply<OP>(a[0], b[0]);
+    for (long i = i0; i < i1; i++) out[i] = v;
+  }
+}
+
+// Rows [r0, r1) of C channels where one operand (or both) is a per-channel vector.
+template <int OP>
+SNL_INLINE void binaryRowsT(const float *a, int la, const float *b, int lb, float *out, long C,
+                            long r0, long r1) {
+  for (long r = r0; r < r1; r++) {
+    float *o = out + r * C;
+    if (la == kFull && lb == kChannel) {
+      const float *ar = a + r * C;
+#pragma omp simd
+      for (long c = 0; c < C; c++) o[c] = apply<OP>(ar[c], b[c]);
+    } else if (la == kChannel && lb == kFull) {
+      const float *br = b + r * C;
+#pragma omp simd
+      for (long c = 0; c < C; c++) o[c] = apply<OP>(a[c], br[c]);
+    } else {
+      // channel with scalar or channel
+      for (long c = 0; c < C; c++) {
+        float x = la == kScalar ? a[0] : a[c];
+        float y = lb == kScalar ? b[0] : b[c];
+        o[c] = apply<OP>(x, y);
+      }
     }
   }
+}
+
+#define SNL_BINARY_SWITCH(CALL)                      \
+  switch (op) {                                      \
+    case kAdd: CALL(kAdd); break;                    \
+    case kSub: CALL(kSub); break;                    \
+    case kMul: CALL(kMul); break;                    \
+    case kDiv: CALL(kDiv); break;                    \
+    case kMax: CALL(kMax); break;                    \
+    default: CALL(kMin); break;                      \
+  }
+
+SNL_CLONES void binaryFlat(int op, const float *a, int la, const float *b, int lb, float *out,
+                           long i0, long i1) {
+#define SNL_CALL(OP) binaryFlatT<OP>(a, la, b, lb, out, i0, i1)
+  SNL_BINARY_SWITCH(SNL_CALL)
+#undef SNL_CALL
+}
+
+SNL_CLONES void binaryRows(int op, const float *a, int la, const float *b, int lb, float *out,
+                           long C, long r0, long r1) {
+#define SNL_CALL(OP) binaryRowsT<OP>(a, la, b, lb, out, C, r0, r1)
+  SNL_BINARY_SWITCH(SNL_CALL)
+#undef SNL_CALL
 }
 
 // binary(op, a, b, out, layoutA, layoutB, channels)
@@ -209,14 +397,15 @@ void binary(napi_env env, napi_value *args, size_t) {
   check(a, la, "a");
   check(b, lb, "b");
   if ((la == kChannel || lb == kChannel) && (C <= 0 || n % C != 0)) throw ArgError("bad channels");
-  switch (op) {
-    case kAdd: binaryLoop<kAdd>(a.data, la, b.data, lb, out.data, n, C); break;
-    case kSub: binaryLoop<kSub>(a.data, la, b.data, lb, out.data, n, C); break;
-    case kMul: binaryLoop<kMul>(a.data, la, b.data, lb, out.data, n, C); break;
-    case kDiv: binaryLoop<kDiv>(a.data, la, b.data, lb, out.data, n, C); break;
-    case kMax: binaryLoop<kMax>(a.data, la, b.data, lb, out.data, n, C); break;
-    case kMin: binaryLoop<kMin>(a.data, la, b.data, lb, out.data, n, C); break;
-    default: throw ArgError("unknown binary op");
+  if (op < kAdd || op > kMin) throw ArgError("unknown binary op");
+  bool par = n >= kParallelMin;
+  const float *ap = a.data, *bp = b.data;
+  float *op_ = out.data;
+  if (la != kChannel && lb != kChannel) {
+    forRanges(n, par, [&](long i0, long i1) { binaryFlat(op, ap, la, bp, lb, op_, i0, i1); });
+  } else {
+    forRanges(n / C, par,
+              [&](long r0, long r1) { binaryRows(op, ap, la, bp, lb, op_, C, r0, r1); });
   }
 }
 
@@ -348,14 +537,33 @@ void channelAffine(napi_env env, napi_value *args, size_t) {
   const float *a = sc.data;
   const float *b = sh.data;
   float *o = out.data;
-#pragma omp parallel for if (rows * C >= kParallelMin) schedule(static)
-  for (long r = 0; r < rows; r++) {
-#pragma omp simd
-    for (long c = 0; c < C; c++) o[r * C + c] = xp[r * C + c] * a[c] + b[c];
-  }
+  forRanges(rows, rows * C >= kParallelMin, [&](long r0, long r1) {
+    affineRows(xp, a, b, o, static_cast<size_t>(C), r0, r1);
+  });
 }
 
 enum UnaryOp { kRelu = 0, kStep = 1, kNeg = 2, kSquare = 3 };
+
+SNL_CLONES void unaryRange(int op, const float *x, float *o, float alpha, long i0, long i1) {
+  switch (op) {
+    case kRelu:
+#pragma omp simd
+      for (long i = i0; i < i1; i++) o[i] = x[i] > 0 ? x[i] : (std::isnan(x[i]) ? x[i] : 0.0f);
+      break;
+    case kStep:
+#pragma omp simd
+      for (long i = i0; i < i1; i++) o[i] = std::isnan(x[i]) ? x[i] : (x[i] > 0 ? 1.0f : alpha);
+      break;
+    case kNeg:
+#pragma omp simd
+      for (long i = i0; i < i1; i++) o[i] = -x[i];
+      break;
+    default:  // kSquare
+#pragma omp simd
+      for (long i = i0; i < i1; i++) o[i] = x[i] * x[i];
+      break;
+  }
+}
 
 // unary(op, x, out, alpha)
 void unary(napi_env env, napi_value *args, size_t) {
@@ -363,29 +571,22 @@ void unary(napi_env env, napi_value *args, size_t) {
   F32 x = getF32(env, args[1], "x"), out = getF32(env, args[2], "out");
   float alpha = static_cast<float>(getNumber(env, args[3], "alpha"));
   expectLength(out, x.length, "out");
+  if (op < kRelu || op > kSquare) throw ArgError("unknown unary op");
   long n = static_cast<long>(x.length);
-  bool par = n >= kParallelMin;
   const float *xp = x.data;
   float *o = out.data;
-  switch (op) {
-    case kRelu:
-#pragma omp parallel for simd if (par) schedule(static)
-      for (long i = 0; i < n; i++) o[i] = xp[i] > 0 ? xp[i] : (std::isnan(xp[i]) ? xp[i] : 0.0f);
-      break;
-    case kStep:
-#pragma omp parallel for simd if (par) schedule(static)
-      for (long i = 0; i < n; i++) o[i] = std::isnan(xp[i]) ? xp[i] : (xp[i] > 0 ? 1.0f : alpha);
-      break;
-    case kNeg:
-#pragma omp parallel for simd if (par) schedule(static)
-      for (long i = 0; i < n; i++) o[i] = -xp[i];
-      break;
-    case kSquare:
-#pragma omp parallel for simd if (par) schedule(static)
-      for (long i = 0; i < n; i++) o[i] = xp[i] * xp[i];
-      break;
-    default:
-      throw ArgError("unknown unary op");
+  forRanges(n, n >= kParallelMin, [&](long i0, long i1) { unaryRange(op, xp, o, alpha, i0, i1); });
+}
+
+// dx = dy * step(x) over [i0, i1). Branch-free so that it vectorises (a branch on the sign of x
+// mispredicts half the time), with step(NaN) = NaN as in tfjs.
+SNL_CLONES void reluGradRange(const float *g, const float *x, float *o, long i0, long i1) {
+#pragma omp simd
+  for (long i = i0; i < i1; i++) {
+    float v = x[i];
+    float s = v > 0.0f ? 1.0f : 0.0f;
+    s = v != v ? v : s;
+    o[i] = g[i] * s;
   }
 }
 
@@ -398,14 +599,28 @@ void reluGrad(napi_env env, napi_value *args, size_t) {
   const float *g = dy.data;
   const float *xp = x.data;
   float *o = dx.data;
-  // Branch-free so that it vectorises (a branch on the sign of x mispredicts half the time):
-  // dy * step(x), with step(NaN) = NaN as in tfjs.
-#pragma omp parallel for simd if (n >= kParallelMin) schedule(static)
-  for (long i = 0; i < n; i++) {
-    float v = xp[i];
-    float s = v > 0.0f ? 1.0f : 0.0f;
-    s = v != v ? v : s;
-    o[i] = g[i] * s;
+  forRanges(n, n >= kParallelMin, [&](long i0, long i1) { reluGradRange(g, xp, o, i0, i1); });
+}
+
+// out = sum of k inputs over [i0, i1), in chunks that stay in L1 (one vector pass per input).
+SNL_CLONES void addNRange(const float *const *in, uint32_t k, float *o, long i0, long i1) {
+  constexpr long kChunk = 2048;
+  for (long c0 = i0; c0 < i1; c0 += kChunk) {
+    long c1 = std::min(c0 + kChunk, i1);
+    const float *a = in[0];
+    if (k == 1) {
+#pragma omp simd
+      for (long i = c0; i < c1; i++) o[i] = a[i];
+      continue;
+    }
+    const float *b = in[1];
+#pragma omp simd
+    for (long i = c0; i < c1; i++) o[i] = a[i] + b[i];
+    for (uint32_t j = 2; j < k; j++) {
+      const float *p = in[j];
+#pragma omp simd
+      for (long i = c0; i < c1; i++) o[i] += p[i];
+    }
   }
 }
 
@@ -426,12 +641,7 @@ void addN(napi_env env, napi_value *args, size_t) {
   long n = static_cast<long>(out.length);
   float *o = out.data;
   const float *const *in = ins.data();
-#pragma omp parallel for if (n >= kParallelMin) schedule(static)
-  for (long i = 0; i < n; i++) {
-    float s = in[0][i];
-    for (uint32_t j = 1; j < k; j++) s += in[j][i];
-    o[i] = s;
-  }
+  forRanges(n, n >= kParallelMin, [&](long i0, long i1) { addNRange(in, k, o, i0, i1); });
 }
 
 // sgdUpdate(v, g, m|null, newV, newM, lr, momentum, weightDecay, nesterov): PyTorch's SGD.
