@@ -102,8 +102,12 @@ function fakeRun(
 test('run matching: same settings match whatever the engine, scale name or creation time', () => {
   const runs = fs.mkdtempSync(path.join(os.tmpdir(), 'match-runs-'));
   try {
+    // Folders are read through the run-config reader (any schema, compared as schema 2), which
+    // needs what every config.json written by this project has: `kind` and `space`. These are
+    // schema-1 NB-201 (flat) configs.
     const wanted = {
       kind: 'supernet',
+      space: 'nb201',
       dataset: 'cifar10',
       seed: 0,
       lr: 0.05,

@@ -13,7 +13,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { initEngine } from '../../src/engine';
 import { trainSubspaceSupernet, type SubspaceSpec } from '../../src/experiments';
-import { createProgress, readLog, supernetPreset, type SupernetRunConfig } from '../../src/train';
+import { createProgress, readLog } from '../../src/train';
+import type { RunConfigInput } from '../../src/runs/config';
+import { spaceBinding } from '../../src/supernet/registry';
 import { hashCheckpoint } from '../train/golden-run';
 import { fakeTrainingData } from '../supernet/smoke-data';
 
@@ -34,20 +36,23 @@ const silent = createProgress({ silent: true });
 const data = fakeTrainingData(48, 8);
 const spec: SubspaceSpec = { reduction: 'random', factor: 64, seed: 1 };
 
-function config(): Omit<SupernetRunConfig, 'library' | 'createdAt'> & Record<string, unknown> {
+/**
+ * The run config of schema 2 (NB-201's smoke preset, C=2, N=1); its default seeds are the NB-201
+ * trainer's, so the pinned values were produced by the same seeds.
+ */
+function config(): RunConfigInput {
+  const preset = spaceBinding('nb201').preset('smoke');
   return {
-    ...supernetPreset('smoke'),
+    ...preset.supernet,
     kind: 'supernet',
     space: 'nb201',
     dataset: 'fashion-mnist',
     scale: 'smoke',
+    skeleton: { space: 'nb201', net: { channels: 2, cellsPerStage: 1 } },
+    data: preset.data,
     seed: 11,
+    sampler: 'uniform',
     engine: 'cpu',
-    inputChannels: 1,
-    classes: 3,
-    imageSize: 8,
-    channels: 2,
-    cellsPerStage: 1,
     epochs: 2,
     batchSize: 16,
     checkpointEpochs: [1, 2],

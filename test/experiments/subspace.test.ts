@@ -20,15 +20,10 @@ import {
 import { loadNb201GroundTruth } from '../../src/groundtruth';
 import { formatNb201 } from '../../src/spaces';
 import { createSupernet } from '../../src/supernet';
-import {
-  createProgress,
-  readCheckpoint,
-  readJson,
-  supernetPreset,
-  trainSupernet,
-  type SupernetRunConfig,
-  type TrainingData,
-} from '../../src/train';
+import { createProgress, readCheckpoint, readJson, type TrainingData } from '../../src/train';
+import { imageRunData, trainRun } from '../../src/train/pipeline';
+import type { RunConfigInput } from '../../src/runs/config';
+import { spaceBinding } from '../../src/supernet/registry';
 
 before(async () => {
   await initEngine('cpu');
@@ -148,11 +143,11 @@ const data: TrainingData = {
   imageSize: 8,
 };
 
-function config(epochs: number): Omit<SupernetRunConfig, 'library' | 'createdAt'> {
+/** A schema-2 NB-201 supernet config (the smoke preset with C=3, N=1). */
+function config(epochs: number): RunConfigInput {
+  const preset = spaceBinding('nb201').preset('smoke');
   return {
-    ...supernetPreset('smoke'),
-    channels: 3,
-    cellsPerStage: 1,
+    ...preset.supernet,
     epochs,
     batchSize: 16,
     checkpointEpochs: [epochs],
@@ -160,21 +155,21 @@ function config(epochs: number): Omit<SupernetRunConfig, 'library' | 'createdAt'
     space: 'nb201',
     dataset: 'fashion-mnist',
     scale: 'smoke',
+    skeleton: { space: 'nb201', net: { channels: 3, cellsPerStage: 1 } },
+    data: preset.data,
     seed: 5,
+    sampler: 'uniform',
     engine: 'cpu',
-    inputChannels: 1,
-    classes: 3,
-    imageSize: 8,
   };
 }
 
 const silent = createProgress({ silent: true });
 
-test('factor 1 of the random reduction trains exactly what the SPOS trainer trains', async () => {
+test('factor 1 of the random reduction trains exactly what a uniform SPOS run (trainRun) trains', async () => {
   const a = fs.mkdtempSync(path.join(os.tmpdir(), 'subspace-a-'));
   const b = fs.mkdtempSync(path.join(os.tmpdir(), 'subspace-b-'));
   try {
-    await trainSupernet({ runDir: a, config: config(2), data, progress: silent });
+    await trainRun({ runDir: a, config: config(2), data: imageRunData(data), progress: silent });
     await trainSubspaceSupernet({
       runDir: b,
       config: { ...config(2), spaceReduction: 'random', spaceFactor: 1, spaceSeed: 0 },

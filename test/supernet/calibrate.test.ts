@@ -1,18 +1,14 @@
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import type { Dataset } from '../../src/data/types';
+import type { BatchSource, Dataset } from '../../src/data/types';
+import { calibrationIndices } from '../../src/data/calibration';
 import { initEngine } from '../../src/engine';
 import { createRng } from '../../src/engine/random';
 import type { Nb201Arch } from '../../src/spaces/nb201/definition';
-import {
-  calibrationIndices,
-  createSupernet,
-  evaluateAccuracy,
-  recalibrateBatchNorm,
-  scoreArchitecture,
-  type Nb201Skeleton,
-} from '../../src/supernet';
+import { createSupernet, type Nb201Skeleton } from '../../src/supernet';
+import { evaluate, recalibrate, scoreArch } from '../../src/evaluate/score';
+import { imageBatchSource } from '../../src/train/data';
 
 before(async () => {
   await initEngine('cpu');
@@ -39,6 +35,18 @@ function fakeDataset(
     std: Array(channels).fill(1),
     source: 'generated',
   };
+}
+
+/** The batch source of the one pipeline over in-memory splits (no test split). */
+function batchSource(train: Dataset, valid: Dataset): BatchSource {
+  return imageBatchSource({
+    train,
+    valid,
+    test: fakeDataset(0, 8, 1, 4, 0),
+    inputChannels: 1,
+    classes: 4,
+    imageSize: 8,
+  });
 }
 
 const SK: Nb201Skeleton = { channels: 3, cellsPerStage: 1, inputChannels: 1, classes: 4 };
@@ -94,7 +102,23 @@ test('BN recalibration resets the path statistics and re-estimates them as the a
   assert.equal(batches.length, 3);
   // 36 > 30 images: the first 30 draws are a permutation, then a reshuffle.
   assert.equal(new Set([...batches[0], ...batches[1], ...batches[2].slice(0, 6)]).size, 30);
-  recalibrateBatchNorm(net, ARCH, data, batches);
+  // The scorer's calibration sample (BatchSource.calibration) is exactly these training images.
+  const sample = [...batchSource(data, data).calibration!(3, 12, 'test')];
+  assert.equal(sample.length, 3);
+  sample.forEach((b, k) => {
+    assert.deepEqual(b.shape, [12, 8, 8, 1]);
+    assert.deepEqual(
+      [...b.labels],
+      [...batches[k]].map((i) => data.labels[i]),
+    );
+    batches[k].forEach((img, i) =>
+      assert.deepEqual(
+        b.images.subarray(i * 64, (i + 1) * 64),
+        data.images.subarray(img * 64, (img + 1) * 64),
+      ),
+    );
+  });
+  recalibrate(net, ARCH, sample);
 
   const w = net.variables.trainable.get('stem.conv.w')!.dataSync() as Float32Array;
   const mean = [0, 0, 0];
@@ -132,31 +156,29 @@ test('recalibration is deterministic given the seed, and scoring keeps tf.memory
   const train = fakeDataset(40, 8, 1, 4, 3);
   const val = fakeDataset(25, 8, 1, 4, 4);
   const net = createSupernet(SK, { seed: 5 });
-  const options = {
-    calibration: { batches: 2, batchSize: 10 },
-    calibrationSeed: 9,
-    evalBatchSize: 7,
-  };
-  const first = scoreArchitecture(net, ARCH, train, val, options);
+  const source = batchSource(train, val);
+  const calibration = { batches: 2, batchSize: 10, seed: '9' };
+  const evalBatchSize = 7;
+  const first = scoreArch(net, ARCH, source, calibration, evalBatchSize);
   assert.equal(first.count, 25);
   assert.ok(first.accuracy >= 0 && first.accuracy <= 100);
   // Another architecture in between must not change the score (its own path is recalibrated).
-  scoreArchitecture(
+  scoreArch(
     net,
     ['nor_conv_1x1', 'nor_conv_1x1', 'none', 'skip_connect', 'avg_pool_3x3', 'nor_conv_3x3'],
-    train,
-    val,
-    options,
+    source,
+    calibration,
+    evalBatchSize,
   );
   const before = tf.memory().numTensors;
-  const again = scoreArchitecture(net, ARCH, train, val, options);
+  const again = scoreArch(net, ARCH, source, calibration, evalBatchSize);
   assert.deepEqual(again, first);
-  for (let i = 0; i < 3; i++) scoreArchitecture(net, ARCH, train, val, options);
+  for (let i = 0; i < 3; i++) scoreArch(net, ARCH, source, calibration, evalBatchSize);
   assert.equal(tf.memory().numTensors, before);
   net.dispose();
 });
 
-test('evaluateAccuracy counts correct predictions exactly', () => {
+test('evaluate counts correct predictions exactly', () => {
   // A net whose head is forced to predict class 1 for every image: accuracy = share of label 1.
   const data = fakeDataset(20, 8, 1, 4, 6);
   const net = createSupernet(SK, { seed: 1 });
@@ -164,7 +186,8 @@ test('evaluateAccuracy counts correct predictions exactly', () => {
   fc.assign(tf.zerosLike(fc));
   net.variables.trainable.get('head.fc.b')!.assign(tf.tensor1d([0, 5, 0, 0]));
   const share = (100 * Array.from(data.labels).filter((l) => l === 1).length) / 20;
-  const r = evaluateAccuracy(net, ARCH, data, { batchSize: 6 });
+  const r = evaluate(net, ARCH, batchSource(data, data).valid(6));
+  assert.equal(r.count, 20);
   assert.equal(r.accuracy, share);
   // loss = -log softmax([0,5,0,0])[label]
   const lse = Math.log(Math.exp(5) + 3);

@@ -14,8 +14,11 @@ import {
   dilateKernel,
   subsample2,
 } from '../../src/supernet/darts';
-import { createSampler, smokeStudy } from '../../src/train/samplers';
+import { createSampler } from '../../src/train/samplers';
+import { imageRunData } from '../../src/train/pipeline';
+import { readRunConfig } from '../../src/runs/config';
 import { SMOKE_HYPER, fakeTrainingData } from './smoke-data';
+import { smokePipeline } from './smoke-pipeline';
 
 before(async () => {
   await initEngine('cpu');
@@ -71,11 +74,20 @@ test('darts codec round-trips', () => {
   assert.equal(plan.paths.length, 20);
 });
 
-test('darts smoke study: train -> score -> stand-alone -> correlate', () => {
+test('darts smoke study: train -> score -> stand-alone -> correlate', async () => {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'darts-smoke-'));
-  const r = smokeStudy({
-    spec: dartsRunSpec(DARTS_SMOKE_SKELETON, 8),
-    data: fakeTrainingData(32),
+  const { inChannels: _c, numClasses: _n, ...net } = DARTS_SMOKE_SKELETON;
+  const r = await smokePipeline({
+    space: 'darts',
+    net,
+    data: imageRunData(fakeTrainingData(32)),
+    dataSettings: {
+      kind: 'images',
+      dataset: 'fashion-mnist',
+      trainImages: null,
+      validImages: null,
+      validFraction: 0.5,
+    },
     outDir: out,
     supernet: { ...SMOKE_HYPER, epochs: 1, calibrationBatches: 1 },
     standalone: { ...SMOKE_HYPER, epochs: 1, calibrationBatches: 1 },
@@ -83,6 +95,9 @@ test('darts smoke study: train -> score -> stand-alone -> correlate', () => {
   });
   assert.equal(r.scores.length, 3);
   assert.ok(Number.isFinite(r.supernetLoss));
-  assert.ok(fs.existsSync(path.join(out, 'summary.json')));
+  // The pipeline writes no study summary.json: the run folders and their tables instead.
+  assert.equal(readRunConfig(r.supernetDir).space, 'darts');
+  assert.equal(r.groundTruth.length, 3);
+  assert.ok(fs.existsSync(path.join(r.groundTruthDir, 'groundtruth.csv')));
   fs.rmSync(out, { recursive: true, force: true });
 });

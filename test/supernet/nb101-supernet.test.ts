@@ -8,13 +8,30 @@ import { initEngine } from '../../src/engine';
 import { Rng } from '../../src/engine/random';
 import { nb101Cost, sampleNb101 } from '../../src/spaces';
 import { NB101_CODEC, NB101_SMOKE_SKELETON, nb101RunSpec } from '../../src/supernet/nb101';
-import { createSampler, smokeStudy, trainSpaceNetwork } from '../../src/train/samplers';
+import { createSampler } from '../../src/train/samplers';
 import { readScores, scoresPath } from '../../src/train';
+import { readRunConfig } from '../../src/runs/config';
+import type { Nb101Arch } from '../../src/spaces/nb101/definition';
+import type { SpaceRunSpec } from '../../src/supernet/binding';
+import type { SpaceNetwork } from '../../src/supernet/blocks';
+import { fit } from '../../src/train/fit';
+import { supernetStrategy } from '../../src/train/strategies';
+import { imageBatchSource, type TrainingData } from '../../src/train/data';
+import { imageRunData } from '../../src/train/pipeline';
 import { SMOKE_HYPER, fakeTrainingData } from './smoke-data';
+import { smokePipeline } from './smoke-pipeline';
 
 before(async () => {
   await initEngine('cpu');
 });
+
+const IMAGES = {
+  kind: 'images' as const,
+  dataset: 'fashion-mnist' as const,
+  trainImages: null,
+  validImages: null,
+  validFraction: 0.5,
+};
 
 const skeleton = {
   ...NB101_SMOKE_SKELETON,
@@ -63,11 +80,14 @@ test('nb101 codec round-trips and FairNAS groups use every option of every decis
   });
 });
 
-test('nb101 smoke study: train -> score -> stand-alone -> correlate', () => {
+test('nb101 smoke study: train -> score -> stand-alone -> correlate', async () => {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'nb101-smoke-'));
-  const r = smokeStudy({
-    spec: nb101RunSpec(NB101_SMOKE_SKELETON),
-    data: fakeTrainingData(),
+  const { inChannels: _c, numClasses: _n, ...net } = NB101_SMOKE_SKELETON;
+  const r = await smokePipeline({
+    space: 'nb101',
+    net,
+    data: imageRunData(fakeTrainingData()),
+    dataSettings: IMAGES,
     outDir: out,
     supernet: SMOKE_HYPER,
     standalone: { ...SMOKE_HYPER, epochs: 1 },
@@ -77,21 +97,48 @@ test('nb101 smoke study: train -> score -> stand-alone -> correlate', () => {
   assert.ok(Number.isFinite(r.supernetLoss));
   assert.equal(readScores(scoresPath(path.join(out, 'supernet'), 2)).length, 4);
   assert.ok(fs.existsSync(path.join(out, 'groundtruth', 'groundtruth.csv')));
-  const summary = JSON.parse(fs.readFileSync(path.join(out, 'summary.json'), 'utf8'));
-  assert.equal(summary.space, 'nb101');
+  // The pipeline writes no study summary.json: the run folders' configs name the space.
+  assert.equal(readRunConfig(r.supernetDir).space, 'nb101');
+  assert.equal(readRunConfig(r.groundTruthDir).space, 'nb101');
   assert.ok(Number.isNaN(r.spearman) || Math.abs(r.spearman) <= 1);
   fs.rmSync(out, { recursive: true, force: true });
 });
 
-test('nb101 supernet trains with FairNAS and sandwich groups; the space runner refuses few-shot', () => {
+/** Stepping one supernet (or few-shot sub-supernets) with the one loop, as trainRun does. */
+function trainSteps(
+  spec: SpaceRunSpec<Nb101Arch>,
+  build: () => SpaceNetwork<Nb101Arch>,
+  data: TrainingData,
+  hyper: Omit<typeof SMOKE_HYPER, 'sampler'> & { sampler: 'fairnas' | 'sandwich' | 'fewshot' },
+) {
+  const strategy = supernetStrategy(spec, hyper, build);
+  const r = fit({
+    strategy,
+    source: imageBatchSource(data),
+    hyper: { ...hyper, nesterov: false },
+    seeds: { data: 'nb101-test/data', sampler: (e) => `nb101-test/sampler/${e}` },
+    describe: spec.format,
+  });
+  return { r, strategy };
+}
+
+function snapshot(net: SpaceNetwork<Nb101Arch>): Map<string, number[]> {
+  return new Map([...net.variables.trainable].map(([n, v]) => [n, Array.from(v.dataSync())]));
+}
+
+function changedNames(net: SpaceNetwork<Nb101Arch>, before: Map<string, number[]>): string[] {
+  return [...net.variables.trainable]
+    .filter(([n, v]) => Array.from(v.dataSync()).some((x, i) => x !== before.get(n)![i]))
+    .map(([n]) => n);
+}
+
+test('nb101 supernet trains with FairNAS and sandwich groups, and few-shot sub-supernets', () => {
   const spec = nb101RunSpec(NB101_SMOKE_SKELETON);
   const data = fakeTrainingData(16);
   for (const sampler of ['fairnas', 'sandwich'] as const) {
     const net = spec.build(0);
-    const before = new Map(
-      [...net.variables.trainable].map(([n, v]) => [n, Array.from(v.dataSync())]),
-    );
-    const r = trainSpaceNetwork(spec, net, data, {
+    const before = snapshot(net);
+    const { r } = trainSteps(spec, () => net, data, {
       ...SMOKE_HYPER,
       epochs: 1,
       weightDecay: 0,
@@ -99,24 +146,35 @@ test('nb101 supernet trains with FairNAS and sandwich groups; the space runner r
     });
     assert.equal(r.steps, 1);
     assert.ok(Number.isFinite(r.loss));
-    const changed = [...net.variables.trainable].filter(([n, v]) =>
-      Array.from(v.dataSync()).some((x, i) => x !== before.get(n)![i]),
-    );
+    const changed = changedNames(net, before);
     assert.ok(changed.length > 0);
     if (sampler === 'sandwich') {
       // the largest cell uses conv3x3 on every node of every cell: all of them moved
       for (const [n] of net.variables.trainable) {
-        if (n.includes('.conv3x3.conv.w'))
-          assert.ok(
-            changed.some(([c]) => c === n),
-            n,
-          );
+        if (n.includes('.conv3x3.conv.w')) assert.ok(changed.includes(n), n);
       }
     }
     net.dispose();
   }
-  assert.throws(
-    () => trainSpaceNetwork(spec, spec.build(0), data, { ...SMOKE_HYPER, sampler: 'fewshot' }),
-    /fewshot/,
-  );
+  // The space runner refused few-shot; the one pipeline trains it for every space (issue 13).
+  // New behaviour: one sub-supernet per option of the split decision (same initialisation), and
+  // a step trains only the sub-supernet its path routes to.
+  const { r, strategy } = trainSteps(spec, () => spec.build(0), data, {
+    ...SMOKE_HYPER,
+    epochs: 1,
+    weightDecay: 0,
+    sampler: 'fewshot',
+  });
+  try {
+    assert.equal(r.steps, 1);
+    assert.ok(Number.isFinite(r.loss));
+    assert.equal(strategy.nets.length, NB101_CODEC.options[0]);
+    const init = spec.build(0);
+    const fresh = snapshot(init);
+    init.dispose();
+    const moved = strategy.nets.map((n) => changedNames(n, fresh).length > 0);
+    assert.equal(moved.filter(Boolean).length, 1, JSON.stringify(moved));
+  } finally {
+    strategy.nets.forEach((n) => n.dispose());
+  }
 });

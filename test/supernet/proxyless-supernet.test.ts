@@ -12,8 +12,11 @@ import {
   proxylessCodec,
   proxylessRunSpec,
 } from '../../src/supernet/proxyless';
-import { createSampler, smokeStudy } from '../../src/train/samplers';
+import { createSampler } from '../../src/train/samplers';
+import { imageRunData } from '../../src/train/pipeline';
+import { readRunConfig } from '../../src/runs/config';
 import { SMOKE_HYPER, fakeTrainingData } from './smoke-data';
+import { smokePipeline } from './smoke-pipeline';
 
 before(async () => {
   await initEngine('cpu');
@@ -60,11 +63,20 @@ test('proxyless codec round-trips; sandwich extremes bound sampled params', () =
   }
 });
 
-test('proxyless smoke study: train -> score -> stand-alone -> correlate', () => {
+test('proxyless smoke study: train -> score -> stand-alone -> correlate', async () => {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'proxyless-smoke-'));
-  const r = smokeStudy({
-    spec: proxylessRunSpec(PROXYLESS_SMOKE_SKELETON),
-    data: fakeTrainingData(32, 16),
+  const { inChannels: _c, numClasses: _n, imageSize: _s, ...net } = PROXYLESS_SMOKE_SKELETON;
+  const r = await smokePipeline({
+    space: 'proxyless',
+    net,
+    data: imageRunData(fakeTrainingData(32, 16)),
+    dataSettings: {
+      kind: 'images',
+      dataset: 'fashion-mnist',
+      trainImages: null,
+      validImages: null,
+      validFraction: 0.5,
+    },
     outDir: out,
     supernet: { ...SMOKE_HYPER, calibrationBatches: 1 },
     standalone: { ...SMOKE_HYPER, epochs: 1, calibrationBatches: 1 },
@@ -72,6 +84,9 @@ test('proxyless smoke study: train -> score -> stand-alone -> correlate', () => 
   });
   assert.equal(r.scores.length, 3);
   assert.ok(Number.isFinite(r.supernetLoss));
-  assert.ok(fs.existsSync(path.join(out, 'summary.json')));
+  // The pipeline writes no study summary.json: the run folders and their tables instead.
+  assert.equal(readRunConfig(r.supernetDir).space, 'proxyless');
+  assert.equal(r.groundTruth.length, 3);
+  assert.ok(fs.existsSync(path.join(r.groundTruthDir, 'groundtruth.csv')));
   fs.rmSync(out, { recursive: true, force: true });
 });

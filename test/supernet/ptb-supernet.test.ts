@@ -11,11 +11,14 @@ import {
   DARTS_PTB_CODEC,
   DARTS_PTB_SMOKE_SKELETON,
   dartsPtbRunSpec,
-  ptbBatchSource,
   ptbSegments,
 } from '../../src/supernet/darts-ptb';
-import { smokeStudy } from '../../src/train/samplers';
+import { loadRunData } from '../../src/train/pipeline';
+import { readRunConfig } from '../../src/runs/config';
+import { STANDALONE_LOSS_FILE } from '../../src/evaluate';
+import { parseCsv } from '../../src/runs/folder';
 import { SMOKE_HYPER } from './smoke-data';
+import { smokePipeline } from './smoke-pipeline';
 
 before(async () => {
   await initEngine('cpu');
@@ -97,14 +100,11 @@ test('ptbSegments: inputs and next-token targets, vocabulary clipped', () => {
 test(
   'ptb smoke study on the shared valid/test files: train -> perplexity -> correlate',
   { skip: !fs.existsSync(PTB_DIR) },
-  () => {
+  async () => {
     const out = fs.mkdtempSync(path.join(os.tmpdir(), 'ptb-smoke-'));
-    const data = ptbBatchSource({
-      dir: PTB_DIR,
-      vocabulary: DARTS_PTB_SMOKE_SKELETON.vocabulary,
-      steps: 8,
-      trainTokens: 1024,
-      validTokens: 256,
+    const settings = { kind: 'ptb' as const, steps: 8, trainTokens: 1024, validTokens: 256 };
+    const data = await loadRunData('darts-ptb', settings, DARTS_PTB_SMOKE_SKELETON.vocabulary, {
+      dataDir: PTB_DIR,
     });
     const hyper = {
       ...SMOKE_HYPER,
@@ -114,9 +114,11 @@ test(
       clipNorm: 0.25,
       evalBatchSize: 16,
     };
-    const r = smokeStudy({
-      spec: dartsPtbRunSpec(DARTS_PTB_SMOKE_SKELETON),
+    const r = await smokePipeline({
+      space: 'darts-ptb',
+      net: { ...DARTS_PTB_SMOKE_SKELETON },
       data,
+      dataSettings: settings,
       outDir: out,
       supernet: hyper,
       standalone: { ...hyper, epochs: 1 },
@@ -128,10 +130,20 @@ test(
       assert.ok(Number.isFinite(s.loss));
       assert.ok(Math.exp(s.loss) < DARTS_PTB_SMOKE_SKELETON.vocabulary, `${Math.exp(s.loss)}`);
     }
-    const summary = JSON.parse(fs.readFileSync(path.join(out, 'summary.json'), 'utf8'));
-    assert.equal(summary.space, 'darts-ptb');
-    assert.equal(summary.metric, 'perplexity');
-    assert.equal(summary.supernet.length, 3);
+    // The pipeline writes no study summary.json: the space, its metric and the supernet's
+    // perplexities come from the run folder, the space's spec and the scores.
+    assert.equal(readRunConfig(r.supernetDir).space, 'darts-ptb');
+    assert.equal(r.metric, 'perplexity');
+    assert.equal(r.supernet.length, 3);
+    // The ground-truth run records each architecture's perplexity = exp(validation loss).
+    const losses = parseCsv(
+      fs.readFileSync(path.join(r.groundTruthDir, STANDALONE_LOSS_FILE), 'utf8'),
+    );
+    assert.deepEqual(losses.header, ['arch', 'accuracy', 'loss', 'perplexity']);
+    assert.equal(losses.rows.length, 3);
+    for (const row of losses.rows) {
+      assert.ok(Math.abs(Number(row[3]) - Math.exp(Number(row[2]))) < 1e-6 * Number(row[3]));
+    }
     fs.rmSync(out, { recursive: true, force: true });
   },
 );
