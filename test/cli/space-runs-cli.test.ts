@@ -10,7 +10,13 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { readCsvTable } from '../../src/analysis/runs';
-import { listCheckpoints, readGroundTruth, readLog, readScores } from '../../src/train';
+import {
+  listCheckpoints,
+  readCheckpoint,
+  readGroundTruth,
+  readLog,
+  readScores,
+} from '../../src/runs/folder';
 
 const root = path.join(__dirname, '..', '..');
 const FASHION = '/usr/share/datasets/fashion-mnist';
@@ -143,9 +149,20 @@ test('other spaces: a bad --space or --arch exits 2 naming it', () => {
       ['groundtruth', '--space', 'proxyless', '--scale', 'smoke', '--arch', 'k3e3,bogus'],
       /--arch "k3e3,bogus" is not a proxyless architecture/,
     ],
+    // Few-shot now trains on every space (test below); a split decision it lacks is bad input.
     [
-      ['train', '--space', 'nb101', '--sampler', 'fewshot'],
-      /fewshot is implemented for nb201 only/,
+      [
+        'train',
+        '--space',
+        'nb101',
+        '--scale',
+        'smoke',
+        '--sampler',
+        'fewshot',
+        '--few-shot-edge',
+        '99',
+      ],
+      /--few-shot-edge 99: nb101 has decisions 0-\d+/,
     ],
     [
       ['train', '--space', 'proxyless', '--channels', '8'],
@@ -159,3 +176,30 @@ test('other spaces: a bad --space or --arch exits 2 naming it', () => {
     assert.match(r.stderr, pattern, args.join(' '));
   }
 });
+
+test(
+  'few-shot on another space: nb101 trains one sub-supernet per option and scores through them',
+  { skip: fs.existsSync(FASHION) ? false : `${FASHION} is not available` },
+  () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'space-cli-fewshot-'));
+    const sn = path.join(dir, 'supernet');
+    const common = ['--space', 'nb101', '--scale', 'smoke', '--progress', 'none', ...TINY];
+    ok(cli('train', ...common, '--epochs', '1', '--sampler', 'fewshot', '--out', sn), 'train');
+    const { tensors } = readCheckpoint(sn, 1);
+    // Decision 0 of NB-101 is node 1's op (3 options): three weight copies.
+    for (const k of [0, 1, 2]) {
+      assert.ok(
+        [...tensors.keys()].some((n) => n.startsWith(`shot-${k}/param/`)),
+        `shot ${k}`,
+      );
+    }
+    assert.ok(![...tensors.keys()].some((n) => n.startsWith('shot-3/')));
+    const e = ok(
+      cli('evaluate', '--run', sn, '--sample', '3', '--progress', 'none'),
+      'evaluate few-shot',
+    );
+    const scores = readScores(String(e.file));
+    assert.equal(scores.length, 3);
+    for (const r of scores) assert.ok(Number.isFinite(r.loss) && r.accuracy >= 0);
+  },
+);

@@ -144,6 +144,7 @@ Examples:
         `${JSON.stringify(preset.standaloneSkeleton.net)}, ${hyper.epochs} epochs, engine ${engine.name}, ` +
         `${workers} process(es) -> ${out}`,
     );
+    let trained = 0;
     if (workers > 1) {
       // The engine's process pool: one job per architecture, one process per worker.
       let done = collectGroundTruth(run).length;
@@ -162,6 +163,7 @@ Examples:
               return;
             }
             const row = (r.value as GroundTruthJobResult).row;
+            if (row) trained++;
             if (row) {
               progress.line(
                 groundTruthLine(row, ++done, archs.length, `worker ${r.workerIndex + 1}`),
@@ -178,13 +180,13 @@ Examples:
         throw err;
       }
     } else {
-      runGroundTruth({
+      trained = runGroundTruth({
         runDir: out,
         config,
         data,
         progress,
         worker: isWorker ? `pid ${process.pid}` : 'main',
-      });
+      }).trained;
     }
     const rows = writeGroundTruthTables(run);
     let table: string | undefined;
@@ -224,6 +226,7 @@ Examples:
           run: out,
           space: s.space,
           done: rows.length,
+          trained,
           pending,
           file: groundTruthPath(out),
           ...(table ? { correlationTable: table } : {}),

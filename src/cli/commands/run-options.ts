@@ -316,7 +316,14 @@ export function archList(
     }
   };
   if (typeof values['arch'] === 'string') {
-    return check(`--arch is not a ${space} architecture`, [values['arch']]);
+    const text = values['arch'];
+    try {
+      return [setup.spec.format(setup.parse(text))];
+    } catch (err) {
+      throw new UsageError(
+        `--arch ${JSON.stringify(text)} is not a ${space} architecture: ${(err as Error).message}`,
+      );
+    }
   }
   if (typeof values['archs'] === 'string') {
     const file = values['archs'];
