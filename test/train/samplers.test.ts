@@ -6,7 +6,6 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { Dataset } from '../../src/data/types';
 import { initEngine } from '../../src/engine';
-import { samplerSeed } from '../../src/train/supernet-trainer';
 import { Rng, createRng } from '../../src/engine/random';
 import { NB201_OPS, sampleNb201, isValidNb201, type Nb201Arch } from '../../src/spaces';
 import { createSupernet } from '../../src/supernet';
@@ -25,15 +24,19 @@ import {
 import {
   Sgd,
   createProgress,
+  imageRunData,
   readCheckpoint,
   readJson,
-  loadSupernets,
-  scoreSupernet,
+  loadRunNetworks,
   shotPrefix,
-  supernetPreset,
-  trainSupernet,
-  type SupernetRunConfig,
+  trainRun,
+  type TrainRunOptions,
+  type TrainingData,
 } from '../../src/train';
+import { scoreRun } from '../../src/evaluate';
+import { formatNb201 } from '../../src/spaces/nb201/arch';
+import { spaceBinding } from '../../src/supernet/registry';
+import { defaultSeeds, fillSeed, type RunConfig, type RunConfigInput } from '../../src/runs/config';
 
 before(async () => {
   await initEngine('cpu');
@@ -247,6 +250,35 @@ function fakeDataset(n: number, seed: number): Dataset {
   };
 }
 
+/** An NB-201 supernet run (C=2, N=1) of the smoke preset on in-memory images. */
+function nb201Config(seed: number): RunConfigInput {
+  return {
+    ...spaceBinding('nb201').preset('smoke').supernet,
+    kind: 'supernet',
+    space: 'nb201',
+    dataset: 'fashion-mnist',
+    scale: 'smoke',
+    skeleton: { space: 'nb201', net: { channels: 2, cellsPerStage: 1 } },
+    data: {
+      kind: 'images',
+      dataset: 'fashion-mnist',
+      trainImages: null,
+      validImages: null,
+      validFraction: 0.5,
+    },
+    seed,
+    sampler: 'uniform',
+    engine: 'cpu',
+  };
+}
+
+/** Supernet training through the one pipeline (trainRun) on in-memory images. */
+function trainSupernet(
+  options: Omit<TrainRunOptions, 'data'> & { data: TrainingData },
+): ReturnType<typeof trainRun> {
+  return trainRun({ ...options, data: imageRunData(options.data) });
+}
+
 test('trainer: sampler recorded in config.json and checkpoints; resume continues identically', async () => {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'samplers-'));
   const data = {
@@ -257,22 +289,11 @@ test('trainer: sampler recorded in config.json and checkpoints; resume continues
     classes: 3,
     imageSize: 8,
   };
-  const config: Omit<SupernetRunConfig, 'library' | 'createdAt'> = {
-    ...supernetPreset('smoke'),
-    channels: 2,
-    cellsPerStage: 1,
+  const config: RunConfigInput = {
+    ...nb201Config(3),
     epochs: 2,
     batchSize: 16,
     checkpointEpochs: [1, 2],
-    kind: 'supernet',
-    space: 'nb201',
-    dataset: 'fashion-mnist',
-    scale: 'smoke',
-    seed: 3,
-    engine: 'cpu',
-    inputChannels: 1,
-    classes: 3,
-    imageSize: 8,
     sampler: 'fairnas',
   };
   const progress = createProgress({ silent: true });
@@ -281,7 +302,7 @@ test('trainer: sampler recorded in config.json and checkpoints; resume continues
   await trainSupernet({ runDir: a, config, data, progress });
   await trainSupernet({ runDir: b, config, data, progress, stopAfterEpoch: 1 });
   await trainSupernet({ runDir: b, config, data, progress });
-  assert.equal(readJson<SupernetRunConfig>(path.join(a, 'config.json')).sampler, 'fairnas');
+  assert.equal(readJson<RunConfig>(path.join(a, 'config.json')).sampler, 'fairnas');
   const ca = readCheckpoint<{ pathSampler?: { name: string } }>(a, 2);
   const cb = readCheckpoint<{ pathSampler?: { name: string } }>(b, 2);
   assert.equal(ca.manifest.state.pathSampler?.name, 'fairnas');
@@ -305,22 +326,11 @@ test('few-shot trainer: one weight copy per op of the split edge, each arch trai
     classes: 3,
     imageSize: 8,
   };
-  const config: Omit<SupernetRunConfig, 'library' | 'createdAt'> = {
-    ...supernetPreset('smoke'),
-    channels: 2,
-    cellsPerStage: 1,
+  const config: RunConfigInput = {
+    ...nb201Config(4),
     epochs: 1,
     batchSize: 8,
     checkpointEpochs: [1],
-    kind: 'supernet',
-    space: 'nb201',
-    dataset: 'fashion-mnist',
-    scale: 'smoke',
-    seed: 4,
-    engine: 'cpu',
-    inputChannels: 1,
-    classes: 3,
-    imageSize: 8,
     calibrationBatches: 1,
     calibrationBatchSize: 8,
     evalBatchSize: 16,
@@ -333,7 +343,10 @@ test('few-shot trainer: one weight copy per op of the split edge, each arch trai
   const { tensors, manifest } = readCheckpoint<{ pathSampler?: { shots: number } }>(dir, 1);
   assert.equal(manifest.state.pathSampler?.shots, 5);
   // Oracle for routing: replay the epoch's sampler stream (4 steps) and note the ops on edge 3.
-  const rng = new Rng(samplerSeed(4, 1));
+  // The seed of epoch 1's paths (the NB-201 trainer's scheme, now every space's default).
+  const seed = 'supernet/4/sampler/epoch-1';
+  assert.equal(fillSeed(defaultSeeds(4).sampler, { epoch: 1 }), seed);
+  const rng = new Rng(seed);
   const trained = new Set<number>();
   for (let i = 0; i < 4; i++) trained.add(NB201_OPS.indexOf(sampleNb201(rng)[3]));
   // A sub-supernet's stem changed from the shared initialisation iff it trained a step.
@@ -348,12 +361,12 @@ test('few-shot trainer: one weight copy per op of the split edge, each arch trai
     assert.equal(changed, trained.has(k), `shot ${k}`);
   }
   init.dispose();
-  const { nets, route } = loadSupernets(dir);
-  assert.equal(nets.length, 5);
-  assert.equal(route(['none', 'none', 'none', 'avg_pool_3x3', 'none', 'none']), 4);
-  nets.forEach((n) => n.dispose());
-  const archs = [sampleNb201(new Rng(1)), sampleNb201(new Rng(2))];
-  const r = scoreSupernet({ runDir: dir, archs, data, progress });
+  const run = loadRunNetworks(dir, imageRunData(data));
+  assert.equal(run.nets.length, 5);
+  assert.equal(run.route(['none', 'none', 'none', 'avg_pool_3x3', 'none', 'none']), 4);
+  run.dispose();
+  const archs = [sampleNb201(new Rng(1)), sampleNb201(new Rng(2))].map((a) => formatNb201(a));
+  const r = scoreRun({ runDir: dir, archs, data: imageRunData(data), progress });
   assert.equal(r.rows.length, 2);
   assert.ok(r.rows.every((row) => row.accuracy >= 0 && row.accuracy <= 100));
   fs.rmSync(root, { recursive: true, force: true });

@@ -1,31 +1,38 @@
 /**
- * Space presets: the paper scale carries seed 001 Table 2 (copied here by hand from the seed's
- * table, the oracle), every preset is a valid configuration, and the smoke/laptop skeletons
- * build on the data they are meant for.
+ * Space presets (each space's binding, src/supernet/<space>/binding.ts): the paper scale carries
+ * seed 001 Table 2 (copied here by hand from the seed's table, the oracle), every preset of every
+ * registered space (NB-201 included, now that its presets come through its binding too) is a
+ * valid run configuration, and the smoke/laptop skeletons build on the data they are meant for.
  */
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initEngine } from '../../src/engine';
-import { OTHER_SPACES, SCALES, spacePreset, spaceSetup, type OtherSpace } from '../../src/train';
-import { validateSpaceHyper } from '../../src/train/space-runs';
+import { SCALES, validateHyper } from '../../src/train';
+import type { RunConfigInput } from '../../src/runs/config';
+import { SPACE_NAMES, spaceBinding } from '../../src/supernet/registry';
+import type { Scale } from '../../src/core/scale';
 
 before(async () => {
   await initEngine('cpu');
 });
 
+const spacePreset = (space: string, scale: Scale) => spaceBinding(space).preset(scale);
+
 // Seed 001 Table 2: batch size, initial LR, LR decay, weight decay, gradient clip,
 // BN calib batch size, BN calib steps.
-const TABLE2: Record<OtherSpace, [number, number, string, number, number, number | null, number]> =
-  {
-    nb101: [256, 0.1, 'cosine', 1e-4, 5, 400, 25],
-    darts: [448, 0.1, 'cosine', 3e-4, 5, 200, 100],
-    proxyless: [1024, 0.2, 'cosine', 5e-4, 0, 400, 25],
-    'darts-ptb': [256, 40, 'constant', 8e-7, 0.1, null, 0],
-  };
+const TABLE2: Record<string, [number, number, string, number, number, number | null, number]> = {
+  nb101: [256, 0.1, 'cosine', 1e-4, 5, 400, 25],
+  nb201: [256, 0.05, 'cosine', 5e-4, 5, 400, 25],
+  darts: [448, 0.1, 'cosine', 3e-4, 5, 200, 100],
+  proxyless: [1024, 0.2, 'cosine', 5e-4, 0, 400, 25],
+  'darts-ptb': [256, 40, 'constant', 8e-7, 0.1, null, 0],
+};
 
 test('paper presets are seed 001 Table 2 with 1000 epochs', () => {
-  for (const space of OTHER_SPACES) {
+  // Every registered space has a column (NB-201's presets come through its binding too).
+  assert.deepEqual(Object.keys(TABLE2).sort(), [...SPACE_NAMES].sort());
+  for (const space of SPACE_NAMES) {
     const p = spacePreset(space, 'paper').supernet;
     const [batch, lr, decay, wd, clip, calibSize, calibSteps] = TABLE2[space];
     assert.equal(p.batchSize, batch, space);
@@ -39,6 +46,7 @@ test('paper presets are seed 001 Table 2 with 1000 epochs', () => {
   }
   // Seed A.2: 1k architectures for NAS-Bench series, 100 for DARTS series, 20 for ProxylessNAS.
   assert.equal(spacePreset('nb101', 'paper').study.scoredArchs, 1000);
+  assert.equal(spacePreset('nb201', 'paper').study.scoredArchs, 1000);
   assert.equal(spacePreset('darts', 'paper').study.scoredArchs, 100);
   assert.equal(spacePreset('darts-ptb', 'paper').study.scoredArchs, 100);
   assert.equal(spacePreset('proxyless', 'paper').study.scoredArchs, 20);
@@ -52,14 +60,25 @@ test('paper presets are seed 001 Table 2 with 1000 epochs', () => {
 });
 
 test('every preset is valid; smoke and laptop skeletons build and run on their data shape', () => {
-  for (const space of OTHER_SPACES) {
+  for (const space of SPACE_NAMES) {
     for (const scale of SCALES) {
       const p = spacePreset(space, scale);
-      for (const h of [
-        { ...p.supernet, seed: 0, sampler: 'uniform' as const },
-        { ...p.standalone, seed: 0, sampler: 'uniform' as const },
-      ]) {
-        assert.doesNotThrow(() => validateSpaceHyper(h), `${space}/${scale}`);
+      assert.equal(p.space, space);
+      assert.equal(p.scale, scale);
+      const run = (kind: 'supernet' | 'groundtruth'): RunConfigInput => ({
+        ...(kind === 'supernet' ? p.supernet : p.standalone),
+        kind,
+        space,
+        scale,
+        dataset: p.data.kind === 'images' ? p.data.dataset : 'ptb',
+        skeleton: kind === 'supernet' ? p.skeleton : p.standaloneSkeleton,
+        data: kind === 'supernet' ? p.data : (p.standaloneData ?? p.data),
+        seed: 0,
+        sampler: 'uniform',
+        engine: 'cpu',
+      });
+      for (const h of [run('supernet'), run('groundtruth')]) {
+        assert.doesNotThrow(() => validateHyper(h), `${space}/${scale}`);
       }
       assert.ok(p.supernet.checkpointEpochs.every((e) => e >= 1 && e <= p.supernet.epochs));
       assert.ok(p.study.groundTruthArchs <= p.study.scoredArchs);
@@ -68,7 +87,7 @@ test('every preset is valid; smoke and laptop skeletons build and run on their d
       const size = p.data.kind === 'images' ? Math.max(28, p.data.padTo ?? 0) : 0;
       const shape =
         p.data.kind === 'images' ? { inputChannels: 1, classes: 10, imageSize: size } : null;
-      const { spec } = spaceSetup(p.skeleton, shape);
+      const { spec } = spaceBinding(space).setup(p.skeleton.net, shape);
       const net = spec.build(0);
       try {
         const arch = spec.extremes().largest;
@@ -84,6 +103,6 @@ test('every preset is valid; smoke and laptop skeletons build and run on their d
   }
 });
 
-test('spacePreset names an unknown space', () => {
-  assert.throws(() => spacePreset('nb999' as OtherSpace, 'smoke'), /unknown space "nb999"/);
+test('the registry names an unknown space', () => {
+  assert.throws(() => spacePreset('nb999', 'smoke'), /unknown space "nb999"/);
 });

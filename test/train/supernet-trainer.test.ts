@@ -10,14 +10,16 @@ import { createRng } from '../../src/engine/random';
 import {
   DivergenceError,
   createProgress,
+  imageRunData,
   latestCheckpoint,
   listCheckpoints,
   readLog,
-  supernetPreset,
-  trainSupernet,
-  type SupernetRunConfig,
+  trainRun,
+  type TrainRunOptions,
   type TrainingData,
 } from '../../src/train';
+import type { RunConfigInput } from '../../src/runs/config';
+import { spaceBinding } from '../../src/supernet/registry';
 
 before(async () => {
   await initEngine('cpu');
@@ -56,11 +58,9 @@ function data(): TrainingData {
   };
 }
 
-function config(epochs: number): Omit<SupernetRunConfig, 'library' | 'createdAt'> {
+function config(epochs: number): RunConfigInput {
   return {
-    ...supernetPreset('smoke'),
-    channels: 3,
-    cellsPerStage: 1,
+    ...spaceBinding('nb201').preset('smoke').supernet,
     epochs,
     batchSize: 16,
     checkpointEpochs: [2],
@@ -68,12 +68,25 @@ function config(epochs: number): Omit<SupernetRunConfig, 'library' | 'createdAt'
     space: 'nb201',
     dataset: 'fashion-mnist',
     scale: 'smoke',
+    skeleton: { space: 'nb201', net: { channels: 3, cellsPerStage: 1 } },
+    data: {
+      kind: 'images',
+      dataset: 'fashion-mnist',
+      trainImages: null,
+      validImages: null,
+      validFraction: 0.5,
+    },
     seed: 7,
+    sampler: 'uniform',
     engine: 'cpu',
-    inputChannels: 1,
-    classes: 3,
-    imageSize: 8,
   };
+}
+
+/** NB-201 supernet training through the one pipeline (trainRun) on in-memory images. */
+function trainSupernet(
+  options: Omit<TrainRunOptions, 'data'> & { data: TrainingData },
+): ReturnType<typeof trainRun> {
+  return trainRun({ ...options, data: imageRunData(options.data) });
 }
 
 const silent = createProgress({ silent: true });
@@ -151,9 +164,17 @@ test('resume after a kill gives bit-identical final weights, optimizer state and
     'lr',
     'weightDecay',
     'clipNorm',
+    // Schema 2 records what the space's network and data are and where the randomness comes from.
+    'schema',
+    'skeleton',
+    'data',
+    'seeds',
+    'nesterov',
+    'augment',
   ]) {
     assert.ok(key in cfg, key);
   }
+  assert.equal(cfg.schema, 2);
   const log = readLog(whole)[0];
   for (const key of ['epoch', 'loss', 'accuracy', 'lr', 'imagesPerSecond', 'seconds'])
     assert.ok(key in log, key);
