@@ -75,39 +75,81 @@ struct Moments {
   }
 };
 
+// Few channels make short inner loops (C = 8 is half an AVX-512 vector): the per-channel loops
+// below treat k consecutive rows as one row of W = k * C floats (W >= 32), with the per-channel
+// parameters repeated k times, and fold the k copies of each sum at the end.
+inline size_t groupRows(size_t C) { return C >= 32 ? 1 : (32 + C - 1) / C; }
+
+// p (C values) repeated to fill W lanes (W a multiple of C).
+inline void repeatChannels(const float *p, size_t C, size_t W, float *out) {
+  for (size_t j = 0; j < W; j++) out[j] = p[j % C];
+}
+
 // Float statistics of rows [b0, b1) (one block, in L1): s = block mean (a shift close to the
-// true mean), s1 = sum of (x - s), s2 = sum of (x - s)^2.
+// true mean), s1 = sum of (x - s), s2 = sum of (x - s)^2. acc: 3 * W floats of scratch.
 SNL_CLONES void blockStats(const float *x, size_t C, long b0, long b1, float *s, float *s1,
-                           float *s2) {
-  for (size_t c = 0; c < C; c++) s[c] = s1[c] = s2[c] = 0.0f;
-  for (long r = b0; r < b1; r++) {
+                           float *s2, float *acc) {
+  const size_t k = groupRows(C), W = k * C;
+  const long nb = b1 - b0, groups = nb / static_cast<long>(k);
+  const long rest = b0 + groups * static_cast<long>(k);
+  float *a0 = acc, *a1 = acc + W, *a2 = acc + 2 * W;
+  for (size_t j = 0; j < W; j++) a0[j] = a1[j] = a2[j] = 0.0f;
+  const float *xb = x + b0 * C;
+  for (long g = 0; g < groups; g++) {
+    const float *xr = xb + g * W;
+#pragma omp simd
+    for (size_t j = 0; j < W; j++) a0[j] += xr[j];
+  }
+  for (long r = rest; r < b1; r++) {
     const float *xr = x + r * C;
 #pragma omp simd
-    for (size_t c = 0; c < C; c++) s[c] += xr[c];
+    for (size_t c = 0; c < C; c++) a0[c] += xr[c];
   }
-  float inv = 1.0f / static_cast<float>(b1 - b0);
+  float inv = 1.0f / static_cast<float>(nb);
+  for (size_t c = 0; c < C; c++) {
+    float t = 0.0f;
+    for (size_t q = 0; q < k; q++) t += a0[q * C + c];
+    s[c] = t * inv;
+  }
+  repeatChannels(s, C, W, a0);  // a0 now holds the shift, repeated
+  for (long g = 0; g < groups; g++) {
+    const float *xr = xb + g * W;
 #pragma omp simd
-  for (size_t c = 0; c < C; c++) s[c] *= inv;
-  for (long r = b0; r < b1; r++) {
+    for (size_t j = 0; j < W; j++) {
+      float d = xr[j] - a0[j];
+      a1[j] += d;
+      a2[j] += d * d;
+    }
+  }
+  for (long r = rest; r < b1; r++) {
     const float *xr = x + r * C;
 #pragma omp simd
     for (size_t c = 0; c < C; c++) {
-      float d = xr[c] - s[c];
-      s1[c] += d;
-      s2[c] += d * d;
+      float d = xr[c] - a0[c];
+      a1[c] += d;
+      a2[c] += d * d;
     }
+  }
+  for (size_t c = 0; c < C; c++) {
+    float t1 = 0.0f, t2 = 0.0f;
+    for (size_t q = 0; q < k; q++) {
+      t1 += a1[q * C + c];
+      t2 += a2[q * C + c];
+    }
+    s1[c] = t1;
+    s2[c] = t2;
   }
 }
 
 // Moments of rows [r0, r1) of x (row-major, C channels), block by block.
 void momentsOfRows(const float *x, size_t C, long r0, long r1, Moments &acc) {
   long B = blockRows(C);
-  std::vector<float> s(C), s1(C), s2(C);
+  std::vector<float> s(C), s1(C), s2(C), scratch(3 * groupRows(C) * C);
   std::vector<double> bm(C), bm2(C);
   for (long b0 = r0; b0 < r1; b0 += B) {
     long b1 = std::min(b0 + B, r1);
     long nb = b1 - b0;
-    blockStats(x, C, b0, b1, s.data(), s1.data(), s2.data());
+    blockStats(x, C, b0, b1, s.data(), s1.data(), s2.data(), scratch.data());
     for (size_t c = 0; c < C; c++) {
       double d1 = s1[c];
       bm[c] = s[c] + d1 / nb;
@@ -117,27 +159,32 @@ void momentsOfRows(const float *x, size_t C, long r0, long r1, Moments &acc) {
   }
 }
 
-// y[r, c] = x[r, c] * scale[c] + shift[c] for rows [r0, r1).
-SNL_CLONES void affineRows(const float *x, const float *sc, const float *sf, float *y, size_t C,
-                           long r0, long r1) {
-  for (long r = r0; r < r1; r++) {
-    const float *xr = x + r * C;
-    float *yr = y + r * C;
-#pragma omp simd
-    for (size_t c = 0; c < C; c++) yr[c] = xr[c] * sc[c] + sf[c];
-  }
-}
-
-// y[r, c] = (x[r, c] - mean[c]) * scale[c] + shift[c] for rows [r0, r1): centred first, so that
-// data far from 0 with a small variance keeps its precision (x * scale and the shift would
-// cancel).
+// y[r, c] = (x[r, c] - mean[c]) * scale[c] + shift[c] for rows [r0, r1) (mean null: 0).
+// Centred first, so that data far from 0 with a small variance keeps its precision
+// (x * scale and the shift would cancel).
 SNL_CLONES void normalizeRows(const float *x, const float *mean, const float *sc, const float *sf,
                               float *y, size_t C, long r0, long r1) {
-  for (long r = r0; r < r1; r++) {
+  const size_t k = groupRows(C), W = k * C;
+  std::vector<float> pv(3 * W);
+  float *m = pv.data(), *a = m + W, *b = a + W;
+  if (mean) repeatChannels(mean, C, W, m);
+  else std::fill(m, m + W, 0.0f);
+  repeatChannels(sc, C, W, a);
+  repeatChannels(sf, C, W, b);
+  const long groups = (r1 - r0) / static_cast<long>(k);
+  const float *xg = x + r0 * C;
+  float *yg = y + r0 * C;
+  for (long g = 0; g < groups; g++) {
+    const float *xr = xg + g * W;
+    float *yr = yg + g * W;
+#pragma omp simd
+    for (size_t j = 0; j < W; j++) yr[j] = (xr[j] - m[j]) * a[j] + b[j];
+  }
+  for (long r = r0 + groups * static_cast<long>(k); r < r1; r++) {
     const float *xr = x + r * C;
     float *yr = y + r * C;
 #pragma omp simd
-    for (size_t c = 0; c < C; c++) yr[c] = (xr[c] - mean[c]) * sc[c] + sf[c];
+    for (size_t c = 0; c < C; c++) yr[c] = (xr[c] - m[c]) * a[c] + b[c];
   }
 }
 
@@ -193,18 +240,42 @@ void batchNormTrain(napi_env env, napi_value *args, size_t) {
   forRanges(rows, par, [&](long r0, long r1) { normalizeRows(xp, mp, sc, sf, yp, C, r0, r1); });
 }
 
-// Float sums of dy and of dy * (x - mean) over rows [b0, b1) (one block).
+// Float sums of dy and of dy * (x - mean) over rows [b0, b1) (one block). acc: 3 * W floats.
 SNL_CLONES void blockGradSums(const float *dy, const float *x, const float *mean, size_t C, long b0,
-                              long b1, float *a, float *b) {
-  for (size_t c = 0; c < C; c++) a[c] = b[c] = 0.0f;
-  for (long r = b0; r < b1; r++) {
+                              long b1, float *a, float *b, float *acc) {
+  const size_t k = groupRows(C), W = k * C;
+  const long groups = (b1 - b0) / static_cast<long>(k);
+  float *m = acc, *sa = acc + W, *sb = acc + 2 * W;
+  repeatChannels(mean, C, W, m);
+  for (size_t j = 0; j < W; j++) sa[j] = sb[j] = 0.0f;
+  const float *xg = x + b0 * C;
+  const float *gg = dy + b0 * C;
+  for (long g = 0; g < groups; g++) {
+    const float *xr = xg + g * W;
+    const float *gr = gg + g * W;
+#pragma omp simd
+    for (size_t j = 0; j < W; j++) {
+      sa[j] += gr[j];
+      sb[j] += gr[j] * (xr[j] - m[j]);
+    }
+  }
+  for (long r = b0 + groups * static_cast<long>(k); r < b1; r++) {
     const float *xr = x + r * C;
     const float *gr = dy + r * C;
 #pragma omp simd
     for (size_t c = 0; c < C; c++) {
-      a[c] += gr[c];
-      b[c] += gr[c] * (xr[c] - mean[c]);
+      sa[c] += gr[c];
+      sb[c] += gr[c] * (xr[c] - m[c]);
     }
+  }
+  for (size_t c = 0; c < C; c++) {
+    float ta = 0.0f, tb = 0.0f;
+    for (size_t q = 0; q < k; q++) {
+      ta += sa[q * C + c];
+      tb += sb[q * C + c];
+    }
+    a[c] = ta;
+    b[c] = tb;
   }
 }
 
@@ -213,10 +284,10 @@ SNL_CLONES void blockGradSums(const float *dy, const float *x, const float *mean
 void gradSumsOfRows(const float *dy, const float *x, const float *mean, size_t C, long r0, long r1,
                     double *sdy, double *sdyx) {
   long B = blockRows(C);
-  std::vector<float> a(C), b(C);
+  std::vector<float> a(C), b(C), acc(3 * groupRows(C) * C);
   for (long b0 = r0; b0 < r1; b0 += B) {
     long b1 = std::min(b0 + B, r1);
-    blockGradSums(dy, x, mean, C, b0, b1, a.data(), b.data());
+    blockGradSums(dy, x, mean, C, b0, b1, a.data(), b.data(), acc.data());
     for (size_t c = 0; c < C; c++) {
       sdy[c] += a[c];
       sdyx[c] += b[c];
@@ -228,12 +299,28 @@ void gradSumsOfRows(const float *dy, const float *x, const float *mean, size_t C
 SNL_CLONES void gradDxRows(const float *dy, const float *x, const float *mean, const float *k1,
                            const float *k2, const float *k3, float *dx, size_t C, long r0,
                            long r1) {
-  for (long r = r0; r < r1; r++) {
+  const size_t k = groupRows(C), W = k * C;
+  std::vector<float> pv(4 * W);
+  float *m = pv.data(), *p1 = m + W, *p2 = p1 + W, *p3 = p2 + W;
+  repeatChannels(mean, C, W, m);
+  repeatChannels(k1, C, W, p1);
+  repeatChannels(k2, C, W, p2);
+  repeatChannels(k3, C, W, p3);
+  const long groups = (r1 - r0) / static_cast<long>(k);
+  for (long g = 0; g < groups; g++) {
+    long off = r0 * static_cast<long>(C) + g * static_cast<long>(W);
+    const float *xr = x + off;
+    const float *gr = dy + off;
+    float *dr = dx + off;
+#pragma omp simd
+    for (size_t j = 0; j < W; j++) dr[j] = p1[j] * gr[j] + p2[j] * (xr[j] - m[j]) + p3[j];
+  }
+  for (long r = r0 + groups * static_cast<long>(k); r < r1; r++) {
     const float *xr = x + r * C;
     const float *gr = dy + r * C;
     float *dr = dx + r * C;
 #pragma omp simd
-    for (size_t c = 0; c < C; c++) dr[c] = k1[c] * gr[c] + k2[c] * (xr[c] - mean[c]) + k3[c];
+    for (size_t c = 0; c < C; c++) dr[c] = p1[c] * gr[c] + p2[c] * (xr[c] - m[c]) + p3[c];
   }
 }
 
@@ -538,7 +625,7 @@ void channelAffine(napi_env env, napi_value *args, size_t) {
   const float *b = sh.data;
   float *o = out.data;
   forRanges(rows, rows * C >= kParallelMin, [&](long r0, long r1) {
-    affineRows(xp, a, b, o, static_cast<size_t>(C), r0, r1);
+    normalizeRows(xp, nullptr, a, b, o, static_cast<size_t>(C), r0, r1);
   });
 }
 
