@@ -34,11 +34,15 @@ test('train / evaluate / groundtruth / study reject bad flags with exit 2, namin
       ['train', '--space', 'nas9000'],
       /--space must be one of nb201, nb101, darts, proxyless, darts-ptb; got "nas9000"/,
     ],
-    [['study', '--space', 'darts'], /--space darts: this command supports nb201 only/],
+    // study takes every space now (study --space darts --scale smoke replaced space-smoke).
+    [['study', '--space', 'nas9000'], /--space must be one of nb201, .*; got "nas9000"/],
     [['train', '--checkpoint-epochs', '1,x'], /--checkpoint-epochs/],
     [['evaluate'], /--run/],
     [['evaluate', '--run', os.tmpdir()], /not a run folder/],
-    [['groundtruth', '--sample', '3', '--archs', 'x.txt'], /--archs FILE or --sample N, not both/],
+    [
+      ['groundtruth', '--sample', '3', '--archs', 'x.txt'],
+      /give one of --arch, --archs or --sample, not --archs and --sample/,
+    ],
     [['groundtruth', '--scale', 'smoke'], /--archs FILE .* or --sample N/],
     [['study', '--workers', '0'], /--workers must be in/],
     [
@@ -101,7 +105,8 @@ test(
     const cfg = JSON.parse(fs.readFileSync(path.join(out, 'supernet', 'config.json'), 'utf8'));
     assert.equal(cfg.kind, 'supernet');
     assert.equal(cfg.engine, 'wasm');
-    assert.equal(cfg.trainImages, 192);
+    assert.equal(cfg.schema, 2);
+    assert.equal(cfg.data.trainImages, 192);
     const gtCfg = JSON.parse(fs.readFileSync(path.join(out, 'groundtruth', 'config.json'), 'utf8'));
     assert.equal(gtCfg.kind, 'groundtruth');
     assert.equal(gtCfg.archs.length, 3);

@@ -75,22 +75,22 @@ Examples:
     );
     const dataset = datasetName(preset);
     const out = path.resolve(stringOption(values, 'out', defaultOut('supernet', s, dataset)));
+    const engine = await setUpEngine(s);
+    const progress = makeProgress(s.progressMode, `supernet ${s.space} `);
+    const vocabulary = (preset.skeleton.net as { vocabulary?: number }).vocabulary;
+    const data = await loadRunData(s.space, preset.data, vocabulary, {
+      dataDir: s.dataDir,
+      download: s.download,
+      log: (line) => progress.line(line),
+    });
+    const setup = runSetup(preset, data);
+    if (fewShotEdge !== undefined && fewShotEdge >= setup.spec.codec.options.length) {
+      throw new UsageError(
+        `--few-shot-edge ${fewShotEdge}: ${s.space} has decisions 0-${setup.spec.codec.options.length - 1}`,
+      );
+    }
     const release = await acquireRunLock(out, { command: 'train', wait: values['wait'] === true });
     try {
-      const engine = await setUpEngine(s);
-      const progress = makeProgress(s.progressMode, `supernet ${s.space} `);
-      const vocabulary = (preset.skeleton.net as { vocabulary?: number }).vocabulary;
-      const data = await loadRunData(s.space, preset.data, vocabulary, {
-        dataDir: s.dataDir,
-        download: s.download,
-        log: (line) => progress.line(line),
-      });
-      const setup = runSetup(preset, data);
-      if (fewShotEdge !== undefined && fewShotEdge >= setup.spec.codec.options.length) {
-        throw new UsageError(
-          `--few-shot-edge ${fewShotEdge}: ${s.space} has decisions 0-${setup.spec.codec.options.length - 1}`,
-        );
-      }
       const config: RunConfigInput = {
         ...hyper,
         kind: 'supernet',
