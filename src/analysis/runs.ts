@@ -103,7 +103,7 @@ function readJsonLines(file: string, needEpoch: boolean): Record<string, unknown
 }
 
 /**
- * Reads a run folder (format in src/train/run-folder.ts): config.json (required), log.jsonl,
+ * Reads a run folder (format in src/runs/folder.ts and src/runs/config.ts): config.json (required), log.jsonl,
  * scores/epoch-NNNN.csv, groundtruth.csv. Every table carries its provenance (run name, file).
  */
 export function loadRunFolder(dir: string): RunFolder {

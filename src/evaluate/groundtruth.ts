@@ -52,6 +52,19 @@ export interface StandaloneResult {
   trainAccuracy: number;
 }
 
+/** The groundtruth.csv row of a stand-alone result. */
+export function groundTruthRow(arch: string, r: StandaloneResult): GroundTruthRow {
+  return {
+    arch,
+    val_accuracy: r.valAccuracy,
+    test_accuracy: r.testAccuracy,
+    params: r.params,
+    flops: r.flops,
+    epochs: r.epochs,
+    seconds: r.seconds,
+  };
+}
+
 /** A short stable id of an architecture: the space's own, else a hash of its string. */
 export function archId<A>(spec: SpaceRunSpec<A>, arch: A): string {
   return (
@@ -262,14 +275,9 @@ export function trainGroundTruthArch(
         `stand-alone evaluation of ${arch} gave accuracy ${r.valAccuracy}, loss ${r.valLoss}: not a number to rank (nothing was written)`,
       );
     }
+    const row = groundTruthRow(arch, r);
     const stored: StoredResult = {
-      arch,
-      val_accuracy: r.valAccuracy,
-      test_accuracy: r.testAccuracy,
-      params: r.params,
-      flops: r.flops,
-      epochs: r.epochs,
-      seconds: r.seconds,
+      ...row,
       val_loss: r.valLoss,
       train_loss: r.trainLoss,
       train_accuracy: r.trainAccuracy,
@@ -277,7 +285,6 @@ export function trainGroundTruthArch(
     };
     writeJsonAtomic(file, stored);
     writeGroundTruthTables(run);
-    const { val_loss: _l, train_loss: _t, train_accuracy: _a, worker: _w, ...row } = stored;
     return row;
   } finally {
     fs.rmSync(claimDir, { recursive: true, force: true });

@@ -25,6 +25,7 @@ import {
   baseHyper,
   ensureScores,
   ensureSupernet,
+  nb201Settings,
   runData,
   scoreTable,
   type SupernetRequest,
@@ -136,7 +137,7 @@ export function describeRun(
   const c = run.config;
   return (
     `${ctx.scale}: ${c.dataset}${trainImages ? ` (${trainImages} training images)` : ''}, ` +
-    `C=${c.channels} N=${c.cellsPerStage}, ${c.epochs} epochs, batch ${c.batchSize}, ${cells} cells scored`
+    `C=${nb201Settings(c).channels} N=${nb201Settings(c).cellsPerStage}, ${c.epochs} epochs, batch ${c.batchSize}, ${cells} cells scored`
   );
 }
 

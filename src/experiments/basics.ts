@@ -401,7 +401,7 @@ export async function weightSharingBasics(
       quantity: 'A sub-network is a mask over the supernet weights',
       seed: '"For architecture a, the subnet weights are w_a = M_a ⊙ W"',
       measured: `supernet ${anatomy.supernetParams} parameters; each example cell's path holds exactly its stand-alone parameter count (${anatomy.examples.map((e) => `${e.pathParams} = ${e.standaloneParams}`).join(', ')})`,
-      scale: `${ctx.scale}: C=${c.channels} N=${c.cellsPerStage}`,
+      scale: `${ctx.scale}: C=${nb201Settings(c).channels} N=${nb201Settings(c).cellsPerStage}`,
       agrees: anatomy.examples.every((e) => e.pathParams === e.standaloneParams),
       rule: 'path size equals stand-alone size',
     },

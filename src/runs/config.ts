@@ -185,14 +185,26 @@ export function readRunConfig(runDir: string): RunConfig {
   return normalizeRunConfig(readJson<Record<string, unknown>>(file), file);
 }
 
+/**
+ * The settings among `keys` on which a folder's config and a resumed run differ, as
+ * "key: X in the folder, Y now" (the one resume check; searches use it with their own keys).
+ */
+export function configDifferences<T extends object>(
+  existing: T,
+  wanted: T,
+  keys: readonly (keyof T)[],
+): string[] {
+  return keys
+    .filter((k) => JSON.stringify(existing[k]) !== JSON.stringify(wanted[k]))
+    .map(
+      (k) =>
+        `${String(k)}: ${JSON.stringify(existing[k])} in the folder, ${JSON.stringify(wanted[k])} now`,
+    );
+}
+
 /** Throws when `existing` and `wanted` differ on a setting that a resumed run must keep. */
 export function assertResumable(runDir: string, existing: RunConfig, wanted: RunConfigInput): void {
-  const next: RunConfig = { ...existing, ...wanted };
-  const diffs = RESUME_KEYS.filter(
-    (k) => JSON.stringify(existing[k]) !== JSON.stringify(next[k]),
-  ).map(
-    (k) => `${k}: ${JSON.stringify(existing[k])} in the folder, ${JSON.stringify(wanted[k])} now`,
-  );
+  const diffs = configDifferences(existing, { ...existing, ...wanted } as RunConfig, RESUME_KEYS);
   if (diffs.length > 0) {
     throw new BadInputError(
       `${runDir} holds a run with a different configuration (${diffs.join('; ')}); use another --out or the same settings`,

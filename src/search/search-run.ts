@@ -39,8 +39,8 @@ import type { Nb201Op } from '../spaces/nb201/definition';
 import { createSupernet } from '../supernet/network';
 import { imageBatchSource, loadTrainingData, type TrainingData } from '../train/data';
 import { fit, fitStepsPerEpoch, type FitHyper } from '../train/fit';
-import { trainStandalone } from '../evaluate/groundtruth';
-import { normalizeRunConfig } from '../runs/config';
+import { groundTruthRow, trainStandalone } from '../evaluate/groundtruth';
+import { configDifferences, normalizeRunConfig } from '../runs/config';
 import { imageRunData, runSetup } from '../train/pipeline';
 import { type TrainDataset } from '../core/scale';
 import { groundTruthPreset, type GroundTruthHyper } from '../supernet/nb201/presets';
@@ -52,6 +52,7 @@ import {
   readLog,
   writeGroundTruth,
   writeJsonAtomic,
+  type GroundTruthRow,
 } from '../runs/folder';
 import { differentiableStrategy } from '../train/strategies';
 import { benchmarkAccuracies, type BenchmarkAccuracies } from './benchmark';
@@ -235,9 +236,7 @@ const RESUME_KEYS = [
 ] as const;
 
 function assertSameSearch(saved: SearchRunConfig, config: SearchRunConfig, runDir: string): void {
-  const diffs = RESUME_KEYS.filter(
-    (k) => JSON.stringify(saved[k]) !== JSON.stringify(config[k]),
-  ).map((k) => `${k}: ${JSON.stringify(saved[k])} in the folder, ${JSON.stringify(config[k])} now`);
+  const diffs = configDifferences(saved, config, RESUME_KEYS);
   if (diffs.length > 0) {
     throw new Error(
       `${runDir} holds a search with a different configuration (${diffs.join('; ')}); use another --out, the same settings, or --fresh`,
@@ -245,14 +244,8 @@ function assertSameSearch(saved: SearchRunConfig, config: SearchRunConfig, runDi
   }
 }
 
-export interface StandaloneTruth {
-  val_accuracy: number;
-  test_accuracy: number;
-  params: number;
-  flops: number;
-  epochs: number;
-  seconds: number;
-}
+/** The derived cell's stand-alone result (a groundtruth.csv row without the arch). */
+export type StandaloneTruth = Omit<GroundTruthRow, 'arch'>;
 
 export interface SearchResult {
   method: SearchMethod;
@@ -567,15 +560,9 @@ async function finish(
     const setup = runSetup(gtConfig, data);
     const r = trainStandalone(gtConfig, setup, data, parseNb201(result.derived), progress);
     progress.done();
-    result.standalone = {
-      val_accuracy: r.valAccuracy,
-      test_accuracy: r.testAccuracy,
-      params: r.params,
-      flops: r.flops,
-      epochs: r.epochs,
-      seconds: r.seconds,
-    };
-    writeGroundTruth(groundTruthPath(runDir), [{ arch: result.derived, ...result.standalone }]);
+    const { arch: _arch, ...standalone } = groundTruthRow(result.derived, r);
+    result.standalone = standalone;
+    writeGroundTruth(groundTruthPath(runDir), [{ arch: result.derived, ...standalone }]);
     progress.line(
       `stand-alone ${config.dataset}: validation ${r.valAccuracy.toFixed(2)}%, test ${r.testAccuracy.toFixed(2)}%`,
     );

@@ -1,4 +1,4 @@
-/** NB-101 for the samplers and the space-generic runner (src/train/samplers/space-run.ts). */
+/** NB-101 run spec (sampling, codec, networks, costs) for the pipeline; see binding.ts. */
 import {
   NB101_NODES,
   NB101_OPS,
