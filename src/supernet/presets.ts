@@ -31,7 +31,8 @@
  * - Nesterov momentum and crop + flip augmentation are on for the image spaces, as for NB-201
  *   (before the one pipeline they were off outside NB-201: a drift, not a choice).
  */
-import type { ImageDataSettings, SpaceHyper } from './binding';
+import type { Scale } from '../core/scale';
+import type { ImageDataSettings, SpaceHyper, SpacePreset } from './binding';
 
 export { powerOfTwoEpochs } from '../core/scale';
 
@@ -94,3 +95,33 @@ export const LAPTOP_STANDALONE: SpaceHyper = {
 
 /** Seed defaults of image training (as NB-201's): Nesterov momentum, random crop + flip. */
 export const IMAGE_TRAINING = { nesterov: true, augment: true } as const;
+
+/** Smoke scale: one short stand-alone epoch that keeps its BN statistics; 4 architectures. */
+export const SMOKE_STANDALONE: SpaceHyper = { ...SMOKE_HYPER, epochs: 1, calibrationBatches: 0 };
+export const SMOKE_STUDY = { scoredArchs: 4, groundTruthArchs: 4, topK: [1, 2] };
+
+/** The parts of a preset that vary; the space, scale and skeleton objects are filled in. */
+export type PresetParts<N extends object> = Omit<
+  SpacePreset<N>,
+  'space' | 'scale' | 'skeleton' | 'standaloneSkeleton'
+> & {
+  net: N;
+  /** Stand-alone networks' skeleton when it differs from the supernet's. */
+  standaloneNet?: N;
+};
+
+/** A preset of `space` at `scale` from its parts. */
+export function presetOf<N extends object>(
+  space: string,
+  scale: Scale,
+  parts: PresetParts<N>,
+): SpacePreset<N> {
+  const { net, standaloneNet, ...rest } = parts;
+  return {
+    space,
+    scale,
+    skeleton: { space, net },
+    standaloneSkeleton: { space, net: standaloneNet ?? net },
+    ...rest,
+  };
+}

@@ -10,7 +10,10 @@ import {
   LAPTOP_STANDALONE,
   LAPTOP_SUPERNET,
   SMOKE_HYPER,
+  SMOKE_STANDALONE,
+  SMOKE_STUDY,
   powerOfTwoEpochs,
+  presetOf,
 } from '../presets';
 import type { DartsSupernetSkeleton } from './network';
 import { dartsRunSpec } from './spec';
@@ -18,51 +21,38 @@ import { dartsRunSpec } from './spec';
 type DartsNet = Omit<DartsSupernetSkeleton, 'inChannels' | 'numClasses'>;
 
 function dartsPreset(scale: Scale): SpacePreset<DartsNet> {
-  const skeleton = (channels: number, layers: number) =>
-    ({ space: 'darts', net: { channels, layers, stemMultiplier: 3 } }) as const;
+  const net = (channels: number, layers: number) => ({ channels, layers, stemMultiplier: 3 });
   switch (scale) {
-    case 'paper':
-      return {
-        space: 'darts',
-        scale,
-        skeleton: skeleton(16, 8),
-        standaloneSkeleton: skeleton(36, 20),
+    case 'paper': {
+      const common = {
+        ...IMAGE_TRAINING,
+        momentum: 0.9,
+        weightDecay: 3e-4,
+        clipNorm: 5,
+        calibrationBatchSize: 200,
+        evalBatchSize: 500,
+      };
+      return presetOf('darts', scale, {
+        net: net(16, 8),
+        standaloneNet: net(36, 20),
         data: { ...CIFAR_PAPER, validFraction: 0.5 },
         supernet: {
-          ...IMAGE_TRAINING,
+          ...common,
           epochs: 1000,
           batchSize: 448,
           lr: 0.1,
-          momentum: 0.9,
-          weightDecay: 3e-4,
-          clipNorm: 5,
           calibrationBatches: 100,
-          calibrationBatchSize: 200,
-          evalBatchSize: 500,
           checkpointEpochs: powerOfTwoEpochs(1000),
         },
-        standalone: {
-          ...IMAGE_TRAINING,
-          epochs: 600,
-          batchSize: 96,
-          lr: 0.025,
-          momentum: 0.9,
-          weightDecay: 3e-4,
-          clipNorm: 5,
-          calibrationBatches: 0,
-          calibrationBatchSize: 200,
-          evalBatchSize: 500,
-        },
+        standalone: { ...common, epochs: 600, batchSize: 96, lr: 0.025, calibrationBatches: 0 },
         study: { scoredArchs: 100, groundTruthArchs: 100, topK: [1, 5, 10] },
         origin:
           'seed 001 Table 2 (DARTS-C column); supernet = DARTS search net (8 cells, C=16), stand-alone = DARTS eval net (20 cells, C=36, 600 epochs, batch 96)',
-      };
+      });
+    }
     case 'laptop':
-      return {
-        space: 'darts',
-        scale,
-        skeleton: skeleton(4, 3),
-        standaloneSkeleton: skeleton(4, 3),
+      return presetOf('darts', scale, {
+        net: net(4, 3),
         data: { ...FASHION_LAPTOP, trainImages: 600, validImages: 500 },
         supernet: {
           ...LAPTOP_SUPERNET,
@@ -75,19 +65,16 @@ function dartsPreset(scale: Scale): SpacePreset<DartsNet> {
         standalone: { ...LAPTOP_STANDALONE, epochs: 2, lr: 0.1, weightDecay: 3e-4 },
         study: { scoredArchs: 10, groundTruthArchs: 6, topK: [1, 3, 5] },
         origin: 'down-scaled DARTS (C=4, 3 cells) on Fashion-MNIST; Table 2 LR/WD',
-      };
+      });
     case 'smoke':
-      return {
-        space: 'darts',
-        scale,
-        skeleton: skeleton(4, 3),
-        standaloneSkeleton: skeleton(4, 3),
+      return presetOf('darts', scale, {
+        net: net(4, 3),
         data: { ...FASHION_SMOKE, trainImages: 64, validImages: 32 },
         supernet: { ...SMOKE_HYPER, epochs: 1, checkpointEpochs: [1] },
-        standalone: { ...SMOKE_HYPER, epochs: 1, calibrationBatches: 0 },
-        study: { scoredArchs: 3, groundTruthArchs: 3, topK: [1, 2] },
+        standalone: SMOKE_STANDALONE,
+        study: { ...SMOKE_STUDY, scoredArchs: 3, groundTruthArchs: 3 },
         origin: 'tiny DARTS supernet for CI',
-      };
+      });
   }
 }
 

@@ -11,7 +11,10 @@ import {
   LAPTOP_STANDALONE,
   LAPTOP_SUPERNET,
   SMOKE_HYPER,
+  SMOKE_STANDALONE,
+  SMOKE_STUDY,
   powerOfTwoEpochs,
+  presetOf,
 } from '../presets';
 import type { Nb101SupernetSkeleton } from './network';
 import { nb101RunSpec } from './spec';
@@ -19,74 +22,52 @@ import { nb101RunSpec } from './spec';
 type Nb101Net = Omit<Nb101SupernetSkeleton, 'inChannels' | 'numClasses'>;
 
 function nb101Preset(scale: Scale): SpacePreset<Nb101Net> {
-  const skeleton = (net: { stemChannels: number; stacks: number; cellsPerStack: number }) =>
-    ({ space: 'nb101', net }) as const;
+  // Table 2's NB-101 column: LR 0.1, WD 1e-4 at every scale.
+  const rates = { lr: 0.1, weightDecay: 1e-4 };
   switch (scale) {
-    case 'paper':
-      return {
-        space: 'nb101',
-        scale,
+    case 'paper': {
+      const paper = {
+        ...IMAGE_TRAINING,
+        ...rates,
+        batchSize: 256,
+        momentum: 0.9,
+        clipNorm: 5,
+        calibrationBatchSize: 400,
+        evalBatchSize: 500,
+      };
+      return presetOf('nb101', scale, {
         // NAS-Bench-101's network: stem 128 channels, 3 stacks of 3 cells.
-        skeleton: skeleton({ stemChannels: 128, stacks: 3, cellsPerStack: 3 }),
-        standaloneSkeleton: skeleton({ stemChannels: 128, stacks: 3, cellsPerStack: 3 }),
+        net: { stemChannels: 128, stacks: 3, cellsPerStack: 3 },
         data: CIFAR_PAPER,
         supernet: {
-          ...IMAGE_TRAINING,
+          ...paper,
           epochs: 1000,
-          batchSize: 256,
-          lr: 0.1,
-          momentum: 0.9,
-          weightDecay: 1e-4,
-          clipNorm: 5,
           calibrationBatches: 25,
-          calibrationBatchSize: 400,
-          evalBatchSize: 500,
           checkpointEpochs: powerOfTwoEpochs(1000),
         },
-        standalone: {
-          ...IMAGE_TRAINING,
-          epochs: 108,
-          batchSize: 256,
-          lr: 0.1,
-          momentum: 0.9,
-          weightDecay: 1e-4,
-          clipNorm: 5,
-          calibrationBatches: 0,
-          calibrationBatchSize: 400,
-          evalBatchSize: 500,
-        },
+        standalone: { ...paper, epochs: 108, calibrationBatches: 0 },
         study: { scoredArchs: 1000, groundTruthArchs: 1000, topK: [1, 5, 10] },
         origin: 'seed 001 Table 2 (NB-101 column) and A.1; stand-alone: NAS-Bench-101 108 epochs',
-      };
+      });
+    }
     case 'laptop':
-      return {
-        space: 'nb101',
-        scale,
-        skeleton: skeleton({ stemChannels: 8, stacks: 2, cellsPerStack: 1 }),
-        standaloneSkeleton: skeleton({ stemChannels: 8, stacks: 2, cellsPerStack: 1 }),
+      return presetOf('nb101', scale, {
+        net: { stemChannels: 8, stacks: 2, cellsPerStack: 1 },
         data: FASHION_LAPTOP,
-        supernet: {
-          ...LAPTOP_SUPERNET,
-          lr: 0.1,
-          weightDecay: 1e-4,
-          checkpointEpochs: [1, 2, 4, 6],
-        },
-        standalone: { ...LAPTOP_STANDALONE, lr: 0.1, weightDecay: 1e-4 },
+        supernet: { ...LAPTOP_SUPERNET, ...rates, checkpointEpochs: [1, 2, 4, 6] },
+        standalone: { ...LAPTOP_STANDALONE, ...rates },
         study: { scoredArchs: 20, groundTruthArchs: 8, topK: [1, 3, 5] },
         origin: 'down-scaled NB-101 (C=8, 2 stacks x 1 cell) on Fashion-MNIST; Table 2 LR/WD',
-      };
+      });
     case 'smoke':
-      return {
-        space: 'nb101',
-        scale,
-        skeleton: skeleton({ stemChannels: 4, stacks: 2, cellsPerStack: 1 }),
-        standaloneSkeleton: skeleton({ stemChannels: 4, stacks: 2, cellsPerStack: 1 }),
+      return presetOf('nb101', scale, {
+        net: { stemChannels: 4, stacks: 2, cellsPerStack: 1 },
         data: FASHION_SMOKE,
         supernet: { ...SMOKE_HYPER, checkpointEpochs: [1, 2] },
-        standalone: { ...SMOKE_HYPER, epochs: 1, calibrationBatches: 0 },
-        study: { scoredArchs: 4, groundTruthArchs: 4, topK: [1, 2] },
+        standalone: SMOKE_STANDALONE,
+        study: SMOKE_STUDY,
         origin: 'tiny NB-101 supernet for CI',
-      };
+      });
   }
 }
 

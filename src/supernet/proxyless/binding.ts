@@ -11,7 +11,10 @@ import {
   LAPTOP_STANDALONE,
   LAPTOP_SUPERNET,
   SMOKE_HYPER,
+  SMOKE_STANDALONE,
+  SMOKE_STUDY,
   powerOfTwoEpochs,
+  presetOf,
 } from '../presets';
 import { proxylessRunSpec } from './spec';
 
@@ -27,84 +30,60 @@ function proxylessPreset(scale: Scale): SpacePreset<ProxylessNet> {
     firstBlock: 8,
     lastChannel: 32,
   };
-  const sk = (net: ProxylessNet) => ({ space: 'proxyless', net });
   switch (scale) {
     case 'paper': {
-      // ProxylessNAS-GPU at width 1.35 (the space's own skeleton; images at the data's size).
-      const net = {
-        widthMult: 1.35,
-        widthStages: [24, 40, 80, 96, 192, 320],
-        layersPerStage: [4, 4, 4, 4, 4, 1],
-        strideStages: [2, 2, 2, 1, 2, 1],
-        firstConv: 32,
-        firstBlock: 16,
-        lastChannel: 1280,
+      const common = {
+        ...IMAGE_TRAINING,
+        batchSize: 1024,
+        momentum: 0.9,
+        clipNorm: 0,
+        calibrationBatchSize: 400,
+        evalBatchSize: 500,
       };
-      return {
-        space: 'proxyless',
-        scale,
-        skeleton: sk(net),
-        standaloneSkeleton: sk(net),
+      return presetOf('proxyless', scale, {
+        // ProxylessNAS-GPU at width 1.35 (the space's own skeleton; images at the data's size).
+        net: {
+          widthMult: 1.35,
+          widthStages: [24, 40, 80, 96, 192, 320],
+          layersPerStage: [4, 4, 4, 4, 4, 1],
+          strideStages: [2, 2, 2, 1, 2, 1],
+          firstConv: 32,
+          firstBlock: 16,
+          lastChannel: 1280,
+        },
         data: { ...CIFAR_PAPER, validFraction: 0.5, padTo: 64 },
         supernet: {
-          ...IMAGE_TRAINING,
+          ...common,
           epochs: 1000,
-          batchSize: 1024,
           lr: 0.2,
-          momentum: 0.9,
           weightDecay: 5e-4,
-          clipNorm: 0,
           calibrationBatches: 25,
-          calibrationBatchSize: 400,
-          evalBatchSize: 500,
           checkpointEpochs: powerOfTwoEpochs(1000),
         },
-        standalone: {
-          ...IMAGE_TRAINING,
-          epochs: 300,
-          batchSize: 1024,
-          lr: 0.4,
-          momentum: 0.9,
-          weightDecay: 4e-5,
-          clipNorm: 0,
-          calibrationBatches: 0,
-          calibrationBatchSize: 400,
-          evalBatchSize: 500,
-        },
+        standalone: { ...common, epochs: 300, lr: 0.4, weightDecay: 4e-5, calibrationBatches: 0 },
         study: { scoredArchs: 20, groundTruthArchs: 20, topK: [1, 3, 5] },
         origin:
           'seed 001 Table 2 (Proxyless column), ProxylessNAS-GPU width 1.35; ImageNet is replaced by the chosen dataset',
-      };
+      });
     }
     case 'laptop':
-      return {
-        space: 'proxyless',
-        scale,
-        skeleton: sk({ ...small, widthStages: [16, 24], layersPerStage: [2, 2] }),
-        standaloneSkeleton: sk({ ...small, widthStages: [16, 24], layersPerStage: [2, 2] }),
+      return presetOf('proxyless', scale, {
+        net: { ...small, widthStages: [16, 24], layersPerStage: [2, 2] },
         data: { ...FASHION_LAPTOP, padTo: 32 },
-        supernet: {
-          ...LAPTOP_SUPERNET,
-          lr: 0.2,
-          clipNorm: 0,
-          checkpointEpochs: [1, 2, 4, 6],
-        },
+        supernet: { ...LAPTOP_SUPERNET, lr: 0.2, clipNorm: 0, checkpointEpochs: [1, 2, 4, 6] },
         standalone: { ...LAPTOP_STANDALONE, lr: 0.2, clipNorm: 0 },
         study: { scoredArchs: 16, groundTruthArchs: 8, topK: [1, 3, 5] },
         origin: 'down-scaled ProxylessNAS chain (2 stages x 2 layers) on Fashion-MNIST; Table 2 LR',
-      };
+      });
     case 'smoke':
-      return {
-        space: 'proxyless',
-        scale,
-        skeleton: sk(small),
-        standaloneSkeleton: sk(small),
+      return presetOf('proxyless', scale, {
+        net: small,
         data: { ...FASHION_SMOKE, padTo: 32 },
         supernet: { ...SMOKE_HYPER, checkpointEpochs: [1, 2] },
-        standalone: { ...SMOKE_HYPER, epochs: 1, calibrationBatches: 0 },
-        study: { scoredArchs: 4, groundTruthArchs: 4, topK: [1, 2] },
+        standalone: SMOKE_STANDALONE,
+        study: SMOKE_STUDY,
         origin: 'tiny ProxylessNAS chain for CI',
-      };
+      });
   }
 }
 
