@@ -16,20 +16,13 @@ import {
   powerOfTwoEpochs,
   presetOf,
 } from '../presets';
-import { proxylessRunSpec } from './spec';
+import { PROXYLESS_SMOKE_SKELETON, proxylessRunSpec } from './spec';
 
 type ProxylessNet = Omit<Partial<ProxylessSkeleton>, 'inChannels' | 'numClasses' | 'imageSize'>;
 
 function proxylessPreset(scale: Scale): SpacePreset<ProxylessNet> {
-  const small = {
-    widthMult: 1,
-    widthStages: [8, 16],
-    layersPerStage: [2, 2],
-    strideStages: [2, 2],
-    firstConv: 8,
-    firstBlock: 8,
-    lastChannel: 32,
-  };
+  // The smoke skeleton without what the data decides (channels, classes, image size).
+  const { inChannels: _c, numClasses: _n, imageSize: _s, ...small } = PROXYLESS_SMOKE_SKELETON;
   switch (scale) {
     case 'paper': {
       const common = {
