@@ -4,6 +4,7 @@
  * src/supernet/<space>/; src/supernet/registry.ts is the only list of them.
  */
 import type { SamplerSpace } from '../spaces/choices';
+import type { SearchSpace } from '../spaces/types';
 import type { Scale, TrainDataset } from '../core/scale';
 import type { SpaceNetwork } from './blocks';
 
@@ -142,6 +143,13 @@ export interface SpaceBinding<N extends object = object> {
   readonly name: string;
   /** Human-readable name. */
   readonly title: string;
+  /** The pure space (src/spaces/<name>): parse, validate, count, sample, describe. */
+  readonly searchSpace: SearchSpace<unknown, unknown>;
+  /**
+   * A published benchmark that holds the ground truth of every architecture (NB-201's table):
+   * an architecture's row index in it. Absent: ground truth comes from stand-alone runs.
+   */
+  benchmarkIndex?(arch: unknown): number;
   /** What its networks read: images, or token segments (PTB). */
   readonly input: 'images' | 'text';
   /** Presets per scale (a fresh object: callers may change it). */

@@ -1,10 +1,10 @@
+import { spaceBinding } from '../../src/supernet/registry';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   ArchError,
   enumerateNb201,
   formatNb201,
-  getSpace,
   isValidNb201,
   mutateNb201,
   nb201Canonical,
@@ -28,7 +28,7 @@ const EXAMPLE =
 
 test('counts: 15625 cells, 15284 valid (seed 001), 6466 classes (benchmark)', () => {
   assert.deepEqual(nb201Counts(), { total: 15625, valid: 15284, unique: 6466, uniqueValid: 6461 });
-  const c = getSpace('nb201').counts();
+  const c = spaceBinding('nb201').searchSpace.counts();
   assert.deepEqual(c, { total: 15625n, valid: 15284n, unique: 6466n });
 });
 

@@ -1,8 +1,7 @@
 import { UsageError, choiceOption, intOption, stringOption, type Command } from '../command';
-import { SPACES, getSpace, type SkeletonOptions, type SpaceCounts } from '../../spaces';
+import type { SkeletonOptions, SpaceCounts } from '../../spaces';
 import { createRng } from '../../engine/random';
-
-const SPACE_NAMES = Object.keys(SPACES);
+import { SPACE_NAMES, spaceBinding } from '../../supernet/registry';
 
 /** JSON number when exact, else a decimal string (counts of the larger spaces exceed 2^53). */
 function countValue(n: bigint | undefined): number | string | undefined {
@@ -17,15 +16,6 @@ function countsJson(c: SpaceCounts): Record<string, number | string> {
     if (v !== undefined) out[key] = v;
   }
   return out;
-}
-
-/** Extra facts that need data beyond the pure space (the benchmark's own index). */
-function benchmarkExtras(space: string, arch: unknown): Record<string, unknown> {
-  if (space !== 'nb201') return {};
-  // Loaded lazily: reads the committed table only when an nb201 architecture is described.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const gt = require('../../groundtruth/nb201') as typeof import('../../groundtruth/nb201');
-  return { index: gt.nb201BenchmarkIndex(arch as Parameters<typeof gt.nb201BenchmarkIndex>[0]) };
 }
 
 export const spaceCommand: Command = {
@@ -72,7 +62,8 @@ Other spaces (see each space's module for its string format):
   },
   async run(values) {
     const name = choiceOption(values, 'space', SPACE_NAMES, 'nb201');
-    const space = getSpace(name);
+    const binding = spaceBinding(name);
+    const space = binding.searchSpace;
     const modes = (['count', 'arch', 'sample'] as const).filter((m) => values[m] !== undefined);
     if (modes.length !== 1) {
       throw new UsageError(
@@ -114,7 +105,9 @@ Other spaces (see each space's module for its string format):
     }
     const described = space.describe(checked.arch, skeleton as Partial<unknown>);
     const { space: spaceName, arch, ...rest } = described;
-    out({ space: spaceName, arch, ...benchmarkExtras(name, checked.arch), ...rest });
+    // The benchmark's own row index, where the space has a benchmark of every architecture.
+    const index = binding.benchmarkIndex ? { index: binding.benchmarkIndex(checked.arch) } : {};
+    out({ space: spaceName, arch, ...index, ...rest });
     return 0;
   },
 };

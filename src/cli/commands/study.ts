@@ -75,13 +75,11 @@ C=8, N=1; about 5 minutes on 2 cores); --scale smoke takes a minute or two, e.g.
     const s = runSettings(values);
     const preset = presetWithOverrides(s, values);
     const dataset = datasetName(preset);
-    // nb201 keeps its old default folder name (study-<dataset>-...), so earlier runs resume.
-    const name = s.space === 'nb201' ? 'study' : `study-${s.space}`;
     const out = path.resolve(
       stringOption(
         values,
         'out',
-        path.join(defaultRunsRoot(), `${name}-${dataset}-${s.scale}-seed${s.seed}`),
+        path.join(defaultRunsRoot(), `study-${s.space}-${dataset}-${s.scale}-seed${s.seed}`),
       ),
     );
     const workers = intOption(values, 'workers', defaultWorkers(), 1, 256);

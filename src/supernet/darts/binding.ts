@@ -1,5 +1,7 @@
 /** DARTS-CIFAR10 in the pipeline: presets per scale, run spec, parser. */
 import type { Scale } from '../../core/scale';
+import type { SearchSpace } from '../../spaces/types';
+import { dartsSpace } from '../../spaces/darts/space';
 import { parseDarts } from '../../spaces/darts/genotype';
 import type { SpaceBinding, SpacePreset } from '../binding';
 import {
@@ -81,6 +83,7 @@ function dartsPreset(scale: Scale): SpacePreset<DartsNet> {
 export const dartsBinding: SpaceBinding<DartsNet> = {
   name: 'darts',
   title: 'DARTS (CIFAR-10 cell space)',
+  searchSpace: dartsSpace as SearchSpace<unknown, unknown>,
   input: 'images',
   preset: dartsPreset,
   setup(net, shape) {

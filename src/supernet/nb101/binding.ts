@@ -1,5 +1,7 @@
 /** NAS-Bench-101 (the seed's subspace) in the pipeline: presets per scale, run spec, parser. */
 import type { Scale } from '../../core/scale';
+import type { SearchSpace } from '../../spaces/types';
+import { nb101Space } from '../../spaces/nb101/space';
 import { BadInputError } from '../../errors';
 import { isValidNb101, parseNb101 } from '../../spaces/nb101/arch';
 import type { SpaceBinding, SpacePreset } from '../binding';
@@ -74,6 +76,7 @@ function nb101Preset(scale: Scale): SpacePreset<Nb101Net> {
 export const nb101Binding: SpaceBinding<Nb101Net> = {
   name: 'nb101',
   title: 'NAS-Bench-101 (subspace)',
+  searchSpace: nb101Space as SearchSpace<unknown, unknown>,
   input: 'images',
   preset: nb101Preset,
   setup(net, shape) {

@@ -1,5 +1,8 @@
 /** NAS-Bench-201 in the pipeline: presets per scale, run spec (supernet and stand-alone), parser. */
 import type { Scale } from '../../core/scale';
+import { nb201BenchmarkIndex } from '../../groundtruth/nb201';
+import type { SearchSpace } from '../../spaces/types';
+import { nb201Space } from '../../spaces/nb201/space';
 import { formatNb201, nb201Ordinal, parseNb201 } from '../../spaces/nb201/arch';
 import { NB201_SAMPLER_SPACE } from '../../spaces/nb201/codec';
 import { nb201Cost } from '../../spaces/nb201/cost';
@@ -73,8 +76,10 @@ function nb201Preset(scale: Scale): SpacePreset<Nb201Net> {
 export const nb201Binding: SpaceBinding<Nb201Net> = {
   name: 'nb201',
   title: 'NAS-Bench-201',
+  searchSpace: nb201Space as SearchSpace<unknown, unknown>,
   input: 'images',
   differentiable: true,
+  benchmarkIndex: (arch) => nb201BenchmarkIndex(arch as Nb201Arch),
   preset: nb201Preset,
   setup(net, shape) {
     if (!shape) throw new Error('nb201 needs image data');

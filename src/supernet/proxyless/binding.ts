@@ -1,5 +1,7 @@
 /** ProxylessNAS (the MobileNetV2-style chain) in the pipeline: presets per scale, run spec, parser. */
 import type { Scale } from '../../core/scale';
+import type { SearchSpace } from '../../spaces/types';
+import { proxylessSpace } from '../../spaces/proxyless/space';
 import { parseProxyless } from '../../spaces/proxyless/arch';
 import type { ProxylessSkeleton } from '../../spaces/proxyless/definition';
 import type { SpaceBinding, SpacePreset } from '../binding';
@@ -83,6 +85,7 @@ function proxylessPreset(scale: Scale): SpacePreset<ProxylessNet> {
 export const proxylessBinding: SpaceBinding<ProxylessNet> = {
   name: 'proxyless',
   title: 'ProxylessNAS',
+  searchSpace: proxylessSpace as SearchSpace<unknown, unknown>,
   input: 'images',
   preset: proxylessPreset,
   setup(net, shape) {
