@@ -178,7 +178,7 @@ test('other spaces: a bad --space or --arch exits 2 naming it', () => {
 });
 
 test(
-  'few-shot on another space: nb101 trains one sub-supernet per option and scores through them',
+  'another space end to end: nb101 few-shot supernet, scoring shards over 2 processes, ground truth with 2 pool workers',
   { skip: fs.existsSync(FASHION) ? false : `${FASHION} is not available` },
   () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'space-cli-fewshot-'));
@@ -194,12 +194,26 @@ test(
       );
     }
     assert.ok(![...tensors.keys()].some((n) => n.startsWith('shot-3/')));
+    // Scoring shards over 2 processes and the ground-truth pool with 2 workers, on nb101.
     const e = ok(
-      cli('evaluate', '--run', sn, '--sample', '3', '--progress', 'none'),
-      'evaluate few-shot',
+      cli('evaluate', '--run', sn, '--sample', '3', '--workers', '2', '--progress', 'none'),
+      'evaluate few-shot with 2 workers',
     );
     const scores = readScores(String(e.file));
     assert.equal(scores.length, 3);
     for (const r of scores) assert.ok(Number.isFinite(r.loss) && r.accuracy >= 0);
+    const one = ok(
+      cli('evaluate', '--run', sn, '--sample', '3', '--epoch', '1', '--progress', 'none'),
+      'evaluate again in one process',
+    );
+    assert.equal(one.scored, 0, 'the merged shards are complete: nothing is scored again');
+    const gt = path.join(dir, 'gt');
+    const g = ok(
+      cli('groundtruth', ...common, '--sample', '3', '--workers', '2', '--out', gt),
+      'groundtruth with 2 workers',
+    );
+    assert.equal(g.done, 3);
+    assert.equal(g.trained, 3);
+    assert.equal(readGroundTruth(path.join(gt, 'groundtruth.csv')).length, 3);
   },
 );
