@@ -111,6 +111,7 @@ export {
   parseSpace,
   requireNb201,
   spaceCorrelationVsEpochs,
+  groundTruthNote,
   spaceDataset,
   spaceFromEnv,
   spaceRankMetrics,

@@ -1,5 +1,5 @@
 /**
- * Notebook 09 (seed 001 Fig. 1 and Fig. 8 on any space): correlation of the supernet ranking
+ * Notebook 02 on a space other than NB-201 (seed 001 Fig. 1 and Fig. 8 on any space): correlation of the supernet ranking
  * with stand-alone ground truth as the training budget grows, for NAS-Bench-101, DARTS-CIFAR10,
  * ProxylessNAS or DARTS-PTB (NB-201 uses its benchmark table: `anySpaceCorrelationVsEpochs`
  * hands it to notebook 02's experiment). The supernet run folder is reused (and resumed) when
@@ -22,7 +22,12 @@ import { SPACE_NAMES, spaceBinding } from '../supernet/registry';
 import { loadRunData, runSetup, sampleArchs, trainRun } from '../train/pipeline';
 import { runGroundTruth } from '../evaluate/groundtruth';
 import { scoreRun } from '../evaluate/score-run';
-import { resolveContext, type ExperimentContext, type ExperimentOptions } from './context';
+import {
+  benchmarkTruth,
+  resolveContext,
+  type ExperimentContext,
+  type ExperimentOptions,
+} from './context';
 import {
   correlationVsEpochs,
   nonDecreasing,
@@ -62,7 +67,7 @@ export function requireNb201(space: string, notebook: string): void {
   throw new Error(
     `${notebook} needs SPACE nb201, got ${JSON.stringify(space)}: it reads the whole NAS-Bench-201 ` +
       `table (every cell trained stand-alone), which exists for no other space. For ${space}, ` +
-      `run notebook 09-any-space (stand-alone ground truth of sampled architectures) instead.`,
+      `run notebook 02-correlation-vs-epochs (stand-alone ground truth of sampled architectures).`,
   );
 }
 
@@ -71,6 +76,17 @@ export function spaceDataset(space: StudySpace, scale: Scale, nb201Dataset: stri
   if (space === 'nb201') return nb201Dataset;
   const d = spaceBinding(space).preset(scale).data;
   return d.kind === 'images' ? d.dataset : 'ptb';
+}
+
+/** Where a space's correlation study takes its ground truth from, in one sentence or two. */
+export function groundTruthNote(space: string, ctx: ExperimentContext): string {
+  if (spaceBinding(space).benchmarkIndex) return benchmarkTruth(ctx.dataset).note;
+  const p = spaceBinding(space).preset(ctx.scale);
+  return (
+    `${spaceBinding(space).title}: no benchmark table; the first ${p.study.groundTruthArchs} of the ` +
+    `${p.study.scoredArchs} sampled architectures are trained stand-alone (${p.standalone.epochs} ` +
+    `epochs, skeleton ${JSON.stringify(p.standaloneSkeleton.net)}) and their validation results are the ground truth.`
+  );
 }
 
 /** Ranking statistics of one checkpoint over the architectures with ground truth. */

@@ -1,5 +1,5 @@
 /**
- * The any-space correlation-vs-epochs experiment (notebook 09): rank metrics against hand-computed
+ * The any-space correlation-vs-epochs experiment (notebook 02 with SPACE): rank metrics against hand-computed
  * values, the SPACE parameter, and a smoke run on DARTS-PTB (perplexity, lower is better) whose
  * Spearman per checkpoint is recomputed by hand from the run folders' own CSV files.
  */

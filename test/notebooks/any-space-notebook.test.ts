@@ -7,13 +7,13 @@ import * as path from 'node:path';
 import { renderHtmlInChromium } from '../../src/plots/export';
 import { EMBEDDED_PLOTLY_ATTRIBUTE, externalReferences } from '../../src/plots/html';
 
-// CI: notebook 09 (correlation vs epochs on any space) executes at the smoke scale with one
+// CI: notebook 02 (correlation vs epochs, parameterised by space) executes at the smoke scale with one
 // non-NB-201 space chosen by its one parameter (SUPERNET_LAB_SPACE=proxyless: supernet with
 // checkpoints, scores, stand-alone ground truth, all on real Fashion-MNIST images) and its report
 // renders offline with every figure, the seed table and the computed conclusion. Run folders go
 // to a temporary folder (SUPERNET_LAB_RUNS). About 20-30 s on 2 cores.
 const root = path.join(__dirname, '..', '..');
-const NAME = '09-any-space';
+const NAME = '02-correlation-vs-epochs';
 
 test(
   `${NAME} executes with SPACE=proxyless at smoke scale and its report renders offline`,
@@ -46,7 +46,7 @@ test(
       assert.match(r.stdout, /1 ok, 0 failed/);
       const report = path.join(out, `${NAME}.html`);
       const html = fs.readFileSync(report, 'utf8');
-      assert.match(html, /<title>09 · [^<]+<\/title>/);
+      assert.match(html, /<title>02 · [^<]+<\/title>/);
       assert.equal(html.split(EMBEDDED_PLOTLY_ATTRIBUTE).length - 1, 1, 'plotly once');
       assert.deepEqual(externalReferences(html), []);
       assert.match(html, /SUPERNET_LAB_SCALE=smoke/);
