@@ -18,7 +18,7 @@ import type { Scale } from '../core/scale';
 import { listCheckpoints, readLog } from '../runs/folder';
 import { createProgress } from '../train/progress';
 import type { SpacePreset } from '../supernet/binding';
-import { SPACE_NAMES, spaceBinding } from '../supernet/registry';
+import { SPACE_NAMES, hasBenchmarkTable, spaceBinding } from '../supernet/registry';
 import { loadRunData, runSetup, sampleArchs, trainRun } from '../train/pipeline';
 import { runGroundTruth } from '../evaluate/groundtruth';
 import { scoreRun } from '../evaluate/score-run';
@@ -63,7 +63,7 @@ export function spaceFromEnv(fallback: StudySpace = 'nb201'): StudySpace {
  * space (their ground truth is the benchmark's 15625 trained cells, which no other space has).
  */
 export function requireNb201(space: string, notebook: string): void {
-  if (space === 'nb201') return;
+  if (hasBenchmarkTable(space)) return;
   throw new Error(
     `${notebook} needs SPACE nb201, got ${JSON.stringify(space)}: it reads the whole NAS-Bench-201 ` +
       `table (every cell trained stand-alone), which exists for no other space. For ${space}, ` +
@@ -73,14 +73,14 @@ export function requireNb201(space: string, notebook: string): void {
 
 /** The data a space's notebook study trains on at `scale` (NB-201: the context's dataset). */
 export function spaceDataset(space: StudySpace, scale: Scale, nb201Dataset: string): string {
-  if (space === 'nb201') return nb201Dataset;
+  if (hasBenchmarkTable(space)) return nb201Dataset;
   const d = spaceBinding(space).preset(scale).data;
   return d.kind === 'images' ? d.dataset : 'ptb';
 }
 
 /** Where a space's correlation study takes its ground truth from, in one sentence or two. */
 export function groundTruthNote(space: string, ctx: ExperimentContext): string {
-  if (spaceBinding(space).benchmarkIndex) return benchmarkTruth(ctx.dataset).note;
+  if (hasBenchmarkTable(space)) return benchmarkTruth(ctx.dataset).note;
   const p = spaceBinding(space).preset(ctx.scale);
   return (
     `${spaceBinding(space).title}: no benchmark table; the first ${p.study.groundTruthArchs} of the ` +
@@ -525,6 +525,6 @@ export async function anySpaceCorrelationVsEpochs(
   study: SpaceStudyOptions = {},
 ): Promise<CorrelationVsEpochsResult | SpaceCorrelationResult> {
   const s = parseSpace(space);
-  if (s === 'nb201') return correlationVsEpochs(options);
+  if (hasBenchmarkTable(s)) return correlationVsEpochs(options);
   return spaceCorrelationVsEpochs(s, options, study);
 }

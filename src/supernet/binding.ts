@@ -146,10 +146,10 @@ export interface SpaceBinding<N extends object = object> {
   /** The pure space (src/spaces/<name>): parse, validate, count, sample, describe. */
   readonly searchSpace: SearchSpace<unknown, unknown>;
   /**
-   * A published benchmark that holds the ground truth of every architecture (NB-201's table):
-   * an architecture's row index in it. Absent: ground truth comes from stand-alone runs.
+   * The published benchmark that holds the ground truth of every architecture (src/groundtruth
+   * reads it). Absent: ground truth comes from stand-alone runs.
    */
-  benchmarkIndex?(arch: unknown): number;
+  readonly benchmark?: 'nas-bench-201';
   /** What its networks read: images, or token segments (PTB). */
   readonly input: 'images' | 'text';
   /** Presets per scale (a fresh object: callers may change it). */

@@ -32,3 +32,8 @@ export function spaceBinding(name: string): SpaceBinding {
   }
   return b;
 }
+
+/** Whether `space` has a benchmark table of every architecture (NB-201's; its binding says so). */
+export function hasBenchmarkTable(space: string): boolean {
+  return SPACE_NAMES.includes(space) && spaceBinding(space).benchmark !== undefined;
+}

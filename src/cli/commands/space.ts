@@ -2,6 +2,7 @@ import { UsageError, choiceOption, intOption, stringOption, type Command } from 
 import type { SkeletonOptions, SpaceCounts } from '../../spaces';
 import { createRng } from '../../engine/random';
 import { SPACE_NAMES, spaceBinding } from '../../supernet/registry';
+import { nb201BenchmarkIndex } from '../../groundtruth/nb201';
 
 /** JSON number when exact, else a decimal string (counts of the larger spaces exceed 2^53). */
 function countValue(n: bigint | undefined): number | string | undefined {
@@ -106,7 +107,10 @@ Other spaces (see each space's module for its string format):
     const described = space.describe(checked.arch, skeleton as Partial<unknown>);
     const { space: spaceName, arch, ...rest } = described;
     // The benchmark's own row index, where the space has a benchmark of every architecture.
-    const index = binding.benchmarkIndex ? { index: binding.benchmarkIndex(checked.arch) } : {};
+    const index =
+      binding.benchmark === 'nas-bench-201'
+        ? { index: nb201BenchmarkIndex(checked.arch as Parameters<typeof nb201BenchmarkIndex>[0]) }
+        : {};
     out({ space: spaceName, arch, ...index, ...rest });
     return 0;
   },

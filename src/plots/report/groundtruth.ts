@@ -1,6 +1,7 @@
 import type { ColumnTable } from 'arquero';
 import type { RunFolder } from '../../analysis/runs';
 import type { GroundTruthSource } from './types';
+import { hasBenchmarkTable } from '../../supernet/registry';
 
 /** Benchmark columns per dataset name as run configs spell it. */
 const NB201_COLUMNS: Record<string, { test: string; params: string }> = {
@@ -53,7 +54,7 @@ export function resolveGroundTruth(
     return groundTruthFromTable(gtRun.groundTruth, `${gtRun.name}/groundtruth.csv`);
   const dataset = String(run.config.dataset ?? '').toLowerCase();
   const cols = NB201_COLUMNS[dataset];
-  if (run.config.space === 'nb201' && cols && nb201) {
+  if (hasBenchmarkTable(String(run.config.space)) && cols && nb201) {
     return {
       table: nb201(),
       valid: cols.test,

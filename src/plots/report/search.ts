@@ -10,6 +10,7 @@ import { entropyFigure } from '../epochs';
 import { mean, round, type ReportContext } from './context';
 import { nb201TestColumn } from './groundtruth';
 import type { ReportSection } from './types';
+import { hasBenchmarkTable } from '../../supernet/registry';
 
 function checkNb201Ops(ops: unknown[]): Nb201Arch | null {
   try {
@@ -111,7 +112,7 @@ export function searchSection(
     for (const run of runs) {
       const column = nb201TestColumn(run.config.dataset);
       const arch = derivedArch(run);
-      if (run.config.space !== 'nb201' || !column || !arch) continue;
+      if (!hasBenchmarkTable(String(run.config.space)) || !column || !arch) continue;
       const gt = nb201();
       const archs = stringColumn(gt, 'arch');
       const row = archs.indexOf(arch);

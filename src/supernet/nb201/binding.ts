@@ -1,6 +1,5 @@
 /** NAS-Bench-201 in the pipeline: presets per scale, run spec (supernet and stand-alone), parser. */
 import type { Scale } from '../../core/scale';
-import { nb201BenchmarkIndex } from '../../groundtruth/nb201';
 import type { SearchSpace } from '../../spaces/types';
 import { nb201Space } from '../../spaces/nb201/space';
 import { formatNb201, nb201Ordinal, parseNb201 } from '../../spaces/nb201/arch';
@@ -79,7 +78,7 @@ export const nb201Binding: SpaceBinding<Nb201Net> = {
   searchSpace: nb201Space as SearchSpace<unknown, unknown>,
   input: 'images',
   differentiable: true,
-  benchmarkIndex: (arch) => nb201BenchmarkIndex(arch as Nb201Arch),
+  benchmark: 'nas-bench-201',
   preset: nb201Preset,
   setup(net, shape) {
     if (!shape) throw new Error('nb201 needs image data');
