@@ -202,8 +202,7 @@ export async function spaceCorrelationVsEpochs(
   const supernetDir = path.join(ctx.runsDir, `supernet-${name}`);
   const groundTruthDir = path.join(ctx.runsDir, `groundtruth-${name}`);
   const progress = createProgress({ bar: false, stream: lineStream(ctx.log) });
-  const vocabulary = (net: object) => (net as { vocabulary?: number }).vocabulary;
-  const data = await loadRunData(space, preset.data, vocabulary(preset.skeleton.net), {
+  const data = await loadRunData(space, preset.data, preset.skeleton.net, {
     dataDir: study.dataDir,
   });
   const setup = runSetup(preset, data);
@@ -250,7 +249,7 @@ export async function spaceCorrelationVsEpochs(
   const gtSettings = preset.standaloneData ?? preset.data;
   const gtData =
     preset.data.kind === 'ptb' || preset.standaloneData
-      ? await loadRunData(space, gtSettings, vocabulary(preset.standaloneSkeleton.net), {
+      ? await loadRunData(space, gtSettings, preset.standaloneSkeleton.net, {
           dataDir: study.dataDir,
         })
       : data;

@@ -99,11 +99,14 @@ export interface LoadRunDataOptions {
   log?: (line: string) => void;
 }
 
-/** Loads the data of `settings` for a network of space `space` (its binding says which kind). */
+/**
+ * Loads the data of `settings` for a network of space `space` with skeleton `net` (its binding
+ * says which kind of input; a text skeleton names its vocabulary).
+ */
 export async function loadRunData(
   space: string,
   settings: SpaceDataSettings,
-  vocabulary: number | undefined,
+  net: object,
   options: LoadRunDataOptions = {},
 ): Promise<RunData> {
   const binding = spaceBinding(space);
@@ -114,7 +117,7 @@ export async function loadRunData(
     const all = Number.MAX_SAFE_INTEGER - 1;
     const source = ptbBatchSource({
       dir: options.dataDir ?? defaultPtbDir(),
-      vocabulary: vocabulary ?? 10000,
+      vocabulary: (net as { vocabulary?: number }).vocabulary ?? 10000,
       steps: settings.steps,
       trainTokens: settings.trainTokens ?? all,
       validTokens: settings.validTokens ?? all,
@@ -158,8 +161,7 @@ export function loadConfigData(
   config: RunConfig,
   options: LoadRunDataOptions = {},
 ): Promise<RunData> {
-  const net = config.skeleton.net as { vocabulary?: number };
-  return loadRunData(config.space, config.data, net.vocabulary, options);
+  return loadRunData(config.space, config.data, config.skeleton.net, options);
 }
 
 /** The space's run spec and parser for a config's skeleton on `data`. */

@@ -103,7 +103,7 @@ test(
   async () => {
     const out = fs.mkdtempSync(path.join(os.tmpdir(), 'ptb-smoke-'));
     const settings = { kind: 'ptb' as const, steps: 8, trainTokens: 1024, validTokens: 256 };
-    const data = await loadRunData('darts-ptb', settings, DARTS_PTB_SMOKE_SKELETON.vocabulary, {
+    const data = await loadRunData('darts-ptb', settings, DARTS_PTB_SMOKE_SKELETON, {
       dataDir: PTB_DIR,
     });
     const hyper = {

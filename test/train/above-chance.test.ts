@@ -163,7 +163,7 @@ test(
       validTokens: 512,
     };
     const net = { vocabulary: 200, embedding: 16, hidden: 16 };
-    const data = await loadRunData('darts-ptb', settings, net.vocabulary, { dataDir: PTB_DIR });
+    const data = await loadRunData('darts-ptb', settings, net, { dataDir: PTB_DIR });
     const r = await learn('darts-ptb', net, data, settings);
     assert.ok(
       Math.exp(r.standalone.loss) < 100,

@@ -220,7 +220,7 @@ export async function goldenRun(space: string, dir: string): Promise<GoldenResul
       );
     case 'darts-ptb': {
       const settings = { kind: 'ptb' as const, steps: 8, trainTokens: 512, validTokens: 256 };
-      const data = await loadRunData('darts-ptb', settings, DARTS_PTB_SMOKE_SKELETON.vocabulary, {
+      const data = await loadRunData('darts-ptb', settings, DARTS_PTB_SMOKE_SKELETON, {
         dataDir: PTB_DIR,
       });
       return goldenSpace('darts-ptb', { ...DARTS_PTB_SMOKE_SKELETON }, data, settings, dir);

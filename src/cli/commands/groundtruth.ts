@@ -107,8 +107,7 @@ Examples:
       workers > 1 ? 'lines' : s.progressMode,
       `groundtruth ${s.space} `,
     );
-    const vocabulary = (preset.standaloneSkeleton.net as { vocabulary?: number }).vocabulary;
-    const data = await loadRunData(s.space, dataSettings, vocabulary, {
+    const data = await loadRunData(s.space, dataSettings, preset.standaloneSkeleton.net, {
       dataDir: s.dataDir,
       download: s.download,
       log: (line) => progress.line(line),

@@ -100,8 +100,9 @@ C=8, N=1; about 5 minutes on 2 cores); --scale smoke takes a minute or two, e.g.
     if (values['gt-epochs'] !== undefined)
       groundTruthFlags.push('--epochs', String(intOption(values, 'gt-epochs', 1, 1)));
     // Architecture sampling needs the space's run spec, which needs the data's shape.
-    const vocabulary = (preset.skeleton.net as { vocabulary?: number }).vocabulary;
-    const data = await loadRunData(s.space, preset.data, vocabulary, { dataDir: s.dataDir });
+    const data = await loadRunData(s.space, preset.data, preset.skeleton.net, {
+      dataDir: s.dataDir,
+    });
     const setup = runSetup(preset, data);
     const result = await runStudy({
       out,

@@ -77,8 +77,7 @@ Examples:
     const out = path.resolve(stringOption(values, 'out', defaultOut('supernet', s, dataset)));
     const engine = await setUpEngine(s);
     const progress = makeProgress(s.progressMode, `supernet ${s.space} `);
-    const vocabulary = (preset.skeleton.net as { vocabulary?: number }).vocabulary;
-    const data = await loadRunData(s.space, preset.data, vocabulary, {
+    const data = await loadRunData(s.space, preset.data, preset.skeleton.net, {
       dataDir: s.dataDir,
       download: s.download,
       log: (line) => progress.line(line),
