@@ -16,6 +16,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Rng } from '../engine/random';
+import { pidAlive } from '../runs/lock';
 import { BadInputError } from '../errors';
 import { fillSeed, prepareRunFolder, type RunConfig, type RunConfigInput } from '../runs/config';
 import {
@@ -136,15 +137,6 @@ interface ClaimOwner {
   startedAt: string;
 }
 
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** Claims an architecture for this process; false when another live process holds it. */
 function claim(dir: string): boolean {
   const owner: ClaimOwner = {
@@ -166,7 +158,7 @@ function claim(dir: string): boolean {
         // Claimed a moment ago, owner file not written yet: treat as live.
         return false;
       }
-      const stale = current.host === os.hostname() && !processAlive(current.pid);
+      const stale = current.host === os.hostname() && !pidAlive(current.pid);
       if (!stale) return false;
       fs.rmSync(dir, { recursive: true, force: true });
     }
@@ -211,17 +203,15 @@ function resultFile(run: GroundTruthRun, arch: string): string {
   return path.join(run.runDir, 'results', `arch-${id.padStart(5, '0')}.json`);
 }
 
+/** The groundtruth.csv row of a stored result (its extras dropped). */
+function rowOf(r: StoredResult): GroundTruthRow {
+  const { val_loss: _l, train_loss: _t, train_accuracy: _a, worker: _w, ...row } = r;
+  return row;
+}
+
 /** Rows of all finished architectures of the list, in list order. */
 export function collectGroundTruth(run: GroundTruthRun): GroundTruthRow[] {
-  return readResults(run).map((r) => ({
-    arch: r.arch,
-    val_accuracy: r.val_accuracy,
-    test_accuracy: r.test_accuracy,
-    params: r.params,
-    flops: r.flops,
-    epochs: r.epochs,
-    seconds: r.seconds,
-  }));
+  return readResults(run).map(rowOf);
 }
 
 function readResults(run: GroundTruthRun): StoredResult[] {
@@ -234,7 +224,7 @@ function readResults(run: GroundTruthRun): StoredResult[] {
 /** Rewrites groundtruth.csv and standalone-loss.csv from the result files. */
 export function writeGroundTruthTables(run: GroundTruthRun): GroundTruthRow[] {
   const results = readResults(run);
-  const rows = collectGroundTruth(run);
+  const rows = results.map(rowOf);
   writeGroundTruth(groundTruthPath(run.runDir), rows);
   writeFileAtomic(
     path.join(run.runDir, STANDALONE_LOSS_FILE),

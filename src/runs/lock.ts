@@ -94,7 +94,8 @@ export function readRunLock(runDir: string): RunLockInfo | null {
   return readHolder(runLockPath(runDir))?.info ?? null;
 }
 
-function pidAlive(pid: number): boolean {
+/** Whether process `pid` of this host is alive (EPERM: alive, owned by someone else). */
+export function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
