@@ -135,6 +135,14 @@ export interface SpaceSetup<A = unknown> {
 }
 
 /**
+ * A setup from a space's typed run spec and parser: the pipeline works with architectures as
+ * opaque values, so the type is erased here, once.
+ */
+export function setupOf<A>(spec: SpaceRunSpec<A>, parse: (text: string) => A): SpaceSetup {
+  return { spec: spec as unknown as SpaceRunSpec<unknown>, parse };
+}
+
+/**
  * Everything the pipeline needs to know about a space; nothing outside a binding branches on a
  * space's name. src/supernet/registry.ts lists them.
  */

@@ -5,7 +5,7 @@ import { dartsPtbSpace } from '../../spaces/darts-ptb/space';
 import { BadInputError } from '../../errors';
 import { parseDartsPtb } from '../../spaces/darts-ptb/genotype';
 import type { DartsPtbSkeleton } from '../../spaces/darts-ptb/definition';
-import type { SpaceBinding, SpacePreset } from '../binding';
+import { setupOf, type SpaceBinding, type SpacePreset } from '../binding';
 import { SMOKE_HYPER, SMOKE_STUDY, powerOfTwoEpochs, presetOf } from '../presets';
 import { dartsPtbRunSpec } from './spec';
 
@@ -88,7 +88,7 @@ export const dartsPtbBinding: SpaceBinding<DartsPtbSkeleton> = {
   searchSpace: dartsPtbSpace as SearchSpace<unknown, unknown>,
   input: 'text',
   preset: dartsPtbPreset,
-  setup: (net) => ({ spec: dartsPtbRunSpec(net) as never, parse: parseDartsPtb }),
+  setup: (net) => setupOf(dartsPtbRunSpec(net), parseDartsPtb),
   resize(net, { channels, cells }) {
     if (cells !== undefined) throw new BadInputError('--cells does not apply to --space darts-ptb');
     return channels === undefined ? net : { ...net, embedding: channels, hidden: channels };

@@ -3,7 +3,7 @@ import type { Scale } from '../../core/scale';
 import type { SearchSpace } from '../../spaces/types';
 import { dartsSpace } from '../../spaces/darts/space';
 import { parseDarts } from '../../spaces/darts/genotype';
-import type { SpaceBinding, SpacePreset } from '../binding';
+import { setupOf, type SpaceBinding, type SpacePreset } from '../binding';
 import {
   CIFAR_PAPER,
   FASHION_LAPTOP,
@@ -92,7 +92,7 @@ export const dartsBinding: SpaceBinding<DartsNet> = {
       { ...net, inChannels: shape.inputChannels, numClasses: shape.classes },
       shape.imageSize,
     );
-    return { spec: spec as never, parse: parseDarts };
+    return setupOf(spec, parseDarts);
   },
   resize: (net, { channels, cells }) => ({
     ...net,

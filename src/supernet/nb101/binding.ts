@@ -4,7 +4,7 @@ import type { SearchSpace } from '../../spaces/types';
 import { nb101Space } from '../../spaces/nb101/space';
 import { BadInputError } from '../../errors';
 import { isValidNb101, parseNb101 } from '../../spaces/nb101/arch';
-import type { SpaceBinding, SpacePreset } from '../binding';
+import { setupOf, type SpaceBinding, type SpacePreset } from '../binding';
 import {
   CIFAR_PAPER,
   FASHION_LAPTOP,
@@ -86,18 +86,15 @@ export const nb101Binding: SpaceBinding<Nb101Net> = {
       inChannels: shape.inputChannels,
       numClasses: shape.classes,
     });
-    return {
-      spec: spec as never,
-      parse(text) {
-        const a = parseNb101(text);
-        if (!isValidNb101(a)) {
-          throw new BadInputError(
-            `NB-101 architecture ${JSON.stringify(text)} is not valid (a node does not reach the output)`,
-          );
-        }
-        return a;
-      },
-    };
+    return setupOf(spec, (text) => {
+      const a = parseNb101(text);
+      if (!isValidNb101(a)) {
+        throw new BadInputError(
+          `NB-101 architecture ${JSON.stringify(text)} is not valid (a node does not reach the output)`,
+        );
+      }
+      return a;
+    });
   },
   resize(net, { channels, cells }) {
     if (channels !== undefined && channels % 2 !== 0) {

@@ -6,7 +6,13 @@ import { formatNb201, nb201Ordinal, parseNb201 } from '../../spaces/nb201/arch';
 import { NB201_SAMPLER_SPACE } from '../../spaces/nb201/codec';
 import { nb201Cost } from '../../spaces/nb201/cost';
 import type { Nb201Arch } from '../../spaces/nb201/definition';
-import type { SpaceBinding, SpaceHyper, SpacePreset, SpaceRunSpec } from '../binding';
+import {
+  setupOf,
+  type SpaceBinding,
+  type SpaceHyper,
+  type SpacePreset,
+  type SpaceRunSpec,
+} from '../binding';
 import { createStandalone, createSupernet, type Nb201Skeleton } from '../network';
 import { groundTruthPreset, studySizes, supernetPreset, type Nb201TrainHyper } from './presets';
 
@@ -94,7 +100,7 @@ export const nb201Binding: SpaceBinding<Nb201Net> = {
       params: (a) => cost(a).params,
       flops: (a) => cost(a).flops,
     };
-    return { spec: spec as never, parse: parseNb201 };
+    return setupOf(spec, parseNb201);
   },
   resize: (net, { channels, cells }) => ({
     ...net,

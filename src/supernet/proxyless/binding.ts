@@ -4,7 +4,7 @@ import type { SearchSpace } from '../../spaces/types';
 import { proxylessSpace } from '../../spaces/proxyless/space';
 import { parseProxyless } from '../../spaces/proxyless/arch';
 import type { ProxylessSkeleton } from '../../spaces/proxyless/definition';
-import type { SpaceBinding, SpacePreset } from '../binding';
+import { setupOf, type SpaceBinding, type SpacePreset } from '../binding';
 import {
   CIFAR_PAPER,
   FASHION_LAPTOP,
@@ -96,9 +96,6 @@ export const proxylessBinding: SpaceBinding<ProxylessNet> = {
       numClasses: shape.classes,
       imageSize: shape.imageSize,
     };
-    return {
-      spec: proxylessRunSpec(full) as never,
-      parse: (text) => parseProxyless(text, full),
-    };
+    return setupOf(proxylessRunSpec(full), (text) => parseProxyless(text, full));
   },
 };
