@@ -21,3 +21,12 @@ export {
   indexOfArchFromGroundTruthCsv,
 } from './nb201-build';
 export type { Nb201Dataset } from './nb201-build';
+export {
+  LAPTOP_TABLE_DIR,
+  LAPTOP_TABLE_FILE,
+  SEED_TABLE_HEADER,
+  meanOverSeeds,
+  readSeedTable,
+  seedPairs,
+} from './laptop';
+export type { CellTruth, SeedTableRow } from './laptop';
