@@ -8,7 +8,9 @@ import { reportCommand } from './report';
 import { searchCommand } from './search';
 import { spaceCommand } from './space';
 import { studyCommand } from './study';
+import { sweepCommand } from './sweep';
 import { trainCommand } from './train';
+import { workerCommand } from './worker';
 
 /** Every subcommand, in the order `supernet-lab --help` lists them. Add new commands here. */
 export const commands: Command[] = [
@@ -19,6 +21,8 @@ export const commands: Command[] = [
   groundtruthCommand,
   studyCommand,
   searchCommand,
+  sweepCommand,
+  workerCommand,
   correlateCommand,
   reportCommand,
   benchCommand,

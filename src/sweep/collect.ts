@@ -1,0 +1,142 @@
+/**
+ * A sweep's result tables, built with arquero from the run folders of its finished jobs and
+ * written to sweeps/<name>/tables/ (CSV with checksum sidecars, like every run-folder table):
+ *
+ *   scores.csv       one row per (score job, checkpoint epoch, architecture): the supernet score
+ *   groundtruth.csv  one row per (ground-truth job, architecture): stand-alone accuracy, size
+ *   metrics.csv      one row per (score job, epoch, ground-truth job of the same space, data,
+ *                    scale and architecture seed): Spearman and Kendall tau-b of the supernet
+ *                    accuracy against the stand-alone validation accuracy over the architectures
+ *                    both hold (NB-201's benchmark table is joined by notebooks and reports)
+ *
+ * Rows are in a fixed order and hold no timings, so a sweep run by any number of workers, in
+ * any order, collects to the same bytes as the same sweep run locally.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as aq from 'arquero';
+import type { ColumnTable } from 'arquero';
+import { kendallTauB, spearman } from '../analysis/correlation';
+import { readGroundTruth, readScores, writeTableAtomic } from '../runs/folder';
+import type { GroundTruthJobSpec, ResolvedJob, TrainJobSpec } from './spec';
+import { isDone, runDir, sweepDir } from './storage';
+
+export interface SweepTables {
+  scores: ColumnTable;
+  groundtruth: ColumnTable;
+  metrics: ColumnTable;
+}
+
+type Row = Record<string, string | number>;
+
+function scoreFiles(dir: string): { epoch: number; file: string }[] {
+  const scores = path.join(dir, 'scores');
+  if (!fs.existsSync(scores)) return [];
+  return fs
+    .readdirSync(scores)
+    .map((f) => /^epoch-(\d+)\.csv$/.exec(f))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => ({ epoch: Number(m[1]), file: path.join(scores, m[0]) }))
+    .sort((a, b) => a.epoch - b.epoch);
+}
+
+/** Builds the tables from the done jobs of `jobs` (jobs not done are left out). */
+export function collectTables(storage: string, jobs: readonly ResolvedJob[]): SweepTables {
+  const byId = new Map(jobs.map((j) => [j.id, j]));
+  const scores: Row[] = [];
+  const truth: Row[] = [];
+  const truthByKey = new Map<string, { job: ResolvedJob; rows: Map<string, number> }[]>();
+  // Ground truth pairs with scores of the same space, data, scale and architecture seed (the
+  // shorter sample is the longer one's start; the pairs are the architectures both hold).
+  const sampleKey = (s: { space: string; dataset: string; scale: string }, seed: number) =>
+    `${s.space}|${s.dataset}|${s.scale}|${seed}`;
+  for (const job of jobs) {
+    if (job.spec.stage !== 'groundtruth' || !isDone(storage, job.id)) continue;
+    const s = job.spec as GroundTruthJobSpec;
+    const rows = readGroundTruth(path.join(runDir(storage, job.id), 'groundtruth.csv'));
+    const accuracy = new Map<string, number>();
+    for (const r of [...rows].sort((a, b) => a.arch.localeCompare(b.arch))) {
+      accuracy.set(r.arch, r.val_accuracy);
+      truth.push({
+        job: job.id,
+        space: s.space,
+        dataset: s.dataset,
+        scale: s.scale,
+        seed: s.seed,
+        arch: r.arch,
+        val_accuracy: r.val_accuracy,
+        test_accuracy: r.test_accuracy,
+        params: r.params,
+        flops: r.flops,
+        epochs: r.epochs,
+      });
+    }
+    const key = sampleKey(s, s.archSeed);
+    truthByKey.set(key, [...(truthByKey.get(key) ?? []), { job, rows: accuracy }]);
+  }
+  const metrics: Row[] = [];
+  for (const job of jobs) {
+    if (job.spec.stage !== 'score' || !isDone(storage, job.id)) continue;
+    const sc = job.spec;
+    const train = byId.get(sc.train)?.spec as TrainJobSpec | undefined;
+    if (!train) continue;
+    const describe = {
+      job: job.id,
+      train_job: sc.train,
+      space: train.space,
+      dataset: train.dataset,
+      scale: train.scale,
+      seed: train.seed,
+      sampler: train.sampler ?? 'uniform',
+      budget: train.epochs ?? 0,
+    };
+    for (const { epoch, file } of scoreFiles(runDir(storage, sc.train))) {
+      const rows = [...readScores(file)].sort((a, b) => a.arch.localeCompare(b.arch));
+      for (const r of rows)
+        scores.push({ ...describe, epoch, arch: r.arch, accuracy: r.accuracy, loss: r.loss });
+      for (const gt of truthByKey.get(sampleKey(train, sc.archSeed)) ?? []) {
+        const paired = rows.filter((r) => gt.rows.has(r.arch));
+        if (paired.length < 2) continue;
+        const x = paired.map((r) => r.accuracy);
+        const y = paired.map((r) => gt.rows.get(r.arch)!);
+        metrics.push({
+          ...describe,
+          epoch,
+          groundtruth_job: gt.job.id,
+          archs: paired.length,
+          spearman: spearman(x, y),
+          kendall_tau_b: kendallTauB(x, y),
+        });
+      }
+    }
+  }
+  const byColumns = (rows: Row[], ...keys: string[]) =>
+    [...rows].sort((a, b) => {
+      for (const k of keys) {
+        const c =
+          typeof a[k] === 'number'
+            ? (a[k] as number) - (b[k] as number)
+            : String(a[k]).localeCompare(String(b[k]));
+        if (c !== 0) return c;
+      }
+      return 0;
+    });
+  return {
+    scores: aq.from(byColumns(scores, 'space', 'dataset', 'seed', 'job', 'epoch', 'arch')),
+    groundtruth: aq.from(byColumns(truth, 'space', 'dataset', 'seed', 'job', 'arch')),
+    metrics: aq.from(
+      byColumns(metrics, 'space', 'dataset', 'seed', 'job', 'epoch', 'groundtruth_job'),
+    ),
+  };
+}
+
+/** Writes the tables to sweeps/<name>/tables/; returns the files. */
+export function writeTables(storage: string, name: string, tables: SweepTables): string[] {
+  const dir = path.join(sweepDir(storage, name), 'tables');
+  return (Object.keys(tables) as (keyof SweepTables)[]).map((k) => {
+    const file = path.join(dir, `${k}.csv`);
+    const t = tables[k];
+    writeTableAtomic(file, t.numRows() === 0 ? '' : t.toCSV() + '\n');
+    return file;
+  });
+}

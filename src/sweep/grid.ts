@@ -1,0 +1,249 @@
+/**
+ * Grid files: a sweep written as lists whose cross product is the jobs. YAML or JSON, e.g.
+ *
+ *   name: smoke-two-spaces
+ *   scale: smoke                    # scale, spaces, datasets, seeds: a value or a list
+ *   spaces: [nb201, nb101]
+ *   seeds: [0, 1]
+ *   train:                          # one supernet per space x dataset x seed x list values
+ *     epochs: [2]                   # any train field (see spec.ts) as a value or a list
+ *     variants: [{}, {sampler: fairnas}]   # optional: each entry overrides the base once
+ *   score: {sample: 8, archSeed: 1} # scores each train job's checkpoints
+ *   groundtruth: {sample: 8, archSeed: 1, seeds: [0]}   # per space x dataset (not per seed)
+ *   search: {method: [darts-1, gaea-bilevel], spaces: [nb201]}   # per method x dataset x seed
+ *   jobs: [{stage: train, space: darts, scale: paper, seed: 0}]   # extra jobs, as they are
+ *   parts:                          # optional: sub-grids, each the top level with its keys
+ *     - {spaces: [nb201], score: {sample: 1000, archSeed: 1}}     # replaced (per-space sizes)
+ *
+ * Text spaces (darts-ptb) ignore `datasets` and train on ptb. The same job reached twice (say,
+ * ground truth shared by two grids' entries) is one job: ids come from resolved configs.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { BadInputError } from '../errors';
+import { spaceBinding } from '../supernet/registry';
+import { describeJob, resolveJob, type JobSpec, type ResolvedJob } from './spec';
+import { checkSweepName, type SweepPlan } from './storage';
+
+const TOP_KEYS = [
+  'name',
+  'scale',
+  'scales',
+  'spaces',
+  'datasets',
+  'seeds',
+  'train',
+  'score',
+  'groundtruth',
+  'search',
+  'jobs',
+  'parts',
+] as const;
+
+type Dict = Record<string, unknown>;
+
+function isDict(v: unknown): v is Dict {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+/** Reads a grid file (.yaml, .yml or .json): a clear error naming the file otherwise. */
+export function readGridFile(file: string): Dict {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new BadInputError(`cannot read grid ${file}: ${(err as Error).message}`);
+  }
+  let value: unknown;
+  try {
+    value = /\.json$/i.test(file) ? JSON.parse(text) : parseYaml(text);
+  } catch (err) {
+    const kind = /\.json$/i.test(file) ? 'JSON' : 'YAML';
+    throw new BadInputError(`grid ${file} is not valid ${kind}: ${(err as Error).message}`);
+  }
+  if (!isDict(value)) throw new BadInputError(`grid ${file} must be a mapping of settings`);
+  return value;
+}
+
+const listOf = (v: unknown): unknown[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+
+/** Every combination of the list-valued fields of `fields` (scalars stay as they are). */
+function product(fields: Dict): Dict[] {
+  let out: Dict[] = [{}];
+  for (const [k, v] of Object.entries(fields)) {
+    const values = Array.isArray(v) && k !== 'checkpointEpochs' ? v : [v];
+    if (values.length === 0) return [];
+    out = out.flatMap((o) => values.map((x) => ({ ...o, [k]: x })));
+  }
+  return out;
+}
+
+function section(grid: Dict, key: string, where: string): Dict | undefined {
+  const v = grid[key];
+  if (v === undefined || v === null) return undefined;
+  if (!isDict(v)) throw new BadInputError(`${where}: ${key} must be a mapping of fields`);
+  return v;
+}
+
+function without(d: Dict, ...keys: string[]): Dict {
+  const out = { ...d };
+  for (const k of keys) delete out[k];
+  return out;
+}
+
+/**
+ * Expands a grid into resolved jobs (duplicates merged, dependencies first). `where` names the
+ * grid in errors. Score jobs follow the train jobs of the grid.
+ */
+export function expandGrid(grid: Dict, where: string): ResolvedJob[] {
+  for (const k of Object.keys(grid)) {
+    if (!(TOP_KEYS as readonly string[]).includes(k)) {
+      throw new BadInputError(
+        `${where}: unknown key ${JSON.stringify(k)} (known: ${TOP_KEYS.join(', ')})`,
+      );
+    }
+  }
+  if (grid.scale !== undefined && grid.scales !== undefined) {
+    throw new BadInputError(`${where}: give scale or scales, not both`);
+  }
+  if (grid.parts !== undefined) {
+    const parts = listOf(grid.parts);
+    const merged = new Map<string, ResolvedJob>();
+    for (const [i, part] of parts.entries()) {
+      if (!isDict(part) || 'parts' in part || 'name' in part) {
+        throw new BadInputError(
+          `${where}: parts[${i}] must be a mapping of grid keys (no name, no parts)`,
+        );
+      }
+      for (const j of expandGrid(
+        { ...without(grid, 'parts', 'name'), ...part },
+        `${where}: parts[${i}]`,
+      )) {
+        if (!merged.has(j.id)) merged.set(j.id, j);
+      }
+    }
+    return orderJobs([...merged.values()], where);
+  }
+  const scales = listOf(grid.scales ?? grid.scale);
+  const spaces = listOf(grid.spaces);
+  const seeds = listOf(grid.seeds ?? 0);
+  const datasets = listOf(grid.datasets);
+  const jobs = new Map<string, ResolvedJob>();
+  const add = (spec: Dict, label: string): ResolvedJob => {
+    const job = resolveJob(spec as unknown as JobSpec, `${where}: ${label}`);
+    if (!jobs.has(job.id)) jobs.set(job.id, job);
+    return jobs.get(job.id)!;
+  };
+  /** space x dataset pairs (text spaces: their own dataset). */
+  const spaceData = (list: unknown[]): [unknown, unknown][] =>
+    list.flatMap((space) => {
+      const text = typeof space === 'string' && spaceBinding(space).input === 'text';
+      const ds = text || datasets.length === 0 ? [undefined] : datasets;
+      return ds.map((d) => [space, d] as [unknown, unknown]);
+    });
+  const needAxes = (key: string) => {
+    if (spaces.length === 0 || scales.length === 0) {
+      throw new BadInputError(`${where}: ${key} needs spaces and scale`);
+    }
+  };
+
+  const train = section(grid, 'train', where);
+  const score = section(grid, 'score', where);
+  if (score && !train) throw new BadInputError(`${where}: score needs a train section`);
+  if (train) {
+    needAxes('train');
+    const variants = listOf(train.variants ?? [{}]);
+    for (const [i, v] of variants.entries()) {
+      if (!isDict(v)) throw new BadInputError(`${where}: train.variants[${i}] must be a mapping`);
+    }
+    for (const scale of scales) {
+      for (const [space, dataset] of spaceData(spaces)) {
+        for (const seed of seeds) {
+          for (const variant of variants as Dict[]) {
+            for (const fields of product({ ...without(train, 'variants'), ...variant })) {
+              const spec = { stage: 'train', space, scale, seed, dataset, ...fields };
+              const t = add(spec, `train ${space} seed ${String(seed)}`);
+              for (const sc of score ? product(score) : []) {
+                add({ stage: 'score', train: t.id, ...sc }, `score of ${t.id}`);
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+  const gt = section(grid, 'groundtruth', where);
+  if (gt) {
+    needAxes('groundtruth');
+    for (const scale of scales) {
+      for (const [space, dataset] of spaceData(spaces)) {
+        for (const seed of listOf(gt.seeds ?? 0)) {
+          for (const fields of product(without(gt, 'seeds'))) {
+            add(
+              { stage: 'groundtruth', space, scale, seed, dataset, ...fields },
+              `groundtruth ${space}`,
+            );
+          }
+        }
+      }
+    }
+  }
+  const search = section(grid, 'search', where);
+  if (search) {
+    if (scales.length === 0) throw new BadInputError(`${where}: search needs scale`);
+    const searchSpaces = listOf(search.spaces ?? spaces);
+    const searchData = listOf(search.datasets ?? (datasets.length ? datasets : [undefined]));
+    for (const scale of scales) {
+      for (const space of searchSpaces) {
+        for (const dataset of searchData) {
+          for (const seed of listOf(search.seeds ?? seeds)) {
+            for (const fields of product(without(search, 'spaces', 'datasets', 'seeds'))) {
+              add({ stage: 'search', space, scale, seed, dataset, ...fields }, `search ${space}`);
+            }
+          }
+        }
+      }
+    }
+  }
+  for (const [i, spec] of listOf(grid.jobs).entries()) add(spec as Dict, `jobs[${i}]`);
+  return orderJobs([...jobs.values()], where);
+}
+
+/** Jobs with every dependency before its dependents; an unknown dependency is an error. */
+function orderJobs(jobs: ResolvedJob[], where: string): ResolvedJob[] {
+  const byId = new Map(jobs.map((j) => [j.id, j]));
+  const scoredRuns = new Map<string, string>();
+  for (const j of jobs) {
+    for (const dep of j.after) {
+      if (!byId.has(dep)) {
+        throw new BadInputError(`${where}: ${describeJob(j)} needs ${dep}, which the grid lacks`);
+      }
+    }
+    if (j.spec.stage === 'score') {
+      // Score jobs write their train run's scores/: one per run, so none overwrites another.
+      const other = scoredRuns.get(j.spec.train);
+      if (other) {
+        throw new BadInputError(
+          `${where}: ${j.id} and ${other} both score ${j.spec.train}; give one score setting per train job`,
+        );
+      }
+      scoredRuns.set(j.spec.train, j.id);
+    }
+  }
+  const rank = (j: ResolvedJob): number => (j.after.length === 0 ? 0 : 1);
+  return jobs
+    .map((j, i) => ({ j, i }))
+    .sort((a, b) => rank(a.j) - rank(b.j) || a.i - b.i)
+    .map((x) => x.j);
+}
+
+/** The plan of a grid file: its name (the grid's `name`, else the file's base name) and jobs. */
+export function planGrid(file: string): SweepPlan {
+  const grid = readGridFile(file);
+  const where = path.basename(file);
+  const name = checkSweepName(
+    typeof grid.name === 'string' ? grid.name : path.basename(file).replace(/\.(ya?ml|json)$/i, ''),
+  );
+  return { schema: 1, name, grid, jobs: expandGrid(grid, where) };
+}

@@ -1,0 +1,45 @@
+/**
+ * The process one sweep job runs in: `node job-process.js <job dir> <supernet-lab argv...>`,
+ * forked by execute.ts with an IPC channel. It takes the job's lease lock (jobs/<id>/.lock:
+ * owner pid and host, heartbeat) so two live processes never run one job, runs the CLI command
+ * in-process and exits with its code. When the worker that forked it dies (even by kill -9) the
+ * IPC channel closes and this process exits too, releasing the lock: the job's next delivery
+ * resumes from the run folder's last checkpoint.
+ */
+import { main } from '../cli/main';
+import { acquireRunLock, RunLockedError } from '../runs/lock';
+import { EXIT_JOB_BUSY, EXIT_WORKER_GONE } from './execute';
+
+async function run(): Promise<number> {
+  const [dir, ...argv] = process.argv.slice(2);
+  if (dir === undefined || argv.length === 0) {
+    process.stderr.write('job-process: usage: job-process <job dir> <command> [options]\n');
+    return 2;
+  }
+  let release: () => void;
+  try {
+    release = await acquireRunLock(dir, { command: `sweep job (${argv[0]})` });
+  } catch (err) {
+    if (!(err instanceof RunLockedError)) throw err;
+    process.stderr.write(`${err.message}\n`);
+    return EXIT_JOB_BUSY;
+  }
+  try {
+    return await main(argv);
+  } finally {
+    release();
+  }
+}
+
+// A process entry point: nothing imports this module.
+process.on('disconnect', () => process.exit(EXIT_WORKER_GONE));
+// Exit through process.exit on a signal so the locks are released ('exit' handlers).
+process.on('SIGTERM', () => process.exit(143));
+process.on('SIGINT', () => process.exit(130));
+run().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(`job-process: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,440 @@
+/**
+ * Sweep jobs as data: the schema of a job spec (one pipeline step: train a supernet, score
+ * architectures on it, train architectures stand-alone, run a search), its resolution against the
+ * space's presets, its stable id and the command line that runs it. A spec that comes from a
+ * grid file or a queue is checked here, field by field, before anything runs: only known fields,
+ * numbers in range, names from fixed lists, job ids of a fixed shape. Nothing in a spec is a path
+ * or a shell word; the argv built from it is passed to a child process as an array.
+ */
+import { createHash } from 'node:crypto';
+import { BadInputError } from '../errors';
+import { SCALES, TRAIN_DATASETS, type Scale, type TrainDataset } from '../core/scale';
+import { SAMPLER_NAMES, type SpaceDataSettings } from '../supernet/binding';
+import { SPACE_NAMES, spaceBinding } from '../supernet/registry';
+import { SEARCH_METHODS, searchSettings, type SearchMethod } from '../search/search-run';
+
+export const JOB_STAGES = ['train', 'score', 'groundtruth', 'search'] as const;
+export type JobStage = (typeof JOB_STAGES)[number];
+
+/** Images of a split: a count, or 'all'. */
+export type Images = number | 'all';
+
+interface TrainingFields {
+  space: string;
+  scale: Scale;
+  dataset: string;
+  seed: number;
+  epochs?: number;
+  batchSize?: number;
+  lr?: number;
+  weightDecay?: number;
+  trainImages?: Images;
+  validImages?: Images;
+  channels?: number;
+  cells?: number;
+}
+
+export interface TrainJobSpec extends TrainingFields {
+  stage: 'train';
+  sampler?: (typeof SAMPLER_NAMES)[number];
+  samplerPaths?: number;
+  fewShotEdge?: number;
+  checkpointEpochs?: number[];
+}
+
+export interface ScoreJobSpec {
+  stage: 'score';
+  /** Id of the train job whose checkpoints are scored. */
+  train: string;
+  sample: number;
+  archSeed: number;
+  /** Checkpoint epoch, or every kept one. */
+  epoch: number | 'all' | 'latest';
+}
+
+export interface GroundTruthJobSpec extends TrainingFields {
+  stage: 'groundtruth';
+  sample: number;
+  archSeed: number;
+}
+
+export interface SearchJobSpec {
+  stage: 'search';
+  space: string;
+  method: SearchMethod;
+  scale: Scale;
+  dataset: string;
+  seed: number;
+  epochs?: number;
+}
+
+export type JobSpec = TrainJobSpec | ScoreJobSpec | GroundTruthJobSpec | SearchJobSpec;
+
+/** A job id: stage, a dash and 16 hex digits of the resolved config's sha256. */
+export const JOB_ID = /^(train|score|groundtruth|search)-[0-9a-f]{16}$/;
+
+/** Bad job spec (grid entry or queue payload): exit code 2, never run. */
+export class JobSpecError extends BadInputError {
+  override name = 'JobSpecError';
+}
+
+type FieldRule =
+  | { kind: 'int'; min: number; max: number }
+  | { kind: 'number'; min: number; max: number }
+  | { kind: 'choice'; choices: readonly string[] }
+  | { kind: 'images' }
+  | { kind: 'epochs' }
+  | { kind: 'epochList' }
+  | { kind: 'jobId' };
+
+const SEED: FieldRule = { kind: 'int', min: 0, max: 2 ** 32 - 1 };
+const TRAINING_RULES: Record<string, FieldRule> = {
+  space: { kind: 'choice', choices: SPACE_NAMES },
+  scale: { kind: 'choice', choices: SCALES },
+  dataset: { kind: 'choice', choices: [...TRAIN_DATASETS, 'ptb'] },
+  seed: SEED,
+  epochs: { kind: 'int', min: 1, max: 1_000_000 },
+  batchSize: { kind: 'int', min: 1, max: 1_000_000 },
+  lr: { kind: 'number', min: Number.MIN_VALUE, max: 1e12 },
+  weightDecay: { kind: 'number', min: 0, max: 1e6 },
+  trainImages: { kind: 'images' },
+  validImages: { kind: 'images' },
+  channels: { kind: 'int', min: 1, max: 4096 },
+  cells: { kind: 'int', min: 0, max: 100 },
+};
+const SAMPLE_RULES: Record<string, FieldRule> = {
+  sample: { kind: 'int', min: 1, max: 1_000_000 },
+  archSeed: SEED,
+};
+
+/** The fields of each stage; `required` ones must be given (the rest default to the preset). */
+const STAGES: Record<JobStage, { rules: Record<string, FieldRule>; required: string[] }> = {
+  train: {
+    rules: {
+      ...TRAINING_RULES,
+      sampler: { kind: 'choice', choices: SAMPLER_NAMES },
+      samplerPaths: { kind: 'int', min: 0, max: 64 },
+      fewShotEdge: { kind: 'int', min: 0, max: 1000 },
+      checkpointEpochs: { kind: 'epochList' },
+    },
+    required: ['space', 'scale', 'seed'],
+  },
+  score: {
+    rules: { train: { kind: 'jobId' }, ...SAMPLE_RULES, epoch: { kind: 'epochs' } },
+    required: ['train', 'sample', 'archSeed'],
+  },
+  groundtruth: {
+    rules: { ...TRAINING_RULES, ...SAMPLE_RULES },
+    required: ['space', 'scale', 'seed', 'sample', 'archSeed'],
+  },
+  search: {
+    rules: {
+      space: { kind: 'choice', choices: SPACE_NAMES },
+      method: { kind: 'choice', choices: SEARCH_METHODS },
+      scale: { kind: 'choice', choices: SCALES },
+      dataset: { kind: 'choice', choices: TRAIN_DATASETS },
+      seed: SEED,
+      epochs: { kind: 'int', min: 1, max: 100_000 },
+    },
+    required: ['space', 'method', 'scale', 'seed'],
+  },
+};
+
+function checkField(where: string, name: string, v: unknown, rule: FieldRule): void {
+  const bad = (what: string) =>
+    new JobSpecError(`${where}: ${name} must be ${what}, got ${JSON.stringify(v)}`);
+  const int = (x: unknown, min: number, max: number) =>
+    typeof x === 'number' && Number.isInteger(x) && x >= min && x <= max;
+  switch (rule.kind) {
+    case 'int':
+      if (!int(v, rule.min, rule.max)) throw bad(`an integer in [${rule.min}, ${rule.max}]`);
+      return;
+    case 'number':
+      if (typeof v !== 'number' || !Number.isFinite(v) || v < rule.min || v > rule.max) {
+        throw bad(`a number in [${rule.min}, ${rule.max}]`);
+      }
+      return;
+    case 'choice':
+      if (typeof v !== 'string' || !rule.choices.includes(v)) {
+        throw bad(`one of ${rule.choices.join(', ')}`);
+      }
+      return;
+    case 'images':
+      if (v !== 'all' && !int(v, 1, 1e9)) throw bad("a positive integer or 'all'");
+      return;
+    case 'epochs':
+      if (v !== 'all' && v !== 'latest' && !int(v, 1, 1e6)) {
+        throw bad("an epoch number, 'all' or 'latest'");
+      }
+      return;
+    case 'epochList':
+      if (!Array.isArray(v) || v.length === 0 || !v.every((e) => int(e, 1, 1e6))) {
+        throw bad('a non-empty list of epoch numbers');
+      }
+      return;
+    case 'jobId':
+      if (typeof v !== 'string' || !JOB_ID.test(v))
+        throw bad('a job id like train-0123456789abcdef');
+  }
+}
+
+/**
+ * Checks an untrusted value (a grid entry, a queue payload) against the schema of its stage:
+ * a plain object, a known stage, only that stage's fields, each valid. Throws JobSpecError naming
+ * `where`, the field and what it must be.
+ */
+export function parseJobSpec(value: unknown, where: string): JobSpec {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new JobSpecError(`${where}: a job must be an object, got ${JSON.stringify(value)}`);
+  }
+  const v = value as Record<string, unknown>;
+  const stage = v.stage;
+  if (typeof stage !== 'string' || !(JOB_STAGES as readonly string[]).includes(stage)) {
+    throw new JobSpecError(
+      `${where}: stage must be one of ${JOB_STAGES.join(', ')}, got ${JSON.stringify(stage)}`,
+    );
+  }
+  const { rules, required } = STAGES[stage as JobStage];
+  for (const [name, x] of Object.entries(v)) {
+    if (name === 'stage' || x === undefined) continue;
+    const rule = rules[name];
+    if (!rule) {
+      throw new JobSpecError(
+        `${where}: unknown field ${JSON.stringify(name)} for stage ${stage} (known: ${Object.keys(rules).join(', ')})`,
+      );
+    }
+    checkField(where, name, x, rule);
+  }
+  for (const name of required) {
+    if (v[name] === undefined) throw new JobSpecError(`${where}: stage ${stage} needs ${name}`);
+  }
+  return { ...v } as unknown as JobSpec;
+}
+
+function imagesOf(n: number | null | undefined): Images | undefined {
+  return n === undefined ? undefined : n === null ? 'all' : n;
+}
+
+function presetDataset(data: SpaceDataSettings): string {
+  return data.kind === 'images' ? data.dataset : 'ptb';
+}
+
+/** Text spaces take no image settings; the dataset must be the preset's kind. */
+function checkDataFields(where: string, spec: TrainingFields, data: SpaceDataSettings): void {
+  if (data.kind === 'images') {
+    if (spec.dataset === 'ptb') {
+      throw new JobSpecError(`${where}: space ${spec.space} trains on images, not ptb`);
+    }
+    return;
+  }
+  if (spec.dataset !== undefined && spec.dataset !== 'ptb') {
+    throw new JobSpecError(`${where}: space ${spec.space} trains on Penn Treebank text (ptb)`);
+  }
+  for (const k of ['trainImages', 'validImages'] as const) {
+    if (spec[k] !== undefined) {
+      throw new JobSpecError(`${where}: ${k} does not apply to space ${spec.space}`);
+    }
+  }
+}
+
+/** A resolved job: the spec with every default filled in, and what its id is derived from. */
+export interface ResolvedJob {
+  id: string;
+  spec: JobSpec;
+  /** Ids of the jobs that must be done first. */
+  after: string[];
+}
+
+function canonical(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(canonical);
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(value).sort()) {
+      const x = (value as Record<string, unknown>)[k];
+      if (x !== undefined) out[k] = canonical(x);
+    }
+    return out;
+  }
+  return value;
+}
+
+function hashOf(stage: JobStage, material: unknown): string {
+  const digest = createHash('sha256')
+    .update(JSON.stringify(canonical(material)))
+    .digest('hex');
+  return `${stage}-${digest.slice(0, 16)}`;
+}
+
+/**
+ * Fills in the preset's values for every field left out (so two spellings of one run are one
+ * job) and derives the id from the full resolved configuration: the spec plus the preset parts
+ * the run uses (hyper-parameters, data, skeleton). A spec the pipeline would refuse (few-shot
+ * edge on a non-fewshot sampler, images on a text space) is refused here, before it is queued.
+ */
+export function resolveJob(input: JobSpec, where: string): ResolvedJob {
+  const spec = parseJobSpec(input, where);
+  if (spec.stage === 'score') {
+    const s: ScoreJobSpec = { ...spec, epoch: spec.epoch ?? 'all' };
+    return { id: hashOf('score', s), spec: s, after: [s.train] };
+  }
+  if (spec.stage === 'search') {
+    const binding = spaceBinding(spec.space);
+    if (!binding.differentiable) {
+      throw new JobSpecError(`${where}: space ${spec.space} has no search (differentiable) form`);
+    }
+    const s: SearchJobSpec = { ...spec, dataset: spec.dataset ?? 'fashion-mnist' };
+    const settings = searchSettings({
+      method: s.method,
+      dataset: s.dataset as TrainDataset,
+      scale: s.scale,
+      seed: s.seed,
+      engine: 'any',
+      overrides: { epochs: s.epochs },
+    });
+    s.epochs = settings.epochs;
+    return { id: hashOf('search', { spec: s, settings }), spec: s, after: [] };
+  }
+  const binding = spaceBinding(spec.space);
+  const preset = binding.preset(spec.scale);
+  const standalone = spec.stage === 'groundtruth';
+  const data = standalone ? (preset.standaloneData ?? preset.data) : preset.data;
+  const hyper = standalone ? preset.standalone : preset.supernet;
+  const skeleton = standalone ? preset.standaloneSkeleton : preset.skeleton;
+  checkDataFields(where, spec, data);
+  if ((spec.channels !== undefined || spec.cells !== undefined) && !binding.resize) {
+    throw new JobSpecError(`${where}: space ${spec.space} has no channels/cells knobs`);
+  }
+  const net = binding.resize
+    ? binding.resize(skeleton.net, { channels: spec.channels, cells: spec.cells })
+    : skeleton.net;
+  const filled: TrainingFields = {
+    ...spec,
+    dataset: spec.dataset ?? presetDataset(data),
+    epochs: spec.epochs ?? hyper.epochs,
+    batchSize: spec.batchSize ?? hyper.batchSize,
+    lr: spec.lr ?? hyper.lr,
+    weightDecay: spec.weightDecay ?? hyper.weightDecay,
+    ...(data.kind === 'images'
+      ? {
+          trainImages: spec.trainImages ?? imagesOf(data.trainImages),
+          validImages: spec.validImages ?? imagesOf(data.validImages),
+        }
+      : {}),
+  };
+  // The skeleton stands for channels/cells (given or not: one job); the spec for the rest.
+  const material = (s: TrainingFields) => ({
+    spec: { ...s, channels: undefined, cells: undefined },
+    hyper,
+    data: { ...data, dataset: undefined },
+    net,
+  });
+  if (spec.stage === 'groundtruth') {
+    const s = filled as GroundTruthJobSpec;
+    return { id: hashOf('groundtruth', material(s)), spec: s, after: [] };
+  }
+  const t = filled as TrainJobSpec;
+  t.sampler = t.sampler ?? 'uniform';
+  if (t.fewShotEdge !== undefined && t.sampler !== 'fewshot') {
+    throw new JobSpecError(`${where}: fewShotEdge needs sampler fewshot`);
+  }
+  const epochs = t.epochs!;
+  const kept = t.checkpointEpochs ?? preset.supernet.checkpointEpochs.filter((e) => e <= epochs);
+  t.checkpointEpochs = [...new Set(kept)].sort((a, b) => a - b);
+  if (t.checkpointEpochs.some((e) => e > epochs)) {
+    throw new JobSpecError(`${where}: checkpointEpochs must be <= epochs (${epochs})`);
+  }
+  return { id: hashOf('train', material(t)), spec: t, after: [] };
+}
+
+/** Where a job's command writes, relative to the storage root's runs/ folder. */
+export function runFolderOf(spec: JobSpec, id: string): string {
+  return spec.stage === 'score' ? spec.train : id;
+}
+
+const flag = (name: string, v: unknown): string[] =>
+  v === undefined ? [] : [`--${name}`, String(v)];
+
+function trainingFlags(s: TrainingFields): string[] {
+  return [
+    ...flag('space', s.space),
+    ...flag('scale', s.scale),
+    ...flag('dataset', s.dataset),
+    ...flag('seed', s.seed),
+    ...flag('epochs', s.epochs),
+    ...flag('batch-size', s.batchSize),
+    ...flag('lr', s.lr),
+    ...flag('weight-decay', s.weightDecay),
+    ...flag('train-images', s.trainImages),
+    ...flag('valid-images', s.validImages),
+    ...flag('channels', s.channels),
+    ...flag('cells', s.cells),
+  ];
+}
+
+/**
+ * The `supernet-lab` argv of a resolved job, writing into `runDir` (a folder under the storage
+ * root, made from job ids only). Every value is a checked number or a name from a fixed list.
+ */
+export function jobArgv(spec: JobSpec, runDir: string): string[] {
+  const common = ['--progress', 'lines'];
+  switch (spec.stage) {
+    case 'train':
+      return [
+        'train',
+        ...trainingFlags(spec),
+        ...flag('sampler', spec.sampler),
+        ...flag('sampler-paths', spec.samplerPaths),
+        ...flag('few-shot-edge', spec.fewShotEdge),
+        ...flag('checkpoint-epochs', spec.checkpointEpochs?.join(',')),
+        '--out',
+        runDir,
+        '--wait',
+        ...common,
+      ];
+    case 'score':
+      return [
+        'evaluate',
+        '--run',
+        runDir,
+        ...flag('sample', spec.sample),
+        ...flag('arch-seed', spec.archSeed),
+        ...flag('epoch', spec.epoch),
+        ...common,
+      ];
+    case 'groundtruth':
+      return [
+        'groundtruth',
+        ...trainingFlags(spec),
+        ...flag('sample', spec.sample),
+        ...flag('arch-seed', spec.archSeed),
+        '--workers',
+        '1',
+        '--out',
+        runDir,
+        ...common,
+      ];
+    case 'search':
+      return [
+        'search',
+        ...flag('space', spec.space),
+        ...flag('method', spec.method),
+        ...flag('scale', spec.scale),
+        ...flag('dataset', spec.dataset),
+        ...flag('seed', spec.seed),
+        ...flag('epochs', spec.epochs),
+        '--out',
+        runDir,
+        ...common,
+      ];
+  }
+}
+
+/** One line naming a job for logs and status: stage, space, seed and what varies. */
+export function describeJob(job: ResolvedJob): string {
+  const s = job.spec;
+  if (s.stage === 'score')
+    return `${job.id} score ${s.train} (${s.sample} archs, epoch ${s.epoch})`;
+  if (s.stage === 'search') return `${job.id} search ${s.method} ${s.dataset} seed ${s.seed}`;
+  const extra = s.stage === 'train' ? ` ${s.sampler} ${s.epochs} epochs` : ` ${s.sample} archs`;
+  return `${job.id} ${s.stage} ${s.space} ${s.dataset} ${s.scale} seed ${s.seed}${extra}`;
+}

@@ -1,0 +1,151 @@
+/**
+ * The storage root of sweeps: one directory that every worker mounts (an NFS share, a cluster's
+ * scratch, a local folder). Its layout is fixed; every path is the root joined with names this
+ * module checks (job ids, sweep names), so nothing read from a queue or a grid can point outside:
+ *
+ *   runs/<job id>/          the run folder a job's command writes (score jobs: their train job's)
+ *   jobs/<job id>/          the job's state: .lock (held by the process running it), job.log
+ *                           (every attempt's output), done.json (the result), parked.json
+ *   sweeps/<name>/plan.json the sweep: its grid and the resolved jobs; tables/ from collect
+ *
+ * The storage root, not the queue, is the record of what is done: a job whose done.json exists
+ * is never run again, whoever delivers it.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { BadInputError } from '../errors';
+import { packageRoot } from '../info';
+import { readJson, writeJsonAtomic } from '../runs/folder';
+import { DEFAULT_STALE_MS, pidAlive, readRunLock, type RunLockInfo } from '../runs/lock';
+import { JOB_ID, type ResolvedJob } from './spec';
+
+/** Sweep names: letters, digits, dot, dash, underscore; no path separators. */
+export const SWEEP_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
+
+/** Default storage root: $SUPERNET_LAB_STORAGE, else kernels-data/sweeps in the package. */
+export function defaultStorageRoot(): string {
+  return process.env.SUPERNET_LAB_STORAGE ?? path.join(packageRoot, 'kernels-data', 'sweeps');
+}
+
+function checkedId(id: string): string {
+  if (!JOB_ID.test(id)) {
+    throw new BadInputError(
+      `not a job id: ${JSON.stringify(id)} (expected e.g. train-0123456789abcdef)`,
+    );
+  }
+  return id;
+}
+
+export function checkSweepName(name: string): string {
+  if (!SWEEP_NAME.test(name)) {
+    throw new BadInputError(
+      `sweep name ${JSON.stringify(name)} must be letters, digits, '.', '-' or '_' (at most 100)`,
+    );
+  }
+  return name;
+}
+
+export const runDir = (root: string, id: string) => path.join(root, 'runs', checkedId(id));
+export const jobDir = (root: string, id: string) => path.join(root, 'jobs', checkedId(id));
+export const sweepDir = (root: string, name: string) =>
+  path.join(root, 'sweeps', checkSweepName(name));
+export const planPath = (root: string, name: string) =>
+  path.join(sweepDir(root, name), 'plan.json');
+export const jobLogPath = (root: string, id: string) => path.join(jobDir(root, id), 'job.log');
+
+/** The result of a finished job (jobs/<id>/done.json). */
+export interface DoneRecord {
+  id: string;
+  stage: string;
+  /** The command's result line (JSON it printed on stdout), if any. */
+  output: unknown;
+  attempt: number;
+  worker: string;
+  finishedAt: string;
+  seconds: number;
+}
+
+/** A job given up after its attempts (jobs/<id>/parked.json). */
+export interface ParkedRecord {
+  id: string;
+  error: string;
+  logTail: string[];
+  attempts: number;
+  worker: string;
+  parkedAt: string;
+}
+
+const donePath = (root: string, id: string) => path.join(jobDir(root, id), 'done.json');
+const parkedPath = (root: string, id: string) => path.join(jobDir(root, id), 'parked.json');
+
+function readIfExists<T>(file: string): T | null {
+  return fs.existsSync(file) ? readJson<T>(file) : null;
+}
+
+export const readDone = (root: string, id: string) => readIfExists<DoneRecord>(donePath(root, id));
+export const readParked = (root: string, id: string) =>
+  readIfExists<ParkedRecord>(parkedPath(root, id));
+export const isDone = (root: string, id: string) => fs.existsSync(donePath(root, id));
+
+export function writeDone(root: string, record: DoneRecord): void {
+  fs.rmSync(parkedPath(root, record.id), { force: true });
+  writeJsonAtomic(donePath(root, record.id), record);
+}
+
+export function writeParked(root: string, record: ParkedRecord): void {
+  writeJsonAtomic(parkedPath(root, record.id), record);
+}
+
+export function clearParked(root: string, id: string): boolean {
+  const file = parkedPath(root, id);
+  const had = fs.existsSync(file);
+  fs.rmSync(file, { force: true });
+  return had;
+}
+
+/** The name this process reports as a worker: host and pid. */
+export function workerName(): string {
+  return `${os.hostname()}:${process.pid}`;
+}
+
+/**
+ * The live process holding job `id` (its jobs/<id>/.lock), or null: a holder on this host whose
+ * pid is gone, or one elsewhere whose heartbeat is older than the lock's stale time, holds
+ * nothing (the lock module takes such locks over).
+ */
+export function jobHolder(root: string, id: string): RunLockInfo | null {
+  const h = readRunLock(jobDir(root, id));
+  if (!h) return null;
+  if (h.host === os.hostname()) return pidAlive(h.pid) ? h : null;
+  return Date.now() - Date.parse(h.heartbeatAt) <= DEFAULT_STALE_MS ? h : null;
+}
+
+/** A planned sweep (sweeps/<name>/plan.json). */
+export interface SweepPlan {
+  schema: 1;
+  name: string;
+  /** The grid as read from its file. */
+  grid: unknown;
+  jobs: ResolvedJob[];
+}
+
+export function writePlan(root: string, plan: SweepPlan): string {
+  const file = planPath(root, plan.name);
+  writeJsonAtomic(file, plan);
+  return file;
+}
+
+export function readPlan(root: string, name: string): SweepPlan {
+  const file = planPath(root, name);
+  if (!fs.existsSync(file)) {
+    throw new BadInputError(
+      `no sweep ${JSON.stringify(name)} under ${root} (${file} is missing): run 'supernet-lab sweep plan GRID --storage ${root}' first`,
+    );
+  }
+  const plan = readJson<SweepPlan>(file);
+  if (plan.schema !== 1 || !Array.isArray(plan.jobs)) {
+    throw new BadInputError(`${file} is not a sweep plan (schema 1)`);
+  }
+  return plan;
+}

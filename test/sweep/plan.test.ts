@@ -1,0 +1,187 @@
+// Sweep plans without a queue: job schema, stable ids, grid expansion, argv, estimate.
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { spaceBinding } from '../../src/supernet/registry';
+import { estimateSweep } from '../../src/sweep/estimate';
+import { expandGrid, planGrid } from '../../src/sweep/grid';
+import { checkPayload } from '../../src/sweep/queue';
+import { JOB_ID, jobArgv, parseJobSpec, resolveJob, type JobSpec } from '../../src/sweep/spec';
+import { jobDir, runDir } from '../../src/sweep/storage';
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sweep-plan-'));
+after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+const train = (extra: Record<string, unknown> = {}) =>
+  ({ stage: 'train', space: 'nb201', scale: 'smoke', seed: 0, ...extra }) as JobSpec;
+
+test('a job id comes from the resolved config: explicit preset values are the same job', () => {
+  const preset = spaceBinding('nb201').preset('smoke');
+  const data = preset.data as { dataset: string; trainImages: number | null };
+  const a = resolveJob(train(), 'a');
+  const b = resolveJob(
+    train({
+      epochs: preset.supernet.epochs,
+      lr: preset.supernet.lr,
+      dataset: data.dataset,
+      trainImages: data.trainImages ?? 'all',
+      sampler: 'uniform',
+    }),
+    'b',
+  );
+  assert.match(a.id, JOB_ID);
+  assert.equal(a.id, b.id);
+  assert.deepEqual(a.spec, b.spec, 'the resolved spec is the same too');
+  assert.equal(resolveJob(train(), 'again').id, a.id, 'planned twice: one job');
+  assert.notEqual(resolveJob(train({ seed: 1 }), 'c').id, a.id);
+  assert.notEqual(resolveJob(train({ lr: preset.supernet.lr * 2 }), 'd').id, a.id);
+  assert.notEqual(resolveJob(train({ sampler: 'fairnas' }), 'e').id, a.id);
+  const score = resolveJob({ stage: 'score', train: a.id, sample: 4, archSeed: 1 } as JobSpec, 's');
+  assert.deepEqual(score.after, [a.id]);
+  assert.equal((score.spec as { epoch: unknown }).epoch, 'all');
+});
+
+test('job specs are checked field by field; nothing but known names and numbers gets through', () => {
+  const bad: [Record<string, unknown>, RegExp][] = [
+    [{ ...train(), shell: 'rm -rf /' }, /unknown field "shell"/],
+    [{ ...train(), stage: 'exec' }, /stage must be one of train, score, groundtruth, search/],
+    [{ ...train(), seed: -1 }, /seed must be an integer/],
+    [{ ...train(), lr: '0.1; rm -rf /' }, /lr must be a number/],
+    [{ ...train(), space: '../../etc' }, /space must be one of nb201/],
+    [{ ...train(), dataset: 'imagenet' }, /dataset must be one of/],
+    [{ ...train(), checkpointEpochs: [] }, /non-empty list of epoch numbers/],
+    [{ stage: 'score', train: '../runs/x', sample: 4, archSeed: 0 }, /train must be a job id/],
+    [{ stage: 'score', sample: 4, archSeed: 0 }, /stage score needs train/],
+    [{ ...train(), space: 'darts-ptb', trainImages: 10 }, /trainImages does not apply/],
+    [{ ...train(), fewShotEdge: 1 }, /fewShotEdge needs sampler fewshot/],
+  ];
+  for (const [spec, message] of bad) {
+    assert.throws(
+      () => resolveJob(spec as unknown as JobSpec, 'grid.yaml: jobs[0]'),
+      (err: Error) => {
+        assert.match(
+          err.message,
+          /^grid\.yaml: jobs\[0\]: /,
+          'the error names where the job came from',
+        );
+        assert.match(err.message, message);
+        return true;
+      },
+    );
+  }
+  assert.throws(() => parseJobSpec(null, 'q'), /a job must be an object/);
+  assert.throws(() => runDir('/s', '../../etc'), /not a job id/);
+  assert.throws(() => jobDir('/s', 'train-0123'), /not a job id/);
+});
+
+test('a queue payload runs only when its spec resolves to the id it carries', () => {
+  const job = resolveJob(train(), 'x');
+  assert.equal(checkPayload(job.id, { schema: 1, id: job.id, spec: job.spec }).id, job.id);
+  const altered = { schema: 1, id: job.id, spec: { ...job.spec, seed: 7 } };
+  assert.throws(() => checkPayload(job.id, altered), /resolves to train-[0-9a-f]{16}, not the id/);
+  assert.throws(() => checkPayload(job.id, { id: job.id, spec: job.spec }), /malformed job/);
+  assert.throws(
+    () => checkPayload(job.id, { schema: 1, id: job.id, spec: { stage: 'rm' } }),
+    /malformed job/,
+  );
+});
+
+test('argv: an array of flags and checked values, writing under the given run folder', () => {
+  const job = resolveJob(train({ sampler: 'fairnas', checkpointEpochs: [2, 1] }), 'x');
+  const dir = runDir('/storage', job.id);
+  const argv = jobArgv(job.spec, dir);
+  assert.equal(argv[0], 'train');
+  assert.equal(argv[argv.indexOf('--out') + 1], dir);
+  assert.equal(argv[argv.indexOf('--sampler') + 1], 'fairnas');
+  assert.equal(argv[argv.indexOf('--checkpoint-epochs') + 1], '1,2');
+  for (const a of argv) assert.ok(!/[;&|`$]/.test(a), `no shell syntax in ${a}`);
+});
+
+test('grid: spaces x seeds with score and ground truth; YAML and JSON plan the same jobs', () => {
+  const yamlFile = path.join(tmp, 'smoke.yaml');
+  fs.writeFileSync(
+    yamlFile,
+    [
+      'name: two-spaces',
+      'scale: smoke',
+      'spaces: [nb201, nb101]',
+      'seeds: [0, 1]',
+      'train: {epochs: 2}',
+      'score: {sample: 4, archSeed: 1}',
+      'groundtruth: {sample: 4, archSeed: 1}',
+      '',
+    ].join('\n'),
+  );
+  const grid = {
+    name: 'two-spaces',
+    scale: 'smoke',
+    spaces: ['nb201', 'nb101'],
+    seeds: [0, 1],
+    train: { epochs: 2 },
+    score: { sample: 4, archSeed: 1 },
+    groundtruth: { sample: 4, archSeed: 1 },
+  };
+  const jsonFile = path.join(tmp, 'smoke.json');
+  fs.writeFileSync(jsonFile, JSON.stringify(grid));
+  const a = planGrid(yamlFile);
+  const b = planGrid(jsonFile);
+  assert.equal(a.name, 'two-spaces');
+  const stages = a.jobs.map((j) => j.spec.stage);
+  assert.equal(stages.filter((s) => s === 'train').length, 4);
+  assert.equal(stages.filter((s) => s === 'score').length, 4);
+  assert.equal(stages.filter((s) => s === 'groundtruth').length, 2, 'ground truth is not per seed');
+  assert.deepEqual(
+    a.jobs.map((j) => j.id),
+    b.jobs.map((j) => j.id),
+  );
+  // Dependencies come first.
+  const index = new Map(a.jobs.map((j, i) => [j.id, i]));
+  for (const j of a.jobs) for (const d of j.after) assert.ok(index.get(d)! < index.get(j.id)!);
+  // The same job reached twice (an explicit duplicate) is one job.
+  const twice = expandGrid(
+    { ...grid, jobs: [{ stage: 'train', space: 'nb201', scale: 'smoke', seed: 0, epochs: 2 }] },
+    'g',
+  );
+  assert.equal(twice.length, a.jobs.length);
+  // A text space ignores image datasets.
+  const text = expandGrid(
+    { scale: 'smoke', spaces: ['darts-ptb'], datasets: ['cifar10'], train: {} },
+    'g',
+  );
+  assert.equal((text[0].spec as { dataset: string }).dataset, 'ptb');
+  assert.throws(
+    () => expandGrid({ ...grid, budgets: [1] }, 'g.yaml'),
+    /g\.yaml: unknown key "budgets"/,
+  );
+  assert.throws(
+    () => expandGrid({ scale: 'smoke', spaces: ['nb999'], train: {} }, 'g'),
+    /unknown space "nb999"/,
+  );
+});
+
+test('estimate: images over the bench throughput, per engine', () => {
+  const bench = path.join(tmp, 'bench.json');
+  const rows = [
+    { engine: 'native', config: 'laptop-c8-n1-fmnist', metric: 'train', ours: 500, pytorch: 1000 },
+    { engine: 'native', config: 'laptop-c8-n1-fmnist', metric: 'eval', ours: 4000, pytorch: 8000 },
+  ];
+  fs.writeFileSync(bench, JSON.stringify({ comparisons: rows }));
+  const t = resolveJob(train({ epochs: 10, trainImages: 900 }), 't');
+  const preset = spaceBinding('nb201').preset('smoke');
+  const valid = preset.data.kind === 'images' ? (preset.data.validImages as number) : 0;
+  const calib = preset.supernet.calibrationBatches * preset.supernet.calibrationBatchSize;
+  const s = resolveJob(
+    { stage: 'score', train: t.id, sample: 5, archSeed: 0, epoch: 'latest' } as JobSpec,
+    's',
+  );
+  const e = estimateSweep([t, s], bench);
+  assert.equal(e.jobs, 2);
+  assert.equal(e.scales.length, 1);
+  // 10 epochs x 900 images at 500/s; 5 archs x (calibration + validation) images at 4000/s.
+  const native = (10 * 900) / 500 / 3600 + (5 * (calib + valid)) / 4000 / 3600;
+  const pytorch = (10 * 900) / 1000 / 3600 + (5 * (calib + valid)) / 8000 / 3600;
+  assert.ok(Math.abs(e.scales[0].hours.native - native) < 1e-12);
+  assert.ok(Math.abs(e.scales[0].hours.pytorch - pytorch) < 1e-12);
+});
