@@ -1,3 +1,5 @@
+import { BadInputError } from '../errors';
+
 /** An image classification set held in memory, ready for a network. */
 export interface Dataset {
   /** e.g. 'fashion-mnist/train', 'cifar10/test', 'cifar10/train[search-train]'. */
@@ -26,8 +28,8 @@ export interface RawImages {
   source: string;
 }
 
-/** A dataset file is missing, truncated or corrupt; the message names the file. */
-export class DatasetError extends Error {
+/** A dataset file is missing, truncated or corrupt; the message names the file (CLI exit 2). */
+export class DatasetError extends BadInputError {
   override name = 'DatasetError';
   constructor(
     message: string,

@@ -16,16 +16,16 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Rng } from '../engine/random';
-import { pidAlive } from '../runs/lock';
+import { pidAlive, withTableLock } from '../runs/lock';
 import { BadInputError } from '../errors';
 import { fillSeed, prepareRunFolder, type RunConfig, type RunConfigInput } from '../runs/config';
 import {
   groundTruthPath,
   readJson,
   toCsv,
-  writeFileAtomic,
   writeGroundTruth,
   writeJsonAtomic,
+  writeTableAtomic,
   type GroundTruthRow,
 } from '../runs/folder';
 import type { SpaceRunSpec, SpaceSetup } from '../supernet/binding';
@@ -221,19 +221,25 @@ function readResults(run: GroundTruthRun): StoredResult[] {
     .map((f) => readJson<StoredResult>(f));
 }
 
-/** Rewrites groundtruth.csv and standalone-loss.csv from the result files. */
+/**
+ * Rewrites groundtruth.csv and standalone-loss.csv from the result files, under the folder's
+ * table lock: of the processes sharing the folder, the one that rewrites last has read every
+ * result written before it (no row is lost, no table is paired with another's checksum).
+ */
 export function writeGroundTruthTables(run: GroundTruthRun): GroundTruthRow[] {
-  const results = readResults(run);
-  const rows = results.map(rowOf);
-  writeGroundTruth(groundTruthPath(run.runDir), rows);
-  writeFileAtomic(
-    path.join(run.runDir, STANDALONE_LOSS_FILE),
-    toCsv(
-      ['arch', 'accuracy', 'loss', 'perplexity'],
-      results.map((r) => [r.arch, r.val_accuracy, r.val_loss, Math.exp(r.val_loss)]),
-    ),
-  );
-  return rows;
+  return withTableLock(run.runDir, 'groundtruth tables', () => {
+    const results = readResults(run);
+    const rows = results.map(rowOf);
+    writeGroundTruth(groundTruthPath(run.runDir), rows);
+    writeTableAtomic(
+      path.join(run.runDir, STANDALONE_LOSS_FILE),
+      toCsv(
+        ['arch', 'accuracy', 'loss', 'perplexity'],
+        results.map((r) => [r.arch, r.val_accuracy, r.val_loss, Math.exp(r.val_loss)]),
+      ),
+    );
+    return rows;
+  });
 }
 
 /** Validation losses of the finished architectures, by architecture string. */
@@ -273,7 +279,7 @@ export function trainGroundTruthArch(
       train_accuracy: r.trainAccuracy,
       worker: options.worker ?? `pid ${process.pid}`,
     };
-    writeJsonAtomic(file, stored);
+    writeJsonAtomic(file, stored, { checksum: true });
     writeGroundTruthTables(run);
     return row;
   } finally {

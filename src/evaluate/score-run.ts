@@ -16,12 +16,14 @@ import {
   checkpointName,
   parseCsv,
   readScores,
+  readTableText,
   scoresPath,
   toCsv,
-  writeFileAtomic,
   writeScores,
+  writeTableAtomic,
   type ScoreRow,
 } from '../runs/folder';
+import { withTableLock } from '../runs/lock';
 import type { SpaceSetup } from '../supernet/binding';
 import { createProgress, type ProgressSink } from '../train/progress';
 import { loadRunNetworks, type RunData } from '../train/pipeline';
@@ -84,14 +86,14 @@ function partPath(runDir: string, epoch: number, index: number, count: number): 
 function readPart(file: string): Map<string, ScoreRow> {
   const out = new Map<string, ScoreRow>();
   if (!fs.existsSync(file)) return out;
-  for (const r of parseCsv(fs.readFileSync(file, 'utf8')).rows) {
+  for (const r of parseCsv(readTableText(file)).rows) {
     out.set(r[0], { arch: r[0], accuracy: Number(r[1]), loss: Number(r[2]) });
   }
   return out;
 }
 
 function writePart(file: string, rows: Iterable<ScoreRow>): void {
-  writeFileAtomic(
+  writeTableAtomic(
     file,
     toCsv(
       ['arch', 'accuracy', 'loss'],
@@ -160,19 +162,26 @@ export function scoreRun(options: ScoreRunOptions): ScoreRunResult {
     });
     writePart(file, done.values());
     progress.done();
-    // Merge when every shard is complete.
-    const all = new Map<string, ScoreRow>();
-    for (let i = 0; i < shard.count; i++) {
-      for (const [key, row] of readPart(partPath(options.runDir, epoch, i, shard.count))) {
-        all.set(key, row);
-      }
-    }
-    let out: string | null = null;
-    if (keys.every((key) => all.has(key))) {
-      // Keep rows of other architectures already in the file (a superset list).
-      const extra = [...known.values()].filter((r) => !all.has(r.arch));
-      out = writeScores(options.runDir, epoch, [...keys.map((key) => all.get(key)!), ...extra]);
-    }
+    // Merge when every shard is complete (under the scores folder's table lock: shards that
+    // finish together merge one after the other, each keeping the rows the other wrote).
+    const out = withTableLock(
+      path.dirname(merged),
+      `evaluate merge ${checkpointName(epoch)}`,
+      () => {
+        const all = new Map<string, ScoreRow>();
+        for (let i = 0; i < shard.count; i++) {
+          for (const [key, row] of readPart(partPath(options.runDir, epoch, i, shard.count))) {
+            all.set(key, row);
+          }
+        }
+        if (!keys.every((key) => all.has(key))) return null;
+        // Keep rows of other architectures already in the file (a superset list).
+        const extra = (fs.existsSync(merged) ? readScores(merged) : []).filter(
+          (r) => !all.has(r.arch),
+        );
+        return writeScores(options.runDir, epoch, [...keys.map((key) => all.get(key)!), ...extra]);
+      },
+    );
     // Rows as stored (7 significant digits), so a fresh call and a resumed one agree exactly.
     const stored = readPart(file);
     return {

@@ -23,7 +23,7 @@ import { scoreArch } from '../evaluate/score';
 import { createStandalone, createSupernet } from '../supernet/network';
 import { Sgd } from '../core/sgd';
 import { trainStep } from '../train/step';
-import { readScores, toCsv, writeFileAtomic, checkpointName } from '../runs/folder';
+import { readScores, toCsv, writeTableAtomic, checkpointName } from '../runs/folder';
 import { imageRunData, loadRunNetworks } from '../train/pipeline';
 import { iterateBatches } from '../data/batches';
 import { baseStudy, type BaseStudy } from './base';
@@ -352,7 +352,7 @@ export async function weightSharingBasics(
     loaded.dispose();
     if (extra.size > 0) {
       fs.mkdirSync(path.dirname(cacheFile), { recursive: true });
-      writeFileAtomic(
+      writeTableAtomic(
         cacheFile,
         toCsv(
           ['arch', 'accuracy', 'loss'],

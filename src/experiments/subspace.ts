@@ -22,7 +22,7 @@ import type { Nb201Arch } from '../spaces/nb201/definition';
 import { nb201ValidOrdinals } from '../spaces/nb201/graph';
 import type { TrainingData } from '../train/data';
 import type { ProgressSink } from '../train/progress';
-import { writeFileAtomic } from '../runs/folder';
+import { readTableText, writeTableAtomic } from '../runs/folder';
 import type { RunConfigInput } from '../runs/config';
 import { imageRunData, trainRun } from '../train/pipeline';
 
@@ -118,8 +118,7 @@ export function spaceFile(runDir: string): string {
 }
 
 export function readSpaceFile(runDir: string): Nb201Arch[] {
-  return fs
-    .readFileSync(spaceFile(runDir), 'utf8')
+  return readTableText(spaceFile(runDir))
     .split('\n')
     .filter((l) => l.trim() !== '')
     .map((l) => parseNb201(l.trim()));
@@ -142,7 +141,7 @@ export async function trainSubspaceSupernet(options: TrainSubspaceOptions): Prom
   const cells = subspaceCells(options.subspace, options.truth);
   if (!fs.existsSync(spaceFile(runDir))) {
     fs.mkdirSync(runDir, { recursive: true });
-    writeFileAtomic(spaceFile(runDir), cells.map((a) => formatNb201(a)).join('\n') + '\n');
+    writeTableAtomic(spaceFile(runDir), cells.map((a) => formatNb201(a)).join('\n') + '\n');
   }
   const pool = readSpaceFile(runDir);
   if (pool.length !== cells.length) {

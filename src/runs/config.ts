@@ -18,6 +18,7 @@ import { BadInputError } from '../errors';
 import type { Scale } from '../core/scale';
 import type { SpaceDataSettings, SpaceSkeleton, SpaceTrainHyper } from '../supernet/binding';
 import { readJson, writeJsonAtomic } from './folder';
+import { sleepSync } from './lock';
 
 export const RUN_SCHEMA = 2;
 
@@ -210,10 +211,6 @@ export function assertResumable(runDir: string, existing: RunConfig, wanted: Run
       `${runDir} holds a run with a different configuration (${diffs.join('; ')}); use another --out or the same settings`,
     );
   }
-}
-
-function sleepSync(ms: number): void {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
 /**

@@ -43,32 +43,59 @@ function tempName(target: string): string {
   );
 }
 
-/** Writes a file atomically: temp file in the same folder, fsync, rename. */
+/**
+ * Writes a file atomically: temp file in the same folder, fsync, rename. On failure (disk full,
+ * say) the temp file is removed and the previous file is left as it was.
+ */
 export function writeFileAtomic(file: string, data: string | Uint8Array): void {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const tmp = tempName(file);
-  const fd = fs.openSync(tmp, 'w');
   try {
-    fs.writeSync(fd, typeof data === 'string' ? Buffer.from(data, 'utf8') : data);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
+    const fd = fs.openSync(tmp, 'w');
+    try {
+      fs.writeSync(fd, typeof data === 'string' ? Buffer.from(data, 'utf8') : data);
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.renameSync(tmp, file);
+  } catch (err) {
+    fs.rmSync(tmp, { force: true });
+    throw err;
   }
-  fs.renameSync(tmp, file);
 }
 
-export function writeJsonAtomic(file: string, value: unknown): void {
-  writeFileAtomic(file, JSON.stringify(value, null, 2) + '\n');
+/**
+ * Writes JSON atomically; with `checksum` (results that numbers are read from) also its sidecar
+ * `<file>.sha256`, which `readJson` verifies.
+ */
+export function writeJsonAtomic(
+  file: string,
+  value: unknown,
+  options: { checksum?: boolean } = {},
+): void {
+  const text = JSON.stringify(value, null, 2) + '\n';
+  if (options.checksum) writeTableAtomic(file, text);
+  else writeFileAtomic(file, text);
 }
 
+/** Reads a JSON file, verifying its sidecar checksum when it has one (CorruptFileError if not). */
 export function readJson<T>(file: string): T {
   let text: string;
   try {
-    text = fs.readFileSync(file, 'utf8');
+    text = readVerifiedFile(file, checksumRemedy(file)).data.toString('utf8');
   } catch (err) {
+    if (err instanceof CorruptFileError) throw err;
     throw new Error(`cannot read ${file}: ${(err as Error).message}`);
   }
   return parseJsonFile<T>(file, text);
+}
+
+function checksumRemedy(file: string): string {
+  return (
+    `Delete it (and ${path.basename(file)}.sha256) and re-run the command that wrote it, ` +
+    'or restore both from a copy.'
+  );
 }
 
 function parseJsonFile<T>(file: string, text: string): T {
@@ -80,9 +107,10 @@ function parseJsonFile<T>(file: string, text: string): T {
 }
 
 /**
- * Writes a table atomically with its checksum sidecar `<file>.sha256`: the old sidecar is removed
- * first, so a crash in between leaves a table without checksum (read unchecked), never a table
- * whose checksum does not match.
+ * Writes a table (or a result file) atomically with its checksum sidecar `<file>.sha256`: the old
+ * sidecar is removed first, so a crash in between leaves a table without checksum (read
+ * unchecked), never a table whose checksum does not match. Processes that rewrite one table
+ * concurrently must serialise the rewrite (`withTableLock`, src/runs/lock.ts).
  */
 export function writeTableAtomic(file: string, text: string): void {
   const sidecar = checksumSidecarPath(file);
@@ -93,10 +121,7 @@ export function writeTableAtomic(file: string, text: string): void {
 
 /** Reads a table, verifying its sidecar checksum when it has one (CorruptFileError if not). */
 export function readTableText(file: string): string {
-  const remedy =
-    `Delete it (and ${path.basename(file)}.sha256) and re-run the command that wrote it, ` +
-    'or restore both from a copy.';
-  return readVerifiedFile(file, remedy).data.toString('utf8');
+  return readVerifiedFile(file, checksumRemedy(file)).data.toString('utf8');
 }
 
 // ---- log.jsonl ----
@@ -227,7 +252,6 @@ export function writeCheckpoint<S>(
   const name = checkpointName(epoch);
   const final = path.join(dir, name);
   const tmp = tempName(final);
-  fs.mkdirSync(tmp);
   let offset = 0;
   const entries: TensorEntry[] = tensors.map((t) => {
     const e = { name: t.name, shape: t.shape, offset, length: t.data.length };
@@ -245,17 +269,17 @@ export function writeCheckpoint<S>(
     state,
     tensorsBin: digestOf(bytes),
   };
-  const bin = path.join(tmp, 'tensors.bin');
-  const fd = fs.openSync(bin, 'w');
   try {
-    fs.writeSync(fd, bytes);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
+    fs.mkdirSync(tmp);
+    writeFileAtomic(path.join(tmp, 'tensors.bin'), bytes);
+    writeJsonAtomic(path.join(tmp, 'manifest.json'), manifest, { checksum: true });
+    if (fs.existsSync(final)) fs.rmSync(final, { recursive: true, force: true });
+    fs.renameSync(tmp, final);
+  } catch (err) {
+    // Disk full, say: the temp folder goes, the previous checkpoints stay as they were.
+    fs.rmSync(tmp, { recursive: true, force: true });
+    throw err;
   }
-  writeTableAtomic(path.join(tmp, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
-  if (fs.existsSync(final)) fs.rmSync(final, { recursive: true, force: true });
-  fs.renameSync(tmp, final);
   writeJsonAtomic(path.join(dir, 'latest.json'), { epoch, path: name } satisfies LatestMarker);
   return final;
 }
@@ -463,7 +487,27 @@ export function writeScores(runDir: string, epoch: number, rows: readonly ScoreR
 export function readScores(file: string): ScoreRow[] {
   const { header, rows } = parseCsv(readTableText(file));
   expectHeader(file, header, SCORES_HEADER);
-  return rows.map((r) => ({ arch: r[0], accuracy: Number(r[1]), loss: Number(r[2]) }));
+  return rows.map((r, i) => ({
+    arch: r[0],
+    accuracy: finiteField(file, i, 'accuracy', r[1]),
+    loss: finiteField(file, i, 'loss', r[2]),
+  }));
+}
+
+/**
+ * A table's number that must be finite (scores and ground truth are never NaN: scoring and
+ * stand-alone training refuse to write one); anything else is a CorruptFileError naming the
+ * file, row and column.
+ */
+function finiteField(file: string, row: number, column: string, text: string | undefined): number {
+  const v = text === undefined || text.trim() === '' ? NaN : Number(text);
+  if (!Number.isFinite(v)) {
+    throw new CorruptFileError(
+      file,
+      `${file} row ${row + 2}: ${column} is ${JSON.stringify(text ?? '')}, not a finite number. ${checksumRemedy(file)}`,
+    );
+  }
+  return v;
 }
 
 export interface GroundTruthRow {
@@ -494,14 +538,16 @@ export function readGroundTruth(file: string): GroundTruthRow[] {
   if (!fs.existsSync(file)) return [];
   const { header, rows } = parseCsv(readTableText(file));
   expectHeader(file, header, GROUNDTRUTH_HEADER);
-  return rows.map((r) => ({
+  return rows.map((r, i) => ({
     arch: r[0],
-    val_accuracy: Number(r[1]),
-    test_accuracy: Number(r[2]),
-    params: Number(r[3]),
-    flops: Number(r[4]),
-    epochs: Number(r[5]),
-    seconds: Number(r[6]),
+    val_accuracy: finiteField(file, i, 'val_accuracy', r[1]),
+    // empty (NaN) where the run has no test split
+    test_accuracy:
+      r[2] === '' || r[2] === 'NaN' ? NaN : finiteField(file, i, 'test_accuracy', r[2]),
+    params: finiteField(file, i, 'params', r[3]),
+    flops: finiteField(file, i, 'flops', r[4]),
+    epochs: finiteField(file, i, 'epochs', r[5]),
+    seconds: finiteField(file, i, 'seconds', r[6]),
   }));
 }
 

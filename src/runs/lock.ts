@@ -1,12 +1,17 @@
 /**
- * Run-folder lock (a lease): `<runDir>/.lock` holds {pid, host, command, startedAt, heartbeatAt}
- * of the one process that writes the folder. It is created atomically (the content is written
- * to a temp file first, then hard-linked into place, which fails when a lock exists: O_EXCL
- * semantics, and no reader ever sees a half-written lock). The holder refreshes heartbeatAt on
- * a timer. A lock is stale when its holder's pid is dead on this host, or its heartbeat is
- * older than `staleMs`; a stale lock is taken over under a short-lived guard file
- * (`.lock.takeover`, O_EXCL): the taker renames its own lock over the stale one and reads it
- * back to confirm. The holder's event loop must not block for longer than `staleMs`.
+ * Run-folder lock (a lease): `<runDir>/.lock` (or another name, `RunLockOptions.name`) holds
+ * {pid, host, command, startedAt, heartbeatAt} of the one process that writes the folder. It is
+ * created atomically (the content is written to a temp file first, then hard-linked into place,
+ * which fails when a lock exists: O_EXCL semantics, and no reader ever sees a half-written lock).
+ * The holder refreshes heartbeatAt on a timer. A lock is stale when its holder's pid is dead on
+ * this host, or its heartbeat is older than `staleMs`; a stale lock is taken over under a
+ * short-lived guard file (`.lock.takeover`, O_EXCL): the taker renames its own lock over the
+ * stale one and reads it back to confirm. The holder's event loop must not block for longer than
+ * `staleMs`.
+ *
+ * `withTableLock` is the same lock held for a short synchronous critical section (no heartbeat):
+ * folders that several processes share by design (ground-truth workers with their claim files,
+ * scoring shards) rewrite their merged tables under it, so that two rewrites never interleave.
  */
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -26,6 +31,8 @@ export interface RunLockInfo {
 
 export interface RunLockOptions {
   command: string;
+  /** File name of the lock inside the folder (default `.lock`). */
+  name?: string;
   /** Poll until the lock is free instead of throwing RunLockedError. */
   wait?: boolean;
   /** A lock whose heartbeat is older than this is stale (default 60000 ms). */
@@ -56,8 +63,13 @@ export const DEFAULT_STALE_MS = 60_000;
 /** A takeover guard older than this was left by a crashed taker and is removed. */
 const GUARD_STALE_MS = 10_000;
 
-export function runLockPath(runDir: string): string {
-  return path.join(runDir, '.lock');
+export function runLockPath(runDir: string, name = '.lock'): string {
+  return path.join(runDir, name);
+}
+
+/** Blocks the thread for `ms` milliseconds (synchronous waits: table locks, config creation). */
+export function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
 interface Holder {
@@ -90,8 +102,8 @@ function readHolder(file: string): Holder | null {
 }
 
 /** The current holder of a run folder's lock, or null when it is free or unreadable. */
-export function readRunLock(runDir: string): RunLockInfo | null {
-  return readHolder(runLockPath(runDir))?.info ?? null;
+export function readRunLock(runDir: string, name?: string): RunLockInfo | null {
+  return readHolder(runLockPath(runDir, name))?.info ?? null;
 }
 
 /** Whether process `pid` of this host is alive (EPERM: alive, owned by someone else). */
@@ -175,6 +187,43 @@ function lockedMessage(runDir: string, h: Holder, staleMs: number): string {
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+/** A new lock's content for this process (heartbeat now). */
+function lockInfo(command: string, startedAt: string, token: string): RunLockInfo {
+  return {
+    pid: process.pid,
+    host: os.hostname(),
+    command,
+    startedAt,
+    heartbeatAt: new Date().toISOString(),
+    token,
+  };
+}
+
+/**
+ * One attempt at the lock: 'taken'; 'again' (released or taken over by someone else in between:
+ * try again after a short pause); or the live holder that keeps it.
+ */
+function tryAcquire(
+  file: string,
+  info: () => RunLockInfo,
+  staleMs: number,
+): 'taken' | 'again' | Holder {
+  if (tryCreate(file, info())) return 'taken';
+  const holder = readHolder(file);
+  if (holder === null) return 'again';
+  if (!isStale(holder, staleMs)) return holder;
+  return tryTakeOver(file, holder, info()) ? 'taken' : 'again';
+}
+
+/** Removes the lock file when it is still the one with `token`. */
+function releaseIfOurs(file: string, token: string): void {
+  try {
+    if (readHolder(file)?.info?.token === token) fs.rmSync(file, { force: true });
+  } catch {
+    // nothing left to release
+  }
+}
+
 /**
  * Takes the lock of `runDir` (created if missing). A live holder: throws RunLockedError naming
  * it, or with `wait` polls until the lock is free. A stale lock is taken over. Returns the
@@ -187,29 +236,20 @@ export async function acquireRunLock(
   const staleMs = options.staleMs ?? DEFAULT_STALE_MS;
   const pollMs = options.pollMs ?? 1000;
   fs.mkdirSync(runDir, { recursive: true });
-  const file = runLockPath(runDir);
+  const file = runLockPath(runDir, options.name);
   const startedAt = new Date().toISOString();
   const token = randomBytes(8).toString('hex');
-  const info = (): RunLockInfo => ({
-    pid: process.pid,
-    host: os.hostname(),
-    command: options.command,
-    startedAt,
-    heartbeatAt: new Date().toISOString(),
-    token,
-  });
+  const info = () => lockInfo(options.command, startedAt, token);
   let waiting = false;
   for (;;) {
-    if (tryCreate(file, info())) break;
-    const holder = readHolder(file);
-    if (holder === null) continue; // released in between
-    if (isStale(holder, staleMs)) {
-      if (tryTakeOver(file, holder, info())) break;
+    const got = tryAcquire(file, info, staleMs);
+    if (got === 'taken') break;
+    if (got === 'again') {
       await sleep(Math.min(pollMs, 50));
       continue;
     }
-    const message = lockedMessage(runDir, holder, staleMs);
-    if (!options.wait) throw new RunLockedError(runDir, holder.info, message);
+    const message = lockedMessage(runDir, got, staleMs);
+    if (!options.wait) throw new RunLockedError(runDir, got.info, message);
     if (!waiting) options.onWait?.(message);
     waiting = true;
     await sleep(pollMs);
@@ -237,12 +277,41 @@ export async function acquireRunLock(
     released = true;
     clearInterval(timer);
     process.removeListener('exit', release);
-    try {
-      if (readHolder(file)?.info?.token === token) fs.rmSync(file, { force: true });
-    } catch {
-      // nothing left to release
-    }
+    releaseIfOurs(file, token);
   };
   process.on('exit', release);
   return release;
+}
+
+/** Name of the table lock inside a folder. */
+export const TABLE_LOCK_NAME = '.tables.lock';
+
+/**
+ * Runs `fn` while holding the table lock of `dir` (`.tables.lock`), waiting for another holder
+ * (critical sections are short: read a few files, write a table). A holder that died is taken
+ * over at once on this host; one on another host after `staleMs` without a fresh lock.
+ */
+export function withTableLock<T>(
+  dir: string,
+  command: string,
+  fn: () => T,
+  staleMs = DEFAULT_STALE_MS,
+): T {
+  fs.mkdirSync(dir, { recursive: true });
+  const file = runLockPath(dir, TABLE_LOCK_NAME);
+  const startedAt = new Date().toISOString();
+  const token = randomBytes(8).toString('hex');
+  const info = () => lockInfo(command, startedAt, token);
+  for (
+    let pause = 1;
+    tryAcquire(file, info, staleMs) !== 'taken';
+    pause = Math.min(pause * 2, 50)
+  ) {
+    sleepSync(pause);
+  }
+  try {
+    return fn();
+  } finally {
+    releaseIfOurs(file, token);
+  }
 }

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { writeFileAtomic } from '../runs/folder';
+import { readTableText, writeTableAtomic } from '../runs/folder';
 import type { BenchmarkAccuracies } from './benchmark';
 
 /** One line of arch.jsonl: the architecture after an epoch (epoch 0 = the start). */
@@ -21,8 +21,7 @@ export function archPath(runDir: string): string {
 export function readArchRecords(runDir: string): ArchRecord[] {
   const file = archPath(runDir);
   if (!fs.existsSync(file)) return [];
-  return fs
-    .readFileSync(file, 'utf8')
+  return readTableText(file)
     .split('\n')
     .filter((l) => l.trim() !== '')
     .map((l, i) => {
@@ -35,5 +34,5 @@ export function readArchRecords(runDir: string): ArchRecord[] {
 }
 
 export function writeArchRecords(runDir: string, records: readonly ArchRecord[]): void {
-  writeFileAtomic(archPath(runDir), records.map((r) => JSON.stringify(r) + '\n').join(''));
+  writeTableAtomic(archPath(runDir), records.map((r) => JSON.stringify(r) + '\n').join(''));
 }

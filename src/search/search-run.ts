@@ -298,8 +298,11 @@ const RUN_FILES = [
   'supernet',
   'log.jsonl',
   'arch.jsonl',
+  'arch.jsonl.sha256',
   'groundtruth.csv',
+  'groundtruth.csv.sha256',
   'result.json',
+  'result.json.sha256',
   'config.json',
 ];
 
@@ -567,6 +570,6 @@ async function finish(
       `stand-alone ${config.dataset}: validation ${r.valAccuracy.toFixed(2)}%, test ${r.testAccuracy.toFixed(2)}%`,
     );
   }
-  writeJsonAtomic(resultFile, result);
+  writeJsonAtomic(resultFile, result, { checksum: true });
   return result;
 }

@@ -21,9 +21,11 @@ import {
   groundTruthPath,
   latestCheckpoint,
   readGroundTruth,
+  readTableText,
   scoresPath,
   writeFileAtomic,
   writeJsonAtomic,
+  writeTableAtomic,
 } from '../runs/folder';
 import type { Scale } from '../core/scale';
 import { spaceBinding } from '../supernet/registry';
@@ -89,16 +91,15 @@ export async function runStudy(options: StudyOptions): Promise<StudyResult> {
   // The samples: scored archs drawn uniformly; the ground-truth sample is their first nTruth.
   const list = (archs: readonly string[]) => archs.join('\n') + '\n';
   let scored = fs.existsSync(scoredFile)
-    ? fs
-        .readFileSync(scoredFile, 'utf8')
+    ? readTableText(scoredFile)
         .split('\n')
         .filter((l) => l.trim() !== '')
     : null;
   if (!scored || scored.length !== nScored) {
     scored = options.sample(nScored, `study/${options.seed}`);
-    writeFileAtomic(scoredFile, list(scored));
+    writeTableAtomic(scoredFile, list(scored));
   }
-  writeFileAtomic(truthFile, list(scored.slice(0, nTruth)));
+  writeTableAtomic(truthFile, list(scored.slice(0, nTruth)));
 
   const common = [
     '--space',
@@ -203,23 +204,27 @@ export async function runStudy(options: StudyOptions): Promise<StudyResult> {
     stamp('report', t0);
   }
   const seconds = (Date.now() - started) / 1000;
-  writeJsonAtomic(path.join(out, 'summary.json'), {
-    space: options.space,
-    scale: options.scale,
-    dataset: options.dataset,
-    seed: options.seed,
-    engine: options.engine,
-    workers,
-    scoredArchs: nScored,
-    groundTruthArchs: nTruth,
-    checkpoint: checkpointName(epoch),
-    summary,
-    seconds,
-    timings,
-    supernet: path.relative(out, supernetDir),
-    groundtruth: path.relative(out, groundTruthDir),
-    report: reportFile ? path.relative(out, reportFile) : null,
-  });
+  writeJsonAtomic(
+    path.join(out, 'summary.json'),
+    {
+      space: options.space,
+      scale: options.scale,
+      dataset: options.dataset,
+      seed: options.seed,
+      engine: options.engine,
+      workers,
+      scoredArchs: nScored,
+      groundTruthArchs: nTruth,
+      checkpoint: checkpointName(epoch),
+      summary,
+      seconds,
+      timings,
+      supernet: path.relative(out, supernetDir),
+      groundtruth: path.relative(out, groundTruthDir),
+      report: reportFile ? path.relative(out, reportFile) : null,
+    },
+    { checksum: true },
+  );
   log(
     `study finished in ${formatDuration(seconds)} (${Object.entries(timings)
       .map(([k, v]) => `${k} ${formatDuration(v)}`)

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { UsageError, intOption, stringOption, type Command } from '../command';
+import { UsageError, intOption, stringOption, type Command, type OptionValues } from '../command';
 import { readRunConfig } from '../../runs/config';
 import { writeFileAtomic } from '../../runs/folder';
 import { scoreRun } from '../../evaluate/score-run';
@@ -11,11 +11,39 @@ import {
   archList,
   checkpointEpochsOption,
   folderSettings,
+  lockRunFolder,
   makeProgress,
   parseShard,
   runCliChild,
   setUpEngine,
+  WAIT_OPTION,
 } from './run-options';
+
+/** The lock of one scoring shard in <run>/scores (shard 0/1: an unsharded evaluate). */
+export function shardLockName(shard: { index: number; count: number }): string {
+  return `.lock-shard-${shard.index}-of-${shard.count}`;
+}
+
+/** Runs `score` (this process's shard, from --shard) while holding that shard's lock. */
+async function withShardLock(
+  runDir: string,
+  values: OptionValues,
+  score: (shard: { index: number; count: number } | undefined) => Promise<number>,
+): Promise<number> {
+  const shard = parseShard(values);
+  const part = shard ?? { index: 0, count: 1 };
+  const release = await lockRunFolder(
+    path.join(runDir, 'scores'),
+    `evaluate --run ${runDir} (shard ${part.index}/${part.count})`,
+    values,
+    shardLockName(part),
+  );
+  try {
+    return await score(shard);
+  } finally {
+    release();
+  }
+}
 
 export const evaluateCommand: Command = {
   name: 'evaluate',
@@ -27,7 +55,10 @@ the same for every architecture; the run's --calib-batches x --calib-size unless
 darts-ptb has no BN), then top-1 accuracy and loss on the validation split (darts-ptb: next-token
 accuracy and log perplexity). Writes <run>/scores/epoch-XXXX.csv (arch,accuracy,loss).
 Resumable; --workers N splits the list over N processes. A score that is not a number (corrupt
-or diverged checkpoint) is an error naming the architecture and checkpoint.
+or diverged checkpoint) is an error naming the architecture and checkpoint. One process scores
+a shard at a time (lock <run>/scores/.lock-shard-I-of-N): a second evaluate of the same run and
+shard is refused naming the holder, or waits with --wait; shards merge into the table one at a
+time, keeping each other's rows.
 Examples:
   supernet-lab evaluate --run kernels-data/runs/sn --sample 100 --arch-seed 1
   supernet-lab evaluate --run /tmp/nb101 --sample 20 --epoch all --workers 2
@@ -51,6 +82,7 @@ Examples:
     engine: { type: 'string', description: 'tensor engine (default: auto)' },
     'data-dir': { type: 'string', description: 'dataset folder/archive' },
     progress: { type: 'string', description: 'bar, lines or none' },
+    ...WAIT_OPTION,
   },
   async run(values) {
     const runDir = path.resolve(stringOption(values, 'run'));
@@ -85,6 +117,7 @@ Examples:
         common.push('--calib-size', String(calibration.batchSize));
       }
       if (s.dataDir) common.push('--data-dir', s.dataDir);
+      if (values['wait'] === true) common.push('--wait');
       for (const epoch of epochs) {
         const codes = await Promise.all(
           Array.from({ length: workers }, (_, i) =>
@@ -108,33 +141,34 @@ Examples:
       }
       return 0;
     }
-    const shard = parseShard(values);
-    for (const epoch of epochs) {
-      const progress = makeProgress(s.progressMode, `score ${config.space} epoch ${epoch} `);
-      const r = scoreRun({
-        runDir,
-        epoch,
-        archs,
-        data,
-        ...(overridden ? { calibration } : {}),
-        shard,
-        progress,
-      });
-      const best = [...r.rows].sort((a, b) => b.accuracy - a.accuracy)[0];
-      process.stdout.write(
-        JSON.stringify({
-          run: runDir,
-          space: config.space,
+    return withShardLock(runDir, values, async (shard) => {
+      for (const epoch of epochs) {
+        const progress = makeProgress(s.progressMode, `score ${config.space} epoch ${epoch} `);
+        const r = scoreRun({
+          runDir,
           epoch,
-          engine: engine?.name,
-          archs: r.rows.length,
-          scored: r.scored,
-          file: r.file,
-          seconds: r.seconds,
-          best: best ? { arch: best.arch, accuracy: best.accuracy, loss: best.loss } : null,
-        }) + '\n',
-      );
-    }
-    return 0;
+          archs,
+          data,
+          ...(overridden ? { calibration } : {}),
+          shard,
+          progress,
+        });
+        const best = [...r.rows].sort((a, b) => b.accuracy - a.accuracy)[0];
+        process.stdout.write(
+          JSON.stringify({
+            run: runDir,
+            space: config.space,
+            epoch,
+            engine: engine?.name,
+            archs: r.rows.length,
+            scored: r.scored,
+            file: r.file,
+            seconds: r.seconds,
+            best: best ? { arch: best.arch, accuracy: best.accuracy, loss: best.loss } : null,
+          }) + '\n',
+        );
+      }
+      return 0;
+    });
   },
 };

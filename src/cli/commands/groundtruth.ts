@@ -3,7 +3,8 @@ import { UsageError, intOption, stringOption, type Command } from '../command';
 import { runPoolSettled } from '../../engine/pool';
 import { readCsvTable } from '../../analysis/runs';
 import type { RunConfigInput } from '../../runs/config';
-import { groundTruthPath, readScores, toCsv, writeFileAtomic } from '../../runs/folder';
+import { groundTruthPath, readScores, toCsv, writeTableAtomic } from '../../runs/folder';
+import { withTableLock } from '../../runs/lock';
 import {
   collectGroundTruth,
   groundTruthLine,
@@ -57,7 +58,9 @@ are scored on) and, where the preset has one (NB-201), on the test split. Writes
 <out>/standalone-loss.csv (loss, perplexity) after every architecture. Re-running skips finished
 architectures; --workers N trains N at a time in separate processes of the engine's pool
 (default: one per core); claim files in the run folder let other processes (e.g. a second
-command) share the same list. With --scores FILE it trains the scored architectures (unless
+command) share the same list: several groundtruth processes on one --out divide the work
+instead of refusing each other, and rewrite the tables one at a time (the folder's
+.tables.lock). With --scores FILE it trains the scored architectures (unless
 --arch/--archs/--sample) and writes <out>/correlation.csv for correlate.
 Examples:
   supernet-lab groundtruth --scale smoke --sample 4 --out /tmp/gt
@@ -215,7 +218,10 @@ Examples:
         ];
       });
       table = path.join(out, 'correlation.csv');
-      writeFileAtomic(table, toCsv(CORRELATION_HEADER, lines));
+      const file = table;
+      withTableLock(out, 'groundtruth correlation table', () =>
+        writeTableAtomic(file, toCsv(CORRELATION_HEADER, lines)),
+      );
       readCsvTable(table);
     }
     const pending = archs.length - rows.length;

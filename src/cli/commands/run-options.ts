@@ -24,6 +24,7 @@ import type { SpaceHyper, SpacePreset, SpaceSetup } from '../../supernet/binding
 import { SPACE_NAMES, spaceBinding } from '../../supernet/registry';
 import { listCheckpoints, parseCsv, defaultRunsRoot } from '../../runs/folder';
 import { canonicalArchs } from '../../evaluate/score-run';
+import { acquireRunLock, type ReleaseRunLock } from '../../runs/lock';
 import { createProgress, type ProgressSink } from '../../train/progress';
 import { sampleArchs } from '../../train/pipeline';
 
@@ -56,6 +57,33 @@ export const COMMON_OPTIONS: Record<string, OptionSpec> = {
     default: 'bar on a terminal, else lines',
   },
 };
+
+/** `--wait` of every command that takes a folder's lock. */
+export const WAIT_OPTION: Record<string, OptionSpec> = {
+  wait: {
+    type: 'boolean',
+    description: 'wait while another process writes the folder (default: refuse, naming it)',
+  },
+};
+
+/**
+ * Takes the lock of a folder this command writes (src/runs/lock.ts): a live holder is a refusal
+ * naming it (RunLockedError, exit 1), or with --wait a line on stderr and a wait. `name` picks a
+ * lock other than the folder's `.lock` (e.g. one per scoring shard).
+ */
+export function lockRunFolder(
+  dir: string,
+  command: string,
+  values: OptionValues,
+  name?: string,
+): Promise<ReleaseRunLock> {
+  return acquireRunLock(dir, {
+    command,
+    wait: values['wait'] === true,
+    ...(name === undefined ? {} : { name }),
+    onWait: (message) => process.stderr.write(`${message}\nwaiting for it (--wait)...\n`),
+  });
+}
 
 export const HYPER_OPTIONS: Record<string, OptionSpec> = {
   epochs: { type: 'string', description: 'training epochs' },

@@ -19,7 +19,15 @@ import type { SearchConfigInput } from '../../search';
 import { DivergenceError } from '../../train';
 import { TRAIN_DATASETS } from '../../core/scale';
 import { spaceBinding } from '../../supernet/registry';
-import { COMMON_OPTIONS, defaultOut, makeProgress, runSettings, setUpEngine } from './run-options';
+import {
+  COMMON_OPTIONS,
+  WAIT_OPTION,
+  defaultOut,
+  lockRunFolder,
+  makeProgress,
+  runSettings,
+  setUpEngine,
+} from './run-options';
 
 function imagesOption(values: OptionValues, name: string): number | null | undefined {
   const v = values[name];
@@ -56,6 +64,8 @@ config.json, log.jsonl, arch.jsonl (per epoch: weights[6][5], entropy, derived c
 NAS-Bench-201 accuracies), checkpoints/, result.json; rsws adds supernet/ and scores/;
 --ground-truth standalone (default for fashion-mnist, cifar10-subset) trains the final cell and
 writes groundtruth.csv. Re-running the same command resumes. Prints result.json on stdout.
+One process writes a run folder at a time (a second gets a refusal naming the holder; --wait
+waits).
 Example: supernet-lab search --space nb201 --method gaea-bilevel --dataset fashion-mnist --scale smoke`,
   options: {
     ...COMMON_OPTIONS,
@@ -84,6 +94,7 @@ Example: supernet-lab search --space nb201 --method gaea-bilevel --dataset fashi
       description: 'benchmark (NB-201 table only) or standalone (also train the final cell)',
     },
     'gt-epochs': { type: 'string', description: 'stand-alone ground truth: epochs' },
+    ...WAIT_OPTION,
   },
   async run(values) {
     const s = runSettings(values);
@@ -140,6 +151,7 @@ Example: supernet-lab search --space nb201 --method gaea-bilevel --dataset fashi
     progress.line(
       `search ${method}: ${dataset}, scale ${s.scale}, seed ${s.seed}, engine ${engine.name} -> ${out}`,
     );
+    const release = await lockRunFolder(out, `search --method ${method}`, values);
     try {
       const { result, epochsRun, config } = await runSearch(input, {
         runDir: out,
@@ -160,6 +172,8 @@ Example: supernet-lab search --space nb201 --method gaea-bilevel --dataset fashi
         return 3;
       }
       throw err;
+    } finally {
+      release();
     }
   },
 };

@@ -6,8 +6,10 @@ import { loadRunData, runSetup, sampleArchs } from '../../train/pipeline';
 import {
   COMMON_OPTIONS,
   ONE_THREAD,
+  WAIT_OPTION,
   datasetName,
   defaultWorkers,
+  lockRunFolder,
   presetWithOverrides,
   runCliChild,
   runSettings,
@@ -37,7 +39,9 @@ Runs the weight-sharing study of seed 001 for real, on any space (--space, defau
      random top-k, and writes <out>/summary.json and the HTML report <out>/report.html.
 Work is spread over --workers processes (default: one per core). Re-running the same command
 resumes every step. \`npm start\` runs \`supernet-lab study --scale laptop\` (Fashion-MNIST,
-C=8, N=1; about 5 minutes on 2 cores); --scale smoke takes a minute or two, e.g.
+C=8, N=1; about 5 minutes on 2 cores). One study writes a folder at a time (a second gets a
+refusal naming the holder; --wait waits); its steps lock their own sub-folders. --scale smoke
+takes a minute or two, e.g.
   supernet-lab study --space darts --scale smoke --out /tmp/darts-study`,
   options: {
     ...COMMON_OPTIONS,
@@ -70,6 +74,7 @@ C=8, N=1; about 5 minutes on 2 cores); --scale smoke takes a minute or two, e.g.
     'train-images': { type: 'string', description: 'training images' },
     'valid-images': { type: 'string', description: 'validation images' },
     'batch-size': { type: 'string', description: 'mini-batch size of every training' },
+    ...WAIT_OPTION,
   },
   async run(values) {
     const s = runSettings(values);
@@ -104,6 +109,7 @@ C=8, N=1; about 5 minutes on 2 cores); --scale smoke takes a minute or two, e.g.
       dataDir: s.dataDir,
     });
     const setup = runSetup(preset, data);
+    const release = await lockRunFolder(out, 'study', values);
     const result = await runStudy({
       out,
       space: s.space,
@@ -121,7 +127,7 @@ C=8, N=1; about 5 minutes on 2 cores); --scale smoke takes a minute or two, e.g.
       scoreAllEpochs: values['score-all-epochs'] === true,
       report: values['no-report'] !== true,
       runChild: (args, label) => runCliChild(args, { label, env: workers > 1 ? ONE_THREAD : {} }),
-    });
+    }).finally(release);
     process.stdout.write(formatSummary(result.summary) + '\n');
     process.stdout.write(`results: ${path.relative(process.cwd(), out) || out}/summary.json\n`);
     if (result.reportFile) {

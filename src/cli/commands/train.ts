@@ -4,7 +4,6 @@ import { SAMPLER_NAMES } from '../../supernet/binding';
 import { spaceBinding } from '../../supernet/registry';
 import { loadRunData, runSetup, trainRun } from '../../train/pipeline';
 import type { RunConfigInput } from '../../runs/config';
-import { acquireRunLock } from '../../runs/lock';
 import {
   COMMON_OPTIONS,
   HYPER_OPTIONS,
@@ -12,11 +11,13 @@ import {
   datasetName,
   defaultOut,
   hyperWithOverrides,
+  lockRunFolder,
   makeProgress,
   parseEpochList,
   presetWithOverrides,
   runSettings,
   setUpEngine,
+  WAIT_OPTION,
 } from './run-options';
 
 const LAPTOP = spaceBinding('nb201').preset('laptop');
@@ -50,7 +51,7 @@ Examples:
       type: 'string',
       description: 'comma-separated epochs whose checkpoints are kept (the newest always is)',
     },
-    wait: { type: 'boolean', description: 'wait while another process writes the run folder' },
+    ...WAIT_OPTION,
   },
   async run(values) {
     const s = runSettings(values);
@@ -88,7 +89,7 @@ Examples:
         `--few-shot-edge ${fewShotEdge}: ${s.space} has decisions 0-${setup.spec.codec.options.length - 1}`,
       );
     }
-    const release = await acquireRunLock(out, { command: 'train', wait: values['wait'] === true });
+    const release = await lockRunFolder(out, 'train', values);
     try {
       const config: RunConfigInput = {
         ...hyper,
