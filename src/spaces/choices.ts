@@ -33,6 +33,17 @@ export function permutation(rng: RandomSource, n: number): number[] {
   return p;
 }
 
+/** Every ordering of `items`, in lexicographic order of positions (n! of them). */
+export function allPermutations(items: readonly number[]): number[][] {
+  const out: number[][] = [];
+  const rec = (prefix: number[], rest: readonly number[]) => {
+    if (rest.length === 0) out.push(prefix);
+    rest.forEach((x, i) => rec([...prefix, x], [...rest.slice(0, i), ...rest.slice(i + 1)]));
+  };
+  rec([], items);
+  return out;
+}
+
 /**
  * The smallest and largest valid architectures by `params`, scanning `candidates` (first one
  * wins ties).

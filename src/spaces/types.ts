@@ -30,6 +30,17 @@ export interface SkeletonOptions {
 /** Result of checking an architecture string without throwing. */
 export type ArchCheck<A> = { ok: true; arch: A } | { ok: false; error: string };
 
+/** A space's `check`: its parser, returning the error message instead of throwing. */
+export function checkWith<A>(parse: (text: string) => A): (text: string) => ArchCheck<A> {
+  return (text) => {
+    try {
+      return { ok: true, arch: parse(text) };
+    } catch (err) {
+      return { ok: false, error: err instanceof Error ? err.message : String(err) };
+    }
+  };
+}
+
 /** Thrown for a malformed or unknown architecture; the message quotes the input. */
 export class ArchError extends Error {
   override name = 'ArchError';
@@ -77,4 +88,26 @@ export interface SearchSpace<A, S> {
   flops(arch: A, s?: Partial<S>): number;
   /** JSON-ready summary of one architecture on a skeleton. */
   describe(arch: A, s?: Partial<S>): Record<string, unknown>;
+}
+
+/**
+ * A skeleton of whole-number fields: `defaults` with the fields that `input` sets, each checked
+ * to be a positive integer (the error names the field).
+ */
+export function integerSkeleton<S extends Record<keyof S, number>>(
+  defaults: Readonly<S>,
+  input: Partial<S>,
+): S {
+  const s = { ...defaults } as S;
+  for (const key of Object.keys(s) as (keyof S)[]) {
+    const v = input[key];
+    if (v === undefined) continue;
+    if (!Number.isInteger(v) || v < 1) {
+      throw new Error(
+        `skeleton ${String(key)} must be a positive integer, got ${JSON.stringify(v)}`,
+      );
+    }
+    s[key] = v as S[keyof S];
+  }
+  return s;
 }

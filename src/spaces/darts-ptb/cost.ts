@@ -10,6 +10,7 @@
  * per token (one time step): (E + H) 2H + 8 H 2H for the cell and E x vocabulary for the decoder;
  * activations and the highway updates are not counted.
  */
+import { integerSkeleton } from '../types';
 import {
   DARTS_PTB_NODES,
   DARTS_PTB_SKELETON,
@@ -20,15 +21,7 @@ import { assertDartsPtbGenotype } from './genotype';
 
 /** A complete, checked skeleton (missing fields from DARTS's evaluation model). */
 export function dartsPtbSkeleton(input: Partial<DartsPtbSkeleton> = {}): DartsPtbSkeleton {
-  const s = { ...DARTS_PTB_SKELETON };
-  for (const key of Object.keys(s) as (keyof DartsPtbSkeleton)[]) {
-    const v = input[key];
-    if (v === undefined) continue;
-    if (!Number.isInteger(v) || v < 1) {
-      throw new Error(`skeleton ${key} must be a positive integer, got ${JSON.stringify(v)}`);
-    }
-    s[key] = v;
-  }
+  const s = integerSkeleton(DARTS_PTB_SKELETON, input);
   if (s.embedding !== s.hidden) {
     throw new Error(
       `skeleton embedding (${s.embedding}) must equal hidden (${s.hidden}): the decoder shares the embedding's weights`,

@@ -1,5 +1,5 @@
-import { ArchError, type ArchCheck } from '../types';
-import { PyLiteralError, parsePyLiteral, pyIntList, pyOpIndexPairs } from '../darts/pyliteral';
+import { ArchError, checkWith } from '../types';
+import { genotypeFields, pyIntList, pyOpIndexPairs } from '../darts/pyliteral';
 import {
   DARTS_PTB_ACTIVATIONS,
   DARTS_PTB_NODES,
@@ -40,31 +40,16 @@ function fail(text: string, why: string): never {
  * range and may be left out; it must name vertices 1..8. Throws ArchError quoting the text.
  */
 export function parseDartsPtb(text: string): DartsPtbGenotype {
-  if (typeof text !== 'string') fail(String(text), 'not a string');
-  if (text.trim() === '') fail(text, 'empty string');
-  let v;
-  try {
-    v = parsePyLiteral(text.trim());
-  } catch (err) {
-    if (err instanceof PyLiteralError) fail(text, `not a Genotype(...) expression: ${err.message}`);
-    throw err;
-  }
-  if (v.kind !== 'call' || v.name !== 'Genotype')
-    fail(text, 'expected Genotype(recurrent=..., concat=...)');
-  if (v.args.length > 0) fail(text, 'write the fields as keywords (recurrent=..., concat=...)');
-  for (const k of Object.keys(v.kwargs)) {
-    if (k !== 'recurrent' && k !== 'concat') {
-      fail(text, `unknown field ${JSON.stringify(k)} (expected recurrent, concat)`);
-    }
-  }
-  if (!v.kwargs.recurrent) fail(text, 'missing field recurrent=[...]');
-  const pairs = pyOpIndexPairs(v.kwargs.recurrent);
+  const fields = ['recurrent', 'concat'];
+  const kwargs = genotypeFields(text, { known: fields, shown: fields }, fail);
+  if (!kwargs.recurrent) fail(text, 'missing field recurrent=[...]');
+  const pairs = pyOpIndexPairs(kwargs.recurrent);
   if (!pairs) fail(text, "recurrent must be a list of ('activation', predecessor) pairs");
   const nodes = pairs.map(([op, input]) => ({ op, input }));
   const why = nodesProblem(nodes);
   if (why) fail(text, why);
-  if (v.kwargs.concat) {
-    const list = pyIntList(v.kwargs.concat);
+  if (kwargs.concat) {
+    const list = pyIntList(kwargs.concat);
     if (!list) fail(text, 'concat must be a list of vertices or range(a, b)');
     if (list.join() !== CONCAT.join()) {
       fail(
@@ -77,13 +62,7 @@ export function parseDartsPtb(text: string): DartsPtbGenotype {
 }
 
 /** Like parseDartsPtb but returns the error instead of throwing. */
-export function checkDartsPtb(text: string): ArchCheck<DartsPtbGenotype> {
-  try {
-    return { ok: true, arch: parseDartsPtb(text) };
-  } catch (err) {
-    return { ok: false, error: err instanceof Error ? err.message : String(err) };
-  }
-}
+export const checkDartsPtb = checkWith(parseDartsPtb);
 
 /** Throws ArchError unless `g` is a well-formed recurrent genotype. */
 export function assertDartsPtbGenotype(g: DartsPtbGenotype): void {

@@ -1,3 +1,4 @@
+import { drawIndex } from '../choices';
 import type { RandomSource } from '../types';
 import {
   DARTS_PTB_ACTIVATIONS,
@@ -6,13 +7,6 @@ import {
   type DartsPtbNode,
 } from './definition';
 import { assertDartsPtbGenotype } from './genotype';
-
-function uniformIndex(rng: RandomSource, n: number): number {
-  const u = rng.next();
-  if (!(u >= 0 && u < 1))
-    throw new Error(`random source returned ${u}, expected a number in [0, 1)`);
-  return Math.min(n - 1, Math.floor(u * n));
-}
 
 /** Size of the space with `nodes` nodes: prod_{i=1..nodes} 4i (2642411520 for 8). */
 export function dartsPtbCount(nodes = DARTS_PTB_NODES): bigint {
@@ -51,8 +45,8 @@ export function sampleDartsPtb(rng: RandomSource): DartsPtbGenotype {
   const recurrent: DartsPtbNode[] = [];
   for (let i = 1; i <= DARTS_PTB_NODES; i++) {
     recurrent.push({
-      op: DARTS_PTB_ACTIVATIONS[uniformIndex(rng, DARTS_PTB_ACTIVATIONS.length)],
-      input: uniformIndex(rng, i),
+      op: DARTS_PTB_ACTIVATIONS[drawIndex(rng, DARTS_PTB_ACTIVATIONS.length)],
+      input: drawIndex(rng, i),
     });
   }
   return { recurrent };
@@ -78,5 +72,5 @@ export function dartsPtbNeighbours(g: DartsPtbGenotype): DartsPtbGenotype[] {
 /** Mutation for evolution: one of the 52 one-decision neighbours, uniformly. One draw. */
 export function mutateDartsPtb(g: DartsPtbGenotype, rng: RandomSource): DartsPtbGenotype {
   const options = dartsPtbNeighbours(g);
-  return options[uniformIndex(rng, options.length)];
+  return options[drawIndex(rng, options.length)];
 }

@@ -17,6 +17,7 @@
  * FLOPs: multiply-accumulates of convolutions (k*k*Cin/groups*Cout per output position) and of
  * the linear layer; BN, ReLU, pooling and additions are not counted.
  */
+import { integerSkeleton } from '../types';
 import {
   DARTS_CELL_INPUTS,
   DARTS_CIFAR10_SKELETON,
@@ -30,15 +31,7 @@ import { assertDartsGenotype } from './genotype';
 
 /** A complete, checked skeleton (missing fields from DARTS's CIFAR-10 evaluation network). */
 export function dartsSkeleton(input: Partial<DartsSkeleton> = {}): DartsSkeleton {
-  const s = { ...DARTS_CIFAR10_SKELETON };
-  for (const key of Object.keys(s) as (keyof DartsSkeleton)[]) {
-    const v = input[key];
-    if (v === undefined) continue;
-    if (!Number.isInteger(v) || v < 1) {
-      throw new Error(`skeleton ${key} must be a positive integer, got ${JSON.stringify(v)}`);
-    }
-    s[key] = v;
-  }
+  const s = integerSkeleton(DARTS_CIFAR10_SKELETON, input);
   if (s.channels % 2 !== 0) {
     throw new Error(
       `skeleton channels must be even (FactorizedReduce halves them), got ${s.channels}`,

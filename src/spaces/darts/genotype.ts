@@ -1,4 +1,5 @@
-import { ArchError, type ArchCheck } from '../types';
+import { allPermutations } from '../choices';
+import { ArchError, checkWith } from '../types';
 import {
   DARTS_CELL_INPUTS,
   DARTS_CELL_OPS,
@@ -10,9 +11,10 @@ import {
   type DartsEdge,
   type DartsGenotype,
 } from './definition';
-import { PyLiteralError, parsePyLiteral, pyIntList, pyOpIndexPairs } from './pyliteral';
+import { genotypeFields, pyIntList, pyOpIndexPairs } from './pyliteral';
 
 const EDGES = DARTS_NODES * DARTS_SLOTS;
+const FIELDS = ['normal', 'normal_concat', 'reduce', 'reduce_concat'];
 const CONCAT = Array.from({ length: DARTS_NODES }, (_, i) => i + DARTS_CELL_INPUTS);
 
 /**
@@ -55,26 +57,10 @@ function fail(text: string, why: string): never {
  * and may be left out; they must name vertices 2..5. Throws ArchError quoting the text.
  */
 export function parseDarts(text: string): DartsGenotype {
-  if (typeof text !== 'string') fail(String(text), 'not a string');
-  if (text.trim() === '') fail(text, 'empty string');
-  let v;
-  try {
-    v = parsePyLiteral(text.trim());
-  } catch (err) {
-    if (err instanceof PyLiteralError) fail(text, `not a Genotype(...) expression: ${err.message}`);
-    throw err;
-  }
-  if (v.kind !== 'call' || v.name !== 'Genotype')
-    fail(text, 'expected Genotype(normal=..., reduce=...)');
-  if (v.args.length > 0) fail(text, 'write the fields as keywords (normal=..., reduce=...)');
-  const known = ['normal', 'normal_concat', 'reduce', 'reduce_concat'];
-  for (const k of Object.keys(v.kwargs)) {
-    if (!known.includes(k))
-      fail(text, `unknown field ${JSON.stringify(k)} (expected ${known.join(', ')})`);
-  }
+  const kwargs = genotypeFields(text, { known: FIELDS, shown: DARTS_CELL_TYPES }, fail);
   const cells: Record<string, DartsEdge[]> = {};
   for (const cell of DARTS_CELL_TYPES) {
-    const field = v.kwargs[cell];
+    const field = kwargs[cell];
     if (!field) fail(text, `missing field ${cell}=[...]`);
     const pairs = pyOpIndexPairs(field);
     if (!pairs) fail(text, `${cell} must be a list of ('op', input) pairs`);
@@ -82,7 +68,7 @@ export function parseDarts(text: string): DartsGenotype {
     const why = cellProblem(cell, edges);
     if (why) fail(text, why);
     cells[cell] = edges as DartsEdge[];
-    const concat = v.kwargs[`${cell}_concat`];
+    const concat = kwargs[`${cell}_concat`];
     if (concat) {
       const list = pyIntList(concat);
       if (!list) fail(text, `${cell}_concat must be a list of vertices or range(a, b)`);
@@ -98,13 +84,7 @@ export function parseDarts(text: string): DartsGenotype {
 }
 
 /** Like parseDarts but returns the error instead of throwing. */
-export function checkDarts(text: string): ArchCheck<DartsGenotype> {
-  try {
-    return { ok: true, arch: parseDarts(text) };
-  } catch (err) {
-    return { ok: false, error: err instanceof Error ? err.message : String(err) };
-  }
-}
+export const checkDarts = checkWith(parseDarts);
 
 /** Throws ArchError unless `g` is a well-formed genotype of this space. */
 export function assertDartsGenotype(g: DartsGenotype): void {
@@ -138,18 +118,7 @@ export function isValidDarts(g: DartsGenotype): boolean {
 }
 
 /** The 24 orderings of the 4 nodes. */
-const NODE_ORDERS: number[][] = (() => {
-  const out: number[][] = [];
-  const rec = (prefix: number[], rest: number[]) => {
-    if (rest.length === 0) out.push(prefix);
-    rest.forEach((x, i) => rec([...prefix, x], [...rest.slice(0, i), ...rest.slice(i + 1)]));
-  };
-  rec(
-    [],
-    Array.from({ length: DARTS_NODES }, (_, i) => i),
-  );
-  return out;
-})();
+const NODE_ORDERS = allPermutations(Array.from({ length: DARTS_NODES }, (_, i) => i));
 
 const edgeKey = (e: DartsEdge) => `${e.input}:${DARTS_OPS.indexOf(e.op)}`;
 

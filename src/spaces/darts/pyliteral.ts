@@ -130,3 +130,32 @@ export function pyOpIndexPairs(v: PyValue): [string, number][] | undefined {
   }
   return out;
 }
+
+/**
+ * The keyword fields of a DARTS genotype expression `Genotype(a=..., b=...)`. `known` are the
+ * fields it may have, `shown` the ones an error spells out. Any other shape goes to `fail`.
+ */
+export function genotypeFields(
+  text: string,
+  fields: { known: readonly string[]; shown: readonly string[] },
+  fail: (text: string, why: string) => never,
+): Record<string, PyValue> {
+  if (typeof text !== 'string') fail(String(text), 'not a string');
+  if (text.trim() === '') fail(text, 'empty string');
+  let v: PyValue;
+  try {
+    v = parsePyLiteral(text.trim());
+  } catch (err) {
+    if (err instanceof PyLiteralError) fail(text, `not a Genotype(...) expression: ${err.message}`);
+    throw err;
+  }
+  const form = fields.shown.map((f) => `${f}=...`).join(', ');
+  if (v.kind !== 'call' || v.name !== 'Genotype') fail(text, `expected Genotype(${form})`);
+  if (v.args.length > 0) fail(text, `write the fields as keywords (${form})`);
+  for (const k of Object.keys(v.kwargs)) {
+    if (!fields.known.includes(k)) {
+      fail(text, `unknown field ${JSON.stringify(k)} (expected ${fields.known.join(', ')})`);
+    }
+  }
+  return v.kwargs;
+}

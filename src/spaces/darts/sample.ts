@@ -1,3 +1,4 @@
+import { drawIndex } from '../choices';
 import type { RandomSource } from '../types';
 import {
   DARTS_CELL_INPUTS,
@@ -9,13 +10,6 @@ import {
   type DartsGenotype,
 } from './definition';
 import { assertDartsGenotype } from './genotype';
-
-function uniformIndex(rng: RandomSource, n: number): number {
-  const u = rng.next();
-  if (!(u >= 0 && u < 1))
-    throw new Error(`random source returned ${u}, expected a number in [0, 1)`);
-  return Math.min(n - 1, Math.floor(u * n));
-}
 
 /** Genotypes per cell: prod over nodes of n(n-1) * 7^2 (n = earlier vertices). */
 export function dartsCellCount(): bigint {
@@ -37,11 +31,11 @@ function sampleCell(rng: RandomSource): DartsEdge[] {
   const edges: DartsEdge[] = [];
   for (let node = 0; node < DARTS_NODES; node++) {
     const n = node + DARTS_CELL_INPUTS;
-    const a = uniformIndex(rng, n);
-    let b = uniformIndex(rng, n - 1);
+    const a = drawIndex(rng, n);
+    let b = drawIndex(rng, n - 1);
     if (b >= a) b++;
-    edges.push({ op: DARTS_CELL_OPS[uniformIndex(rng, DARTS_CELL_OPS.length)], input: a });
-    edges.push({ op: DARTS_CELL_OPS[uniformIndex(rng, DARTS_CELL_OPS.length)], input: b });
+    edges.push({ op: DARTS_CELL_OPS[drawIndex(rng, DARTS_CELL_OPS.length)], input: a });
+    edges.push({ op: DARTS_CELL_OPS[drawIndex(rng, DARTS_CELL_OPS.length)], input: b });
   }
   return edges;
 }
@@ -83,5 +77,5 @@ export function dartsNeighbours(g: DartsGenotype): DartsGenotype[] {
 /** Mutation for evolution: one of the 120 one-decision neighbours, uniformly. One draw. */
 export function mutateDarts(g: DartsGenotype, rng: RandomSource): DartsGenotype {
   const options = dartsNeighbours(g);
-  return options[uniformIndex(rng, options.length)];
+  return options[drawIndex(rng, options.length)];
 }

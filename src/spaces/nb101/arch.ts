@@ -1,4 +1,4 @@
-import { ArchError, type ArchCheck } from '../types';
+import { ArchError, checkWith } from '../types';
 import {
   NB101_NODES,
   NB101_OPS,
@@ -93,13 +93,7 @@ export function parseNb101(text: string): Nb101Arch {
 }
 
 /** Like parseNb101 but returns the error instead of throwing. */
-export function checkNb101(text: string): ArchCheck<Nb101Arch> {
-  try {
-    return { ok: true, arch: parseNb101(text) };
-  } catch (err) {
-    return { ok: false, error: err instanceof Error ? err.message : String(err) };
-  }
-}
+export const checkNb101 = checkWith(parseNb101);
 
 /** The space's string for a cell (inverse of parseNb101). */
 export function formatNb101(arch: Nb101Arch): string {

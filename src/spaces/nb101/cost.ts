@@ -17,20 +17,13 @@
  * FLOPs: multiply-accumulates of convolutions (k*k*Cin*Cout per output position) and of the final
  * linear layer (in*out); BN, ReLU, pooling and additions are not counted.
  */
+import { integerSkeleton } from '../types';
 import { NB101_CIFAR10_SKELETON, type Nb101Arch, type Nb101Skeleton } from './definition';
 import { nb101ToSpec, type Nb101Spec } from './arch';
 
 /** A complete, checked skeleton (missing fields from the benchmark's CIFAR-10 skeleton). */
 export function nb101Skeleton(input: Partial<Nb101Skeleton> = {}): Nb101Skeleton {
-  const s = { ...NB101_CIFAR10_SKELETON };
-  for (const key of Object.keys(s) as (keyof Nb101Skeleton)[]) {
-    const v = input[key];
-    if (v === undefined) continue;
-    if (!Number.isInteger(v) || v < 1) {
-      throw new Error(`skeleton ${key} must be a positive integer, got ${JSON.stringify(v)}`);
-    }
-    s[key] = v;
-  }
+  const s = integerSkeleton(NB101_CIFAR10_SKELETON, input);
   return s;
 }
 

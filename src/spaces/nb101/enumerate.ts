@@ -1,3 +1,4 @@
+import { allPermutations, drawIndex } from '../choices';
 import { ArchError, type RandomSource } from '../types';
 import {
   NB101_NODES,
@@ -125,13 +126,7 @@ export function* enumerateNb101(): Generator<Nb101Arch> {
 
 /** The 120 permutations of the intermediate nodes 1..5 (input 0 and output 6 stay put). */
 function nodePermutations(): number[][] {
-  const out: number[][] = [];
-  const rec = (prefix: number[], rest: number[]) => {
-    if (rest.length === 0) out.push([0, ...prefix, NB101_NODES + 1]);
-    rest.forEach((x, i) => rec([...prefix, x], [...rest.slice(0, i), ...rest.slice(i + 1)]));
-  };
-  rec([], range(NB101_NODES + 1, 1));
-  return out;
+  return allPermutations(range(NB101_NODES + 1, 1)).map((p) => [0, ...p, NB101_NODES + 1]);
 }
 
 interface WiringClass {
@@ -206,16 +201,9 @@ export function* enumerateNb101Unique(): Generator<Nb101Arch> {
   }
 }
 
-function uniformIndex(rng: RandomSource, n: number): number {
-  const u = rng.next();
-  if (!(u >= 0 && u < 1))
-    throw new Error(`random source returned ${u}, expected a number in [0, 1)`);
-  return Math.min(n - 1, Math.floor(u * n));
-}
-
 /** A valid cell drawn uniformly from the 95985 (one draw from `rng`). */
 export function sampleNb101(rng: RandomSource): Nb101Arch {
-  return nb101FromOrdinal(uniformIndex(rng, nb101ValidCount()));
+  return nb101FromOrdinal(drawIndex(rng, nb101ValidCount()));
 }
 
 /**
@@ -257,5 +245,5 @@ export function nb101Neighbours(arch: Nb101Arch): Nb101Arch[] {
  */
 export function mutateNb101(arch: Nb101Arch, rng: RandomSource): Nb101Arch {
   const options = nb101Neighbours(arch);
-  return options[uniformIndex(rng, options.length)];
+  return options[drawIndex(rng, options.length)];
 }

@@ -1,4 +1,4 @@
-import { ArchError, type ArchCheck } from '../types';
+import { ArchError, checkWith } from '../types';
 import { NB201_EDGES, NB201_NODES, NB201_OPS, type Nb201Arch, type Nb201Op } from './definition';
 
 /** Number of cells in the space: 5 ops on each of 6 edges. */
@@ -68,13 +68,7 @@ export function parseNb201(text: string): Nb201Arch {
 }
 
 /** Like parseNb201 but returns the error instead of throwing. */
-export function checkNb201(text: string): ArchCheck<Nb201Arch> {
-  try {
-    return { ok: true, arch: parseNb201(text) };
-  } catch (err) {
-    return { ok: false, error: err instanceof Error ? err.message : String(err) };
-  }
-}
+export const checkNb201 = checkWith(parseNb201);
 
 /** Throws ArchError unless `arch` has 6 known ops. */
 export function assertNb201Arch(arch: readonly string[]): asserts arch is Nb201Arch {

@@ -1,19 +1,13 @@
+import { drawIndex } from '../choices';
 import type { RandomSource } from '../types';
 import { NB201_OPS, type Nb201Arch } from './definition';
 import { assertNb201Arch, nb201FromOrdinal } from './arch';
 import { isValidNb201, nb201ValidOrdinals } from './graph';
 
-function uniformIndex(rng: RandomSource, n: number): number {
-  const u = rng.next();
-  if (!(u >= 0 && u < 1))
-    throw new Error(`random source returned ${u}, expected a number in [0, 1)`);
-  return Math.min(n - 1, Math.floor(u * n));
-}
-
 /** A valid cell drawn uniformly from the 15284 valid ones (one draw from `rng`). */
 export function sampleNb201(rng: RandomSource): Nb201Arch {
   const valid = nb201ValidOrdinals();
-  return nb201FromOrdinal(valid[uniformIndex(rng, valid.length)]);
+  return nb201FromOrdinal(valid[drawIndex(rng, valid.length)]);
 }
 
 /** Every valid cell that differs from `arch` on exactly one edge. */
@@ -38,5 +32,5 @@ export function nb201Neighbours(arch: Nb201Arch): Nb201Arch[] {
  */
 export function mutateNb201(arch: Nb201Arch, rng: RandomSource): Nb201Arch {
   const options = nb201Neighbours(arch);
-  return options[uniformIndex(rng, options.length)];
+  return options[drawIndex(rng, options.length)];
 }

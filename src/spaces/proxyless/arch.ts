@@ -1,4 +1,4 @@
-import { ArchError, type ArchCheck } from '../types';
+import { ArchError, checkWith } from '../types';
 import {
   PROXYLESS_OPS,
   type ProxylessArch,
@@ -75,13 +75,7 @@ export function parseProxyless(text: string, skeleton?: Partial<ProxylessSkeleto
 }
 
 /** Like parseProxyless but returns the error instead of throwing. */
-export function checkProxyless(text: string): ArchCheck<ProxylessArch> {
-  try {
-    return { ok: true, arch: parseProxyless(text) };
-  } catch (err) {
-    return { ok: false, error: err instanceof Error ? err.message : String(err) };
-  }
-}
+export const checkProxyless = checkWith(parseProxyless);
 
 /** Throws ArchError unless `arch` fits the skeleton's layers. */
 export function assertProxylessArch(

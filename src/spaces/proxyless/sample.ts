@@ -1,3 +1,4 @@
+import { drawIndex } from '../choices';
 import type { RandomSource } from '../types';
 import {
   PROXYLESS_FLOPS_LIMIT,
@@ -8,13 +9,6 @@ import {
 import { assertProxylessArch } from './arch';
 import { proxylessLayers } from './layers';
 import { proxylessLayerChoices, proxylessFixedCost, proxylessLayerCosts } from './cost';
-
-function uniformIndex(rng: RandomSource, n: number): number {
-  const u = rng.next();
-  if (!(u >= 0 && u < 1))
-    throw new Error(`random source returned ${u}, expected a number in [0, 1)`);
-  return Math.min(n - 1, Math.floor(u * n));
-}
 
 /** Size of the space: 6 choices per unskippable layer, 7 per skippable one (2.22e17 on GPU). */
 export function proxylessCount(skeleton?: Partial<ProxylessSkeleton>): bigint {
@@ -31,7 +25,7 @@ export function sampleProxyless(
 ): ProxylessArch {
   return proxylessLayers(skeleton).map((layer) => {
     const options = proxylessLayerChoices(layer.skippable);
-    return options[uniformIndex(rng, options.length)];
+    return options[drawIndex(rng, options.length)];
   });
 }
 
@@ -56,7 +50,7 @@ export function sampleProxylessWithin(
   for (let t = 0; t < maxTries; t++) {
     let flops = fixed;
     const arch: ProxylessOp[] = table.map(({ ops, flops: f }) => {
-      const i = uniformIndex(rng, ops.length);
+      const i = drawIndex(rng, ops.length);
       flops += f[i];
       return ops[i];
     });
@@ -90,5 +84,5 @@ export function mutateProxyless(
   skeleton?: Partial<ProxylessSkeleton>,
 ): ProxylessArch {
   const options = proxylessNeighbours(arch, skeleton);
-  return options[uniformIndex(rng, options.length)];
+  return options[drawIndex(rng, options.length)];
 }
