@@ -54,7 +54,7 @@ import {
   writeJsonAtomic,
   type GroundTruthRow,
 } from '../runs/folder';
-import { differentiableStrategy } from '../train/strategies';
+import { differentiableStrategy } from './differentiable-strategy';
 import { benchmarkAccuracies, type BenchmarkAccuracies } from './benchmark';
 import { runRsws } from './rsws';
 import { archPath, readArchRecords, writeArchRecords, type ArchRecord } from './arch-records';

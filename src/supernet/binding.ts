@@ -3,6 +3,7 @@
  * a run (sampling, codec, formatting, networks, costs, metric). Each space's binding lives in
  * src/supernet/<space>/; src/supernet/registry.ts is the only list of them.
  */
+import type { BatchSource } from '../data/types';
 import type { SamplerSpace } from '../spaces/choices';
 import type { SearchSpace } from '../spaces/types';
 import type { Scale, TrainDataset } from '../core/scale';
@@ -108,6 +109,12 @@ export type SpaceDataSettings =
       validTokens: number | null;
     };
 
+/** The batches of a text space, and a one-line description of them. */
+export interface TextData {
+  source: BatchSource;
+  summary: string;
+}
+
 /** Hyper-parameters of one training (supernet or stand-alone), without the seed and sampler. */
 export type SpaceHyper = Omit<SpaceTrainHyper, 'seed' | 'sampler' | 'samplerPaths' | 'fewShotEdge'>;
 
@@ -158,8 +165,13 @@ export interface SpaceBinding<N extends object = object> {
    * reads it). Absent: ground truth comes from stand-alone runs.
    */
   readonly benchmark?: 'nas-bench-201';
-  /** What its networks read: images, or token segments (PTB). */
+  /** What its networks read: images (loaded by the pipeline), or text (`textData`). */
   readonly input: 'images' | 'text';
+  /**
+   * A text space's batches for data settings `settings` and skeleton `net`, read from folder
+   * `dir` (absent: the space's default folder); only with input 'text'.
+   */
+  textData?(settings: SpaceDataSettings, net: N, dir?: string): TextData;
   /** Presets per scale (a fresh object: callers may change it). */
   preset(scale: Scale): SpacePreset<N>;
   /** Run spec and parser of skeleton `net` on data of `shape` (null for text). */

@@ -64,7 +64,6 @@ export { loadNetworkTensors, networkTensors } from './network-tensors';
 export { imageBatchSource } from './data';
 export {
   checkpointEpoch,
-  defaultPtbDir,
   fitSeeds,
   imageRunData,
   loadConfigData,

@@ -3,19 +3,20 @@
  * train on, supernet training through the one loop (fit.ts), and the networks of a checkpoint.
  * The scorer and the ground-truth runner (src/evaluate) build on the same pieces.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { packageRoot } from '../info';
 import { Rng } from '../engine/random';
 import { sampleDistinct } from '../spaces/choices';
 import { BadInputError } from '../errors';
-import type { BatchSource } from '../data/types';
-import type { Dataset } from '../data/types';
+import type { BatchSource, Dataset } from '../data/types';
 import type { TrainDataset } from '../core/scale';
-import type { DataShape, SpaceDataSettings, SpaceRunSpec, SpaceSetup } from '../supernet/binding';
+import type {
+  DataShape,
+  SamplerSettings,
+  SpaceDataSettings,
+  SpaceRunSpec,
+  SpaceSetup,
+} from '../supernet/binding';
 import type { SpaceNetwork } from '../supernet/blocks';
 import { spaceBinding } from '../supernet/registry';
-import { ptbBatchSource } from '../supernet/darts-ptb/data';
 import {
   fillSeed,
   prepareRunFolder,
@@ -45,17 +46,6 @@ export interface RunData {
   images: TrainingData | null;
   /** Batches; `augment` crops and flips training images. */
   source(options?: { augment?: boolean }): BatchSource;
-}
-
-/** Default folder of the Penn Treebank files: kernels-data/ptb, else ../shared/data/ptb. */
-export function defaultPtbDir(): string {
-  const local = path.join(packageRoot, 'kernels-data', 'ptb');
-  if (fs.existsSync(path.join(local, 'ptb.valid.txt'))) return local;
-  const shared = path.join(packageRoot, '..', 'shared', 'data', 'ptb');
-  if (fs.existsSync(path.join(shared, 'ptb.valid.txt'))) return shared;
-  throw new BadInputError(
-    `no Penn Treebank files found (looked for ptb.valid.txt in ${local} and ${shared}); pass --data-dir with ptb.train.txt / ptb.valid.txt / ptb.test.txt`,
-  );
 }
 
 /**
@@ -93,15 +83,15 @@ export function imageRunData(images: TrainingData): RunData {
 }
 
 export interface LoadRunDataOptions {
-  /** Dataset folder or archive (PTB: the folder of the three files). */
+  /** Dataset folder or archive (a text space: the folder of its files). */
   dataDir?: string;
   download?: boolean;
   log?: (line: string) => void;
 }
 
 /**
- * Loads the data of `settings` for a network of space `space` with skeleton `net` (its binding
- * says which kind of input; a text skeleton names its vocabulary).
+ * Loads the data of `settings` for a network of space `space` with skeleton `net`: images here,
+ * a text space's batches from its binding (`textData`).
  */
 export async function loadRunData(
   space: string,
@@ -110,25 +100,12 @@ export async function loadRunData(
   options: LoadRunDataOptions = {},
 ): Promise<RunData> {
   const binding = spaceBinding(space);
-  if (settings.kind === 'ptb') {
-    if (binding.input !== 'text') {
-      throw new BadInputError(`space ${space} trains on images, not on PTB text`);
+  if (settings.kind !== 'images') {
+    if (!binding.textData) {
+      throw new BadInputError(`space ${space} trains on images, not on ${settings.kind} text`);
     }
-    const all = Number.MAX_SAFE_INTEGER - 1;
-    const source = ptbBatchSource({
-      dir: options.dataDir ?? defaultPtbDir(),
-      vocabulary: (net as { vocabulary?: number }).vocabulary ?? 10000,
-      steps: settings.steps,
-      trainTokens: settings.trainTokens ?? all,
-      validTokens: settings.validTokens ?? all,
-    });
-    const d = source.describe;
-    return {
-      shape: null,
-      images: null,
-      summary: `PTB ${String(d.trainSplit)} (${source.trainSize} segments of ${settings.steps}) / ${String(d.validSplit)}`,
-      source: () => source,
-    };
+    const { source, summary } = binding.textData(settings, net, options.dataDir);
+    return { shape: null, images: null, summary, source: () => source };
   }
   if (binding.input !== 'images') throw new BadInputError(`${space} trains on text, not images`);
   let data = await loadTrainingData(settings.dataset as TrainDataset, {
@@ -158,7 +135,7 @@ export async function loadRunData(
 
 /** The data of a run config. */
 export function loadConfigData(
-  config: RunConfig,
+  config: Pick<RunConfig, 'space' | 'data' | 'skeleton'>,
   options: LoadRunDataOptions = {},
 ): Promise<RunData> {
   return loadRunData(config.space, config.data, config.skeleton.net, options);
@@ -195,8 +172,14 @@ export function fitSeeds(config: RunConfig): FitSeeds {
   };
 }
 
-/** The (sub-)supernets of a run before training: one, or one per few-shot split option. */
-export function runStrategy(config: RunConfig, setup: SpaceSetup): SupernetStrategy<unknown> {
+/**
+ * The (sub-)supernets of a run before training: one, or one per few-shot split option. Throws
+ * BadInputError on sampler settings the space cannot take (e.g. a split decision it lacks).
+ */
+export function runStrategy(
+  config: SamplerSettings & { seed: number },
+  setup: SpaceSetup,
+): SupernetStrategy<unknown> {
   return supernetStrategy(setup.spec, config, () => setup.spec.build(config.seed));
 }
 
@@ -216,6 +199,11 @@ export interface TrainRunOptions {
    * per step, instead of the config's sampler over the whole space.
    */
   pool?: readonly unknown[];
+  /**
+   * Takes the run folder's lock (returns its release), called once the config, the data and the
+   * networks are checked and before anything is written: bad input leaves no folder.
+   */
+  lock?: () => Promise<() => void>;
 }
 
 export function validateHyper(h: RunConfigInput): void {
@@ -232,26 +220,32 @@ export function validateHyper(h: RunConfigInput): void {
   }
 }
 
-/** Trains (or resumes) a supernet run of any space. */
+/**
+ * Trains (or resumes) a supernet run of any space. The config, its data and its networks are
+ * checked before the run folder is touched.
+ */
 export async function trainRun(
   options: TrainRunOptions,
 ): Promise<FitResult & { config: RunConfig }> {
-  if (options.config.kind !== 'supernet') throw new Error('trainRun needs kind "supernet"');
-  validateHyper(options.config);
-  const config = prepareRunFolder(options.runDir, options.config);
+  const input = options.config;
+  if (input.kind !== 'supernet') throw new Error('trainRun needs kind "supernet"');
+  validateHyper(input);
   const progress = options.progress ?? createProgress({ label: 'supernet ' });
   const data =
     options.data ??
-    (await loadConfigData(config, {
+    (await loadConfigData(input, {
       dataDir: options.dataDir,
       download: options.download,
       log: (line) => progress.line(line),
     }));
-  const setup = runSetup(config, data);
+  const setup = runSetup(input, data);
   const strategy = options.pool
-    ? poolStrategy(options.pool, setup.spec.build(config.seed))
-    : runStrategy(config, setup);
+    ? poolStrategy(options.pool, setup.spec.build(input.seed))
+    : runStrategy(input, setup);
+  let release: (() => void) | undefined;
   try {
+    release = await options.lock?.();
+    const config = prepareRunFolder(options.runDir, input);
     const r = fit({
       strategy,
       source: data.source({ augment: config.augment }),
@@ -268,6 +262,7 @@ export async function trainRun(
     return { ...r, config };
   } finally {
     strategy.nets.forEach((n) => n.dispose());
+    release?.();
   }
 }
 

@@ -339,7 +339,23 @@ test('few-shot trainer: one weight copy per op of the split edge, each arch trai
   };
   const progress = createProgress({ silent: true });
   const dir = path.join(root, 'fs');
-  await trainSupernet({ runDir: dir, config, data, progress });
+  // A split decision the space lacks is refused before the folder or its lock is touched.
+  const locks: string[] = [];
+  const lock = async () => {
+    locks.push('take');
+    return () => void locks.push('release');
+  };
+  const bad = path.join(root, 'bad');
+  await assert.rejects(
+    trainSupernet({ runDir: bad, config: { ...config, fewShotEdge: 6 }, data, progress, lock }),
+    (err: Error) =>
+      err.name === 'BadInputError' &&
+      /--few-shot-edge 6: nb201 has decisions 0-5/.test(err.message),
+  );
+  assert.equal(fs.existsSync(bad), false);
+  assert.deepEqual(locks, []);
+  await trainSupernet({ runDir: dir, config, data, progress, lock });
+  assert.deepEqual(locks, ['take', 'release']);
   const { tensors, manifest } = readCheckpoint<{ pathSampler?: { shots: number } }>(dir, 1);
   assert.equal(manifest.state.pathSampler?.shots, 5);
   // Oracle for routing: replay the epoch's sampler stream (4 steps) and note the ops on edge 3.

@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import { UsageError, choiceOption, intOption, stringOption, type Command } from '../command';
 import { SAMPLER_NAMES } from '../../supernet/binding';
 import { spaceBinding } from '../../supernet/registry';
-import { loadRunData, runSetup, trainRun } from '../../train/pipeline';
+import { loadRunData, trainRun } from '../../train/pipeline';
 import type { RunConfigInput } from '../../runs/config';
 import {
   COMMON_OPTIONS,
@@ -83,47 +83,43 @@ Examples:
       download: s.download,
       log: (line) => progress.line(line),
     });
-    const setup = runSetup(preset, data);
-    if (fewShotEdge !== undefined && fewShotEdge >= setup.spec.codec.options.length) {
-      throw new UsageError(
-        `--few-shot-edge ${fewShotEdge}: ${s.space} has decisions 0-${setup.spec.codec.options.length - 1}`,
-      );
-    }
-    const release = await lockRunFolder(out, 'train', values);
-    try {
-      const config: RunConfigInput = {
-        ...hyper,
-        kind: 'supernet',
+    const config: RunConfigInput = {
+      ...hyper,
+      kind: 'supernet',
+      space: s.space,
+      scale: s.scale,
+      dataset,
+      skeleton: preset.skeleton,
+      data: preset.data,
+      seed: s.seed,
+      sampler,
+      ...(samplerPaths === undefined ? {} : { samplerPaths }),
+      ...(fewShotEdge === undefined ? {} : { fewShotEdge }),
+      checkpointEpochs,
+      engine: engine.name,
+    };
+    progress.line(
+      `supernet ${s.space}: ${data.summary}, ${JSON.stringify(preset.skeleton.net)}, ${hyper.epochs} epochs, ` +
+        `batch ${hyper.batchSize}, sampler ${sampler}, engine ${engine.name} -> ${out}`,
+    );
+    // trainRun checks the config against the space before it takes the lock (no folder on bad input).
+    const r = await trainRun({
+      runDir: out,
+      config,
+      data,
+      progress,
+      lock: () => lockRunFolder(out, 'train', values),
+    });
+    process.stdout.write(
+      JSON.stringify({
+        run: out,
         space: s.space,
-        scale: s.scale,
-        dataset,
-        skeleton: preset.skeleton,
-        data: preset.data,
-        seed: s.seed,
-        sampler,
-        ...(samplerPaths === undefined ? {} : { samplerPaths }),
-        ...(fewShotEdge === undefined ? {} : { fewShotEdge }),
-        checkpointEpochs,
-        engine: engine.name,
-      };
-      progress.line(
-        `supernet ${s.space}: ${data.summary}, ${JSON.stringify(preset.skeleton.net)}, ${hyper.epochs} epochs, ` +
-          `batch ${hyper.batchSize}, sampler ${sampler}, engine ${engine.name} -> ${out}`,
-      );
-      const r = await trainRun({ runDir: out, config, data, progress });
-      process.stdout.write(
-        JSON.stringify({
-          run: out,
-          space: s.space,
-          epochsDone: r.epochsDone,
-          epochsRun: r.epochsRun,
-          resumedFrom: r.resumedFrom,
-          seconds: r.seconds,
-        }) + '\n',
-      );
-      return 0;
-    } finally {
-      release();
-    }
+        epochsDone: r.epochsDone,
+        epochsRun: r.epochsRun,
+        resumedFrom: r.resumedFrom,
+        seconds: r.seconds,
+      }) + '\n',
+    );
+    return 0;
   },
 };

@@ -8,6 +8,7 @@ import type { DartsPtbSkeleton } from '../../spaces/darts-ptb/definition';
 import { setupOf, type SpaceBinding, type SpacePreset } from '../binding';
 import { SMOKE_HYPER, SMOKE_STUDY, powerOfTwoEpochs, presetOf } from '../presets';
 import { dartsPtbRunSpec } from './spec';
+import { defaultPtbDir, ptbBatchSource } from './data';
 
 function dartsPtbPreset(scale: Scale): SpacePreset<DartsPtbSkeleton> {
   const net = (vocabulary: number, size: number) => ({ vocabulary, embedding: size, hidden: size });
@@ -87,6 +88,24 @@ export const dartsPtbBinding: SpaceBinding<DartsPtbSkeleton> = {
   title: 'DARTS-PTB (recurrent cells on Penn Treebank)',
   searchSpace: dartsPtbSpace as SearchSpace<unknown, unknown>,
   input: 'text',
+  textData(settings, net, dir) {
+    if (settings.kind !== 'ptb') {
+      throw new BadInputError(`darts-ptb trains on PTB text, not on ${settings.kind} data`);
+    }
+    const all = Number.MAX_SAFE_INTEGER - 1;
+    const source = ptbBatchSource({
+      dir: dir ?? defaultPtbDir(),
+      vocabulary: net.vocabulary,
+      steps: settings.steps,
+      trainTokens: settings.trainTokens ?? all,
+      validTokens: settings.validTokens ?? all,
+    });
+    const d = source.describe;
+    return {
+      source,
+      summary: `PTB ${String(d.trainSplit)} (${source.trainSize} segments of ${settings.steps}) / ${String(d.validSplit)}`,
+    };
+  },
   preset: dartsPtbPreset,
   setup: (net) => setupOf(dartsPtbRunSpec(net), parseDartsPtb),
   resize(net, { channels, cells }) {

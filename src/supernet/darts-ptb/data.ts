@@ -4,10 +4,25 @@
  * of the test file (the training file is not in ../shared/data); the vocabulary is cut to the
  * `vocabulary - 1` first-seen words plus one bucket for every other word.
  */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { packageRoot } from '../../info';
+import { BadInputError } from '../../errors';
 import { loadPtb } from '../../data/ptb';
 import { Rng } from '../../engine/random';
 import { permutation } from '../../spaces/choices';
 import type { BatchSource, SpaceBatch } from '../../data/types';
+
+/** Default folder of the Penn Treebank files: kernels-data/ptb, else ../shared/data/ptb. */
+export function defaultPtbDir(): string {
+  const local = path.join(packageRoot, 'kernels-data', 'ptb');
+  if (fs.existsSync(path.join(local, 'ptb.valid.txt'))) return local;
+  const shared = path.join(packageRoot, '..', 'shared', 'data', 'ptb');
+  if (fs.existsSync(path.join(shared, 'ptb.valid.txt'))) return shared;
+  throw new BadInputError(
+    `no Penn Treebank files found (looked for ptb.valid.txt in ${local} and ${shared}); pass --data-dir with ptb.train.txt / ptb.valid.txt / ptb.test.txt`,
+  );
+}
 
 export interface PtbSmokeOptions {
   /** Folder with ptb.valid.txt and ptb.test.txt (and optionally ptb.train.txt). */

@@ -1,5 +1,5 @@
 /** DARTS recurrent-cell supernet (PTB language model), PTB batch source and run spec. */
 export { DartsPtbSupernet } from './network';
-export { ptbBatchSource, ptbSegments } from './data';
+export { defaultPtbDir, ptbBatchSource, ptbSegments } from './data';
 export type { PtbSmokeOptions } from './data';
 export { DARTS_PTB_CODEC, DARTS_PTB_SMOKE_SKELETON, dartsPtbRunSpec } from './spec';

@@ -2,6 +2,7 @@
 import type { RandomSource } from '../../spaces/types';
 import type { SamplerSpace } from '../../spaces/choices';
 import type { SamplerSettings } from '../../supernet/binding';
+import { BadInputError } from '../../errors';
 import {
   permutation,
   type ChoiceCodec,
@@ -115,9 +116,12 @@ export function fewshotSampler<A>(
   sample: (rng: RandomSource) => A,
   codec: ChoiceCodec<A>,
   edge: number,
+  space = 'the space',
 ): FewShotSampler<A> {
   if (!Number.isInteger(edge) || edge < 0 || edge >= codec.options.length) {
-    throw new Error(`few-shot split edge ${edge} is out of range (0..${codec.options.length - 1})`);
+    throw new BadInputError(
+      `--few-shot-edge ${edge}: ${space} has decisions 0-${codec.options.length - 1} (config fewShotEdge)`,
+    );
   }
   return {
     name: 'fewshot',
@@ -140,7 +144,11 @@ export const SAMPLER_DEFAULTS = { multipathPaths: 2, sandwichRandom: 2, fewShotE
 
 export type { SamplerSpace };
 
-export function createSampler<A>(space: SamplerSpace<A>, s: SamplerSettings): PathSampler<A> {
+/** The sampler of settings `s` on `space` (named in errors when it has a `space` name). */
+export function createSampler<A>(
+  space: SamplerSpace<A> & { space?: string },
+  s: SamplerSettings,
+): PathSampler<A> {
   switch (s.sampler) {
     case 'uniform':
       return uniformSampler(space.sample);
@@ -159,6 +167,7 @@ export function createSampler<A>(space: SamplerSpace<A>, s: SamplerSettings): Pa
         space.sample,
         space.codec,
         s.fewShotEdge ?? SAMPLER_DEFAULTS.fewShotEdge,
+        space.space,
       );
     default:
       throw new Error(`unknown sampler ${JSON.stringify(s.sampler)}`);
