@@ -32,6 +32,8 @@ export type { KendallCounts } from './correlation';
 export { bootstrapCI, pairedBootstrapCI, quantileSorted } from './bootstrap';
 export type { BootstrapOptions, ConfidenceInterval } from './bootstrap';
 export { correlateColumns, correlationSummary } from './summary';
+export { ceilingAgainstMean, effectiveSeeds, noiseCeiling, spearmanBrown } from './ceiling';
+export type { MeanOfSeedsCeiling, NoiseCeiling, NoiseCeilingOptions } from './ceiling';
 export type { CorrelationOptions, CorrelationSummary, TableCorrelation } from './summary';
 export { percentileRank } from './percentile';
 export type { PercentileRank } from './percentile';

@@ -10,6 +10,8 @@ import {
   groundTruthFromTable,
   type GroundTruthSource,
 } from '../../plots/report';
+import { seedTableCeiling } from '../../groundtruth/ceiling';
+import { isSeedTable, readTableTruth, tableGroundTruth } from '../../study/table';
 import {
   choiceOption,
   intOption,
@@ -34,6 +36,15 @@ function explicitGroundTruth(values: OptionValues): GroundTruthSource | undefine
     }
     return undefined;
   }
+  if (isSeedTable(file)) {
+    if (values['truth'] !== undefined || values['valid'] !== undefined) {
+      throw new UsageError(
+        `--groundtruth ${file} is a seed table: it selects by val_accuracy and reports test_accuracy (drop --truth / --valid)`,
+      );
+    }
+    const truth = readTableTruth(file);
+    return tableGroundTruth(truth, seedTableCeiling(truth.rows));
+  }
   const table = readCsvTable(file);
   const base = groundTruthFromTable(table, path.basename(file));
   const test = typeof values['truth'] === 'string' ? values['truth'] : base.test;
@@ -57,7 +68,10 @@ intervals, top-k and random top-k per epoch, supernet-vs-ground-truth scatter, o
 bias, pruned spaces, mutual correlation across epochs and runs, search entropy, provenance.
 Ground truth of a supernet run: --groundtruth FILE.csv, else its groundtruth.csv, else a
 ground-truth run of the same space and dataset among --run, else the NAS-Bench-201 table
-(space nb201, dataset cifar10 | cifar100 | imagenet16).
+(space nb201, dataset cifar10 | cifar100 | imagenet16). A seed table (arch,seed,val_accuracy,...,
+e.g. kernels-data/laptop-nb201/ground-truth.csv) as --groundtruth is averaged over seeds and its
+noise ceiling (seed vs seed Spearman, the best possible against the mean) is shown with the
+correlations.
 With --format the figures are also written as image files into <out>-figures/.
 Example: supernet-lab report --run kernels-data/runs/a --run kernels-data/runs/b --out report.html`,
   options: {
@@ -74,7 +88,7 @@ Example: supernet-lab report --run kernels-data/runs/a --run kernels-data/runs/b
     title: { type: 'string', description: 'page title' },
     groundtruth: {
       type: 'string',
-      description: 'CSV with arch + ground-truth columns for every supernet run',
+      description: 'CSV with arch + ground-truth columns (or a seed table) for every supernet run',
     },
     truth: { type: 'string', description: 'reported ground-truth column of --groundtruth' },
     valid: { type: 'string', description: 'selection ground-truth column of --groundtruth' },

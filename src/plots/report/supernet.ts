@@ -122,6 +122,22 @@ export function supernetSection(
     `Ground truth: ${gt.label} (select by '${gt.valid}', report '${gt.test}').` +
       (gt.note ? ` Note: ${gt.note}.` : ''),
   );
+  if (gt.ceiling) {
+    const c = gt.ceiling;
+    const m = c.meanOfSeeds;
+    const interval = (i: { low: number; high: number } | null) =>
+      i ? ` [${round(i.low)}, ${round(i.high)}]` : '';
+    section.paragraphs.push(
+      `Noise ceiling of this ground truth: two seeds of the same cells agree at Spearman ρ ` +
+        `${round(c.spearman)}${interval(c.spearmanCI)} (Kendall τ ${round(c.kendall)}, ${c.n} cells); ` +
+        `against the mean of ${m.k.toFixed(1)} seeds no estimator can exceed about ρ ` +
+        `${round(m.spearman)}${interval(m.spearmanCI)} (Spearman-Brown, normal noise). Read the ` +
+        `correlations below against it.`,
+    );
+    const prov = provenanceOf(gt.table, { valid: gt.valid });
+    ctx.number('noise ceiling: seed vs seed Spearman', c.spearman, prov, { run: run.name });
+    ctx.number('noise ceiling: against the mean of seeds', m.spearman, prov, { run: run.name });
+  }
   const gtTestAll = numericColumn(gt.table, gt.test, { allowMissing: true }).filter(
     (v) => !Number.isNaN(v),
   );

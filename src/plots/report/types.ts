@@ -1,4 +1,5 @@
 import type { ColumnTable } from 'arquero';
+import type { NoiseCeiling } from '../../analysis/ceiling';
 import type { Provenance, SourceRef } from '../../analysis/provenance';
 import type { PlotlyFigure } from '../types';
 
@@ -16,6 +17,8 @@ export interface GroundTruthSource {
   label: string;
   /** Caveat shown in the report (e.g. 'no validation split: test used for both'). */
   note?: string;
+  /** Noise ceiling of the table (seed vs seed agreement), shown next to the correlations. */
+  ceiling?: NoiseCeiling;
 }
 
 export interface ReportFigure {
