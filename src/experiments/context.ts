@@ -175,7 +175,9 @@ export function benchmarkTruth(dataset: TrainDataset): BenchmarkTruth {
     `NAS-Bench-201 ${c.name} test accuracy (${c.column}): every cell trained stand-alone on the ` +
     `full ${c.name} training set for 200 epochs with the benchmark skeleton (C=16, N=5), mean over ` +
     `the benchmark's seeds. It is the only accuracy the benchmark table has for every cell, so ` +
-    `top-k both selects and reports by it.` +
+    `top-k both selects and reports by it. It has no noise ceiling here: one value per cell ` +
+    `cannot say how well two trainings of a cell agree (the project's own laptop table, two ` +
+    `seeds per cell, can: \`npm start\` prints its ceiling).` +
     (subset
       ? ' The supernets here saw a 4000-image subset of CIFAR-10 (the real images that ship with ' +
         'the project checkout); the benchmark trained on all 50000.'

@@ -85,7 +85,8 @@ export function groundTruthNote(space: string, ctx: ExperimentContext): string {
   return (
     `${spaceBinding(space).title}: no benchmark table; the first ${p.study.groundTruthArchs} of the ` +
     `${p.study.scoredArchs} sampled architectures are trained stand-alone (${p.standalone.epochs} ` +
-    `epochs, skeleton ${JSON.stringify(p.standaloneSkeleton.net)}) and their validation results are the ground truth.`
+    `epochs, skeleton ${JSON.stringify(p.standaloneSkeleton.net)}) and their validation results are the ground truth; ` +
+    'one training per architecture, so no noise ceiling (how well two trainings agree) is known for it.'
   );
 }
 
