@@ -36,7 +36,7 @@ function sign(x: number, i: Interval | null): -1 | 0 | 1 {
 }
 
 function rankingSentence(r: RegimeInput): string {
-  const budget = `at this budget (${r.epoch} supernet epochs)`;
+  const budget = `at this budget (${r.epoch} supernet epoch${r.epoch === 1 ? '' : 's'})`;
   const rho = `rho = ${f(r.spearman)}${ci(r.spearmanCI)}`;
   const s = sign(r.spearman, r.spearmanCI);
   let text: string;

@@ -199,7 +199,7 @@ export function formatSummary(s: StudySummary, truthLabel?: string): string {
     );
   }
   lines.push(
-    `  best of the ground-truth sample: val ${f(s.best.val, 2)}%, test ${f(s.best.test, 2)}%  ${s.best.arch}`,
+    `  best ground truth of the ${s.n} compared: val ${f(s.best.val, 2)}%, test ${f(s.best.test, 2)}%  ${s.best.arch}`,
     `  supernet scores of ${s.scores.count} architectures: mean ${f(s.scores.mean, 2)}%, range ${f(s.scores.min, 2)}-${f(s.scores.max, 2)}%`,
     `  ground-truth validation accuracy: mean ${f(s.groundTruth.meanVal, 2)}%, range ${f(s.groundTruth.minVal, 2)}-${f(s.groundTruth.maxVal, 2)}%`,
     'Regime:',

@@ -116,7 +116,7 @@ test(
     // stdout shows the ceiling and the regime
     assert.match(r.stdout, /noise ceiling: seed vs seed Spearman \d\.\d{3}/);
     assert.match(r.stdout, /Spearman rho\s+-?\d\.\d{3}\s+95% CI \[/);
-    assert.match(r.stdout, /Regime:\n {2}- at this budget \(1 supernet epochs\)/);
+    assert.match(r.stdout, /Regime:\n {2}- at this budget \(1 supernet epoch\)/);
     fs.rmSync(dir, { recursive: true, force: true });
   },
 );
