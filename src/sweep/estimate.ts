@@ -5,7 +5,8 @@
  * steps, 2 x), scoring = checkpoints x architectures x (BN calibration + validation images),
  * ground truth = architectures x epochs x training images. Images per second come from the
  * bench's workload closest to the scale (paper: NB-201 C=16 N=5 on 32x32 CIFAR; laptop and
- * smoke: C=8 N=1 on 28x28), per engine (and PyTorch, the bench's reference): other spaces'
+ * smoke: C=8 N=1 on 28x28), single-threaded training where the bench measured it (a sweep job
+ * has one thread), per engine (and PyTorch, the bench's reference): other spaces'
  * networks are counted at that workload's cost, so their hours are a first-order guide. Text
  * (PTB) jobs have no bench workload and are listed apart.
  */
@@ -19,7 +20,7 @@ import { SEARCH_SCALE_SETTINGS } from '../search/scales';
 import type { GroundTruthJobSpec, Images, ResolvedJob, TrainJobSpec } from './spec';
 
 /** Images of the official training sets (the split a run's train/valid halves come from). */
-const TRAINING_SET_IMAGES: Record<string, number> = {
+export const TRAINING_SET_IMAGES: Record<string, number> = {
   'fashion-mnist': 60_000,
   cifar10: 50_000,
   cifar100: 50_000,
@@ -38,6 +39,8 @@ interface BenchComparisonRow {
 export interface Throughput {
   benchFile: string;
   config: string;
+  /** The bench metric the training rate is from ('train-single-thread' or 'train'). */
+  trainMetric: string;
   engines: Record<string, { train: number; eval: number }>;
 }
 
@@ -74,10 +77,16 @@ export function readThroughput(file: string, scale: string): Throughput {
     engines[engine] ??= { train: NaN, eval: NaN };
     engines[engine][metric as 'train' | 'eval'] = v;
   };
+  // Sweep jobs run one compute thread each: the single-thread training rows when the bench has
+  // them, else the default ones.
+  const single = rows.some((r) => r.config === config && r.metric === 'train-single-thread');
+  const trainMetric = single ? 'train-single-thread' : 'train';
   for (const r of rows) {
-    if (r.config !== config || (r.metric !== 'train' && r.metric !== 'eval')) continue;
-    put(r.engine, r.metric, r.ours);
-    put('pytorch', r.metric, r.pytorch);
+    if (r.config !== config) continue;
+    const metric = r.metric === trainMetric ? 'train' : r.metric === 'eval' ? 'eval' : null;
+    if (metric === null) continue;
+    put(r.engine, metric, r.ours);
+    put('pytorch', metric, r.pytorch);
   }
   for (const [e, t] of Object.entries(engines)) {
     if (!(t.train > 0 && t.eval > 0)) delete engines[e];
@@ -85,7 +94,7 @@ export function readThroughput(file: string, scale: string): Throughput {
   if (Object.keys(engines).length === 0) {
     throw new BadInputError(`--bench ${file} has no train and eval rows of workload ${config}`);
   }
-  return { benchFile: file, config, engines };
+  return { benchFile: file, config, trainMetric, engines };
 }
 
 function splitImages(n: Images | undefined, data: ImageDataSettings, valid: boolean): number {
@@ -134,7 +143,7 @@ export interface SweepEstimate {
   notEstimated: string[];
   benchFile: string;
   /** Per scale: the bench workload used and the hours per engine. */
-  scales: { scale: string; workload: string; hours: Record<string, number> }[];
+  scales: { scale: string; workload: string; trainMetric: string; hours: Record<string, number> }[];
 }
 
 export function estimateSweep(jobs: readonly ResolvedJob[], benchFile: string): SweepEstimate {
@@ -162,7 +171,7 @@ export function estimateSweep(jobs: readonly ResolvedJob[], benchFile: string): 
     for (const [engine, rate] of Object.entries(t.engines)) {
       hours[engine] = (n.train / rate.train + n.eval / rate.eval) / 3600;
     }
-    return { scale, workload: t.config, hours };
+    return { scale, workload: t.config, trainMetric: t.trainMetric, hours };
   });
   return { jobs: jobs.length, byStage, notEstimated, benchFile, scales };
 }
@@ -173,13 +182,13 @@ export function formatEstimate(name: string, e: SweepEstimate): string {
     .join(', ');
   const lines = [`sweep ${name}: ${e.jobs} jobs (${stages})`];
   lines.push(
-    `compute from ${path.basename(e.benchFile)} (one process per job, its measured images/s):`,
+    `job-hours from ${path.basename(e.benchFile)} (one process per job; wall time = job-hours / job slots):`,
   );
   for (const s of e.scales) {
     const engines = Object.entries(s.hours)
       .map(([k, h]) => `${k} ${h < 10 ? h.toFixed(2) : Math.round(h)} h`)
       .join(', ');
-    lines.push(`  ${s.scale} (workload ${s.workload}): ${engines}`);
+    lines.push(`  ${s.scale} (workload ${s.workload}, ${s.trainMetric} + eval): ${engines}`);
   }
   if (e.notEstimated.length > 0) {
     lines.push(`  not estimated (no bench workload: text spaces): ${e.notEstimated.length} jobs`);

@@ -6,6 +6,7 @@
  * IPC channel closes and this process exits too, releasing the lock: the job's next delivery
  * resumes from the run folder's last checkpoint.
  */
+import { Worker } from 'node:worker_threads';
 import { main } from '../cli/main';
 import { acquireRunLock, RunLockedError } from '../runs/lock';
 import { EXIT_JOB_BUSY, EXIT_WORKER_GONE } from './execute';
@@ -31,11 +32,25 @@ async function run(): Promise<number> {
   }
 }
 
+/**
+ * Dies with the worker even while the main thread is busy in a long synchronous kernel: a thread
+ * of its own watches the parent pid (a dead parent's children are re-parented) and kills this
+ * process. The job lock it leaves names a dead pid, which the next taker takes over.
+ */
+function watchParent(): void {
+  const code = `
+    const { workerData } = require('node:worker_threads');
+    setInterval(() => {
+      if (process.ppid !== workerData.ppid) process.kill(process.pid, 'SIGKILL');
+    }, 500);`;
+  new Worker(code, { eval: true, workerData: { ppid: process.ppid } }).unref();
+}
+
 // A process entry point: nothing imports this module.
+watchParent();
 process.on('disconnect', () => process.exit(EXIT_WORKER_GONE));
-// Exit through process.exit on a signal so the locks are released ('exit' handlers).
-process.on('SIGTERM', () => process.exit(143));
-process.on('SIGINT', () => process.exit(130));
+// SIGTERM / SIGINT keep their default (immediate exit, even inside a kernel): the locks left
+// behind name a dead pid and are taken over.
 run().then(
   (code) => process.exit(code),
   (err: unknown) => {

@@ -271,7 +271,11 @@ export function startWorker(options: WorkerOptions): SweepWorker {
       return { worker: outcome.record.worker, seconds: outcome.record.seconds };
     }
     if (outcome.kind === 'busy') return later(job, token, 'another live process holds it');
-    if (abort.signal.aborted) throw new Error(`${job.id}: worker ${name} stopped`);
+    if (abort.signal.aborted) {
+      // The worker is closing: settle nothing, so the job is neither failed nor completed; its
+      // lock lapses and another worker takes it, without an attempt spent.
+      return new Promise<never>(() => {});
+    }
     const attempts = job.opts.attempts ?? 1;
     say(`failed ${job.id} (attempt ${attempt}/${attempts}): ${outcome.error}`);
     if (attempt >= attempts) park(resolved.id, outcome.error, outcome.logTail, attempt);

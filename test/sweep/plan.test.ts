@@ -166,6 +166,15 @@ test('estimate: images over the bench throughput, per engine', () => {
   const rows = [
     { engine: 'native', config: 'laptop-c8-n1-fmnist', metric: 'train', ours: 500, pytorch: 1000 },
     { engine: 'native', config: 'laptop-c8-n1-fmnist', metric: 'eval', ours: 4000, pytorch: 8000 },
+    // A sweep job has one thread: this row, not the 2-thread one above, gives the training rate.
+    {
+      engine: 'native',
+      config: 'laptop-c8-n1-fmnist',
+      metric: 'train-single-thread',
+      ours: 250,
+      pytorch: 400,
+    },
+    { engine: 'native', config: 'nb201-c16-n5-cifar', metric: 'train', ours: 1, pytorch: 1 },
   ];
   fs.writeFileSync(bench, JSON.stringify({ comparisons: rows }));
   const t = resolveJob(train({ epochs: 10, trainImages: 900 }), 't');
@@ -179,9 +188,9 @@ test('estimate: images over the bench throughput, per engine', () => {
   const e = estimateSweep([t, s], bench);
   assert.equal(e.jobs, 2);
   assert.equal(e.scales.length, 1);
-  // 10 epochs x 900 images at 500/s; 5 archs x (calibration + validation) images at 4000/s.
-  const native = (10 * 900) / 500 / 3600 + (5 * (calib + valid)) / 4000 / 3600;
-  const pytorch = (10 * 900) / 1000 / 3600 + (5 * (calib + valid)) / 8000 / 3600;
+  // 10 epochs x 900 images at 250/s; 5 archs x (calibration + validation) images at 4000/s.
+  const native = (10 * 900) / 250 / 3600 + (5 * (calib + valid)) / 4000 / 3600;
+  const pytorch = (10 * 900) / 400 / 3600 + (5 * (calib + valid)) / 8000 / 3600;
   assert.ok(Math.abs(e.scales[0].hours.native - native) < 1e-12);
   assert.ok(Math.abs(e.scales[0].hours.pytorch - pytorch) < 1e-12);
 });

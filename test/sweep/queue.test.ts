@@ -116,7 +116,7 @@ function parentPid(pid: number): number | null {
 
 let reference: Record<string, string>;
 let plan: { jobs: ResolvedJob[] };
-/** The committed smoke grid: nb201 and nb101 x seeds 0, 1; 3 epochs, 6 scored and trained archs. */
+/** The committed smoke grid: nb201 and nb101 x seeds 0, 1; 2 epochs, 4 scored and trained archs. */
 const gridFile = path.join(root, 'grids', 'smoke.yaml');
 
 test('local run (no Redis): the reference tables', { timeout: 300_000 }, () => {
@@ -130,9 +130,9 @@ test('local run (no Redis): the reference tables', { timeout: 300_000 }, () => {
   reference = tables(storage, 'smoke');
   plan = planGrid(gridFile);
   const rows = (t: string) => t.trim().split('\n').length - 1;
-  assert.equal(rows(reference['scores.csv']), 4 * 3 * 6, '4 runs x 3 checkpoints x 6 archs');
-  assert.equal(rows(reference['groundtruth.csv']), 2 * 6);
-  assert.equal(rows(reference['metrics.csv']), 4 * 3, 'one row per run and checkpoint');
+  assert.equal(rows(reference['scores.csv']), 4 * 2 * 4, '4 runs x 2 checkpoints x 4 archs');
+  assert.equal(rows(reference['groundtruth.csv']), 2 * 4);
+  assert.equal(rows(reference['metrics.csv']), 4 * 2, 'one row per run and checkpoint');
   console.log(
     `local sweep: ${plan.jobs.length} jobs in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
   );
@@ -157,17 +157,22 @@ test(
     const w1 = startWorker(storage);
     const w2 = startWorker(storage);
     const trains = plan.jobs.filter((j) => j.spec.stage === 'train');
-    // Kill -9 worker 1 while it runs a train job that has finished an epoch but not the run.
+    // Kill -9 worker 1 in the middle of a job: preferably a training past its first checkpoint
+    // (the next worker resumes it), else (after 30 s) whatever job it holds.
     let victim = '';
-    await until('worker 1 in the middle of a training', 120_000, () => {
-      for (const j of trains) {
+    let victimEpochs = 0;
+    const since = Date.now();
+    await until('worker 1 in the middle of a job', 240_000, () => {
+      for (const j of plan.jobs) {
         const holder = readRunLock(jobDir(storage, j.id));
+        if (!holder || parentPid(holder.pid) !== w1.pid || isDone(storage, j.id)) continue;
         const log = path.join(runDir(storage, j.id), 'log.jsonl');
         const epochs = fs.existsSync(log)
-          ? fs.readFileSync(log, 'utf8').trim().split('\n').filter(Boolean).length
+          ? fs.readFileSync(log, 'utf8').split('\n').filter(Boolean).length
           : 0;
-        if (holder && parentPid(holder.pid) === w1.pid && epochs >= 1 && epochs < 3) {
+        if ((j.spec.stage === 'train' && epochs === 1) || Date.now() - since > 30_000) {
           victim = j.id;
+          victimEpochs = epochs;
           return true;
         }
       }
@@ -207,13 +212,13 @@ test(
         .trim()
         .split('\n')
         .map((l) => JSON.parse(l).epoch);
-      assert.deepEqual(epochs, [1, 2, 3], `${j.id}: epochs once each`);
+      assert.deepEqual(epochs, [1, 2], `${j.id}: epochs once each`);
     }
     assert.ok(attemptsIn(storage, victim) >= 2, 'the killed job ran again on another worker');
     const got = tables(storage, 'smoke');
     for (const f of Object.keys(reference)) assert.equal(got[f], reference[f], `${f} bit for bit`);
     console.log(
-      `queue sweep: ${plan.jobs.length} jobs in ${((Date.now() - t0) / 1000).toFixed(1)} s, survived ${kills} worker kill -9 (job ${victim}, ${attemptsIn(storage, victim)} attempts) and ${restarts} Redis restart`,
+      `queue sweep: ${plan.jobs.length} jobs in ${((Date.now() - t0) / 1000).toFixed(1)} s, survived ${kills} worker kill -9 (job ${victim} after ${victimEpochs} epoch(s), ${attemptsIn(storage, victim)} attempts) and ${restarts} Redis restart`,
     );
     for (const w of [w2, w3]) w.kill('SIGTERM');
     await until(
