@@ -122,3 +122,39 @@ export type {
   SpaceStudyOptions,
   StudySpace,
 } from './space-correlation';
+export {
+  FRONTIER_TABLE_ENV_VAR,
+  budgetFrontier,
+  frontierNeeds,
+  frontierPlan,
+  frontierSettings,
+  frontierTableFile,
+  pointStats,
+} from './budget-frontier';
+export type {
+  BudgetFrontierResult,
+  FrontierNeeds,
+  FrontierOptions,
+  FrontierPoint,
+  FrontierRunPlan,
+  FrontierSeries,
+  FrontierSettings,
+  PointStats,
+} from './budget-frontier';
+export {
+  benchRate,
+  budgetForValue,
+  doublingTrend,
+  hoursText,
+  imagesText,
+  zeroCrossing,
+} from './budget-frontier-budget';
+export type { BenchRate, BudgetValue, DoublingTrend, ZeroCrossing } from './budget-frontier-budget';
+export {
+  FRONTIER_COLUMNS,
+  formatFrontier,
+  frontierJson,
+  frontierReportHtml,
+  frontierRow,
+  frontierTableHtml,
+} from './budget-frontier-report';

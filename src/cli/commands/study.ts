@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { UsageError, intOption, stringOption, type Command, type OptionValues } from '../command';
 import { formatSummary, runStudy } from '../../study';
 import { shippedTableFor } from '../../study/table';
+import { FRONTIER_HELP, studyFrontier } from './study-frontier';
 import { defaultRunsRoot } from '../../runs/folder';
 import { loadRunData, runSetup, sampleArchs } from '../../train/pipeline';
 import {
@@ -76,7 +77,8 @@ resumes every step. \`npm start\` runs \`supernet-lab study --scale laptop\` (Fa
 C=8, N=1, every cell of the shipped table; under 10 minutes on 2 cores). One study writes a
 folder at a time (a second gets a refusal naming the holder; --wait waits); its steps lock their
 own sub-folders. --scale smoke takes a minute or two, e.g.
-  supernet-lab study --space darts --scale smoke --out /tmp/darts-study`,
+  supernet-lab study --space darts --scale smoke --out /tmp/darts-study
+${FRONTIER_HELP}`,
   options: {
     ...COMMON_OPTIONS,
     out: {
@@ -113,6 +115,10 @@ own sub-folders. --scale smoke takes a minute or two, e.g.
       description: 'score every kept checkpoint, not only the last',
     },
     'no-report': { type: 'boolean', description: 'skip the HTML report' },
+    frontier: {
+      type: 'boolean',
+      description: 'the budget frontier instead (notebook 09): the protocol at growing budgets',
+    },
     channels: { type: 'string', description: 'skeleton C for supernet and stand-alone nets' },
     cells: { type: 'string', description: 'skeleton N for supernet and stand-alone nets' },
     'train-images': { type: 'string', description: 'training images' },
@@ -121,6 +127,7 @@ own sub-folders. --scale smoke takes a minute or two, e.g.
     ...WAIT_OPTION,
   },
   async run(values) {
+    if (values['frontier'] === true) return studyFrontier(values);
     const s = runSettings(values);
     const preset = presetWithOverrides(s, values);
     const dataset = datasetName(preset);
