@@ -71,6 +71,13 @@ export function batchNorm2dTrain(
   const hasGamma = gamma != null;
   const hasBeta = beta != null;
   let stats: [tf.Tensor1D, tf.Tensor1D] | null = null;
+  // The fused kernels return three tensors: y, mean, variance / dx, dgamma, dbeta.
+  const runFused = (kernel: string, inputs: tf.NamedTensorMap) =>
+    tf.engine().runKernel(kernel, inputs, { epsilon }) as unknown as [
+      tf.Tensor4D,
+      tf.Tensor1D,
+      tf.Tensor1D,
+    ];
   const fn = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const save = args[args.length - 1] as tf.GradSaveFunc;
     const xIn = args[0] as tf.Tensor4D;
@@ -81,11 +88,7 @@ export function batchNorm2dTrain(
       const inputs: tf.NamedTensorMap = { x: xIn };
       if (g) inputs.gamma = g;
       if (b) inputs.beta = b;
-      outs = tf.engine().runKernel(BATCH_NORM_TRAIN, inputs, { epsilon }) as unknown as [
-        tf.Tensor4D,
-        tf.Tensor1D,
-        tf.Tensor1D,
-      ];
+      outs = runFused(BATCH_NORM_TRAIN, inputs);
     } else {
       outs = compositeForward(xIn, g, b, epsilon);
     }
@@ -101,11 +104,7 @@ export function batchNorm2dTrain(
         if (fused) {
           const inputs: tf.NamedTensorMap = { dy, x: sx, mean: sm, variance: sv };
           if (sg) inputs.gamma = sg;
-          grads = tf.engine().runKernel(BATCH_NORM_GRAD, inputs, { epsilon }) as unknown as [
-            tf.Tensor4D,
-            tf.Tensor1D,
-            tf.Tensor1D,
-          ];
+          grads = runFused(BATCH_NORM_GRAD, inputs);
         } else {
           grads = compositeGrad(dy as tf.Tensor4D, sx, sm, sv, sg, epsilon);
         }

@@ -4,6 +4,7 @@
  * src/supernet/<space>/; src/supernet/registry.ts is the only list of them.
  */
 import type { BatchSource } from '../data/types';
+import { BadInputError } from '../errors';
 import type { SamplerSpace } from '../spaces/choices';
 import type { SearchSpace } from '../spaces/types';
 import type { Scale, TrainDataset } from '../core/scale';
@@ -180,4 +181,25 @@ export interface SpaceBinding<N extends object = object> {
   readonly differentiable?: boolean;
   /** The skeleton with `--channels` / `--cells` applied (absent: the space has no such knobs). */
   resize?(net: N, size: { channels?: number; cells?: number }): N;
+}
+
+/**
+ * A binding's `resize`: `--channels` / `--cells` set the skeleton fields named in `fields` (all
+ * of a knob's fields take its value); a knob without fields is bad input naming the space.
+ */
+export function resizeBy<N extends object>(
+  space: string,
+  fields: { channels?: readonly (keyof N)[]; cells?: readonly (keyof N)[] },
+): (net: N, size: { channels?: number; cells?: number }) => N {
+  return (net, size) => {
+    const out: N = { ...net };
+    for (const knob of ['channels', 'cells'] as const) {
+      const value = size[knob];
+      if (value === undefined) continue;
+      const keys = fields[knob];
+      if (!keys) throw new BadInputError(`--${knob} does not apply to --space ${space}`);
+      for (const key of keys) (out as Record<keyof N, unknown>)[key] = value;
+    }
+    return out;
+  };
 }

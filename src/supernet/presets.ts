@@ -125,3 +125,50 @@ export function presetOf<N extends object>(
     ...rest,
   };
 }
+
+/** What the image spaces' laptop and smoke presets share (Fashion-MNIST subsets). */
+const SHARED_IMAGE_PARTS = {
+  laptop: {
+    data: FASHION_LAPTOP,
+    supernet: { ...LAPTOP_SUPERNET, checkpointEpochs: [1, 2, 4, 6] },
+    standalone: LAPTOP_STANDALONE,
+  },
+  smoke: {
+    data: FASHION_SMOKE,
+    supernet: { ...SMOKE_HYPER, checkpointEpochs: [1, 2] },
+    standalone: SMOKE_STANDALONE,
+    study: SMOKE_STUDY,
+  },
+};
+
+/**
+ * A laptop or smoke preset of an image space: the shared data and hyper-parameters with the
+ * space's changes (`hyper` applies to supernet and stand-alone training alike, `supernet` and
+ * `standalone` to one of them).
+ */
+export function imagePreset<N extends object>(
+  space: string,
+  scale: 'laptop' | 'smoke',
+  parts: {
+    net: N;
+    origin: string;
+    study?: SpacePreset['study'];
+    data?: Partial<ImageDataSettings>;
+    hyper?: Partial<SpaceHyper>;
+    supernet?: Partial<SpaceHyper> & { checkpointEpochs?: number[] };
+  },
+): SpacePreset<N> {
+  const shared: Pick<SpacePreset, 'data' | 'supernet' | 'standalone'> & {
+    study?: SpacePreset['study'];
+  } = SHARED_IMAGE_PARTS[scale];
+  const study = parts.study ?? shared.study;
+  if (!study) throw new Error(`${space} ${scale} preset: study sizes missing`);
+  return presetOf(space, scale, {
+    net: parts.net,
+    data: { ...shared.data, ...parts.data } as ImageDataSettings,
+    supernet: { ...shared.supernet, ...parts.hyper, ...parts.supernet },
+    standalone: { ...shared.standalone, ...parts.hyper },
+    study,
+    origin: parts.origin,
+  });
+}

@@ -106,3 +106,42 @@ test('every preset is valid; smoke and laptop skeletons build and run on their d
 test('the registry names an unknown space', () => {
   assert.throws(() => spacePreset('nb999', 'smoke'), /unknown space "nb999"/);
 });
+
+test('--channels / --cells set each space its own skeleton fields; a knob a space lacks is refused', () => {
+  // Expected fields written out by hand from each space's skeleton (the oracle).
+  const knobs: Record<string, { channels?: string[]; cells?: string[] }> = {
+    nb201: { channels: ['channels'], cells: ['cellsPerStage'] },
+    nb101: { channels: ['stemChannels'], cells: ['cellsPerStack'] },
+    darts: { channels: ['channels'], cells: ['layers'] },
+    'darts-ptb': { channels: ['embedding', 'hidden'] },
+  };
+  for (const space of SPACE_NAMES) {
+    const binding = spaceBinding(space);
+    const net = binding.preset('smoke').skeleton.net as Record<string, unknown>;
+    if (!(space in knobs)) {
+      assert.equal(binding.resize, undefined, space);
+      continue;
+    }
+    const resize = binding.resize!;
+    assert.deepEqual(resize(net, {}), net, space);
+    const fields = knobs[space];
+    for (const knob of ['channels', 'cells'] as const) {
+      if (!fields[knob]) {
+        assert.throws(
+          () => resize(net, { [knob]: 6 }),
+          (err: Error) =>
+            err.name === 'BadInputError' &&
+            err.message === `--${knob} does not apply to --space ${space}`,
+          `${space} --${knob}`,
+        );
+        continue;
+      }
+      const out = resize(net, { [knob]: 6 }) as Record<string, unknown>;
+      const want = { ...net };
+      for (const f of fields[knob]) want[f] = 6;
+      assert.deepEqual(out, want, `${space} --${knob}`);
+      assert.deepEqual(Object.keys(out), Object.keys(net), `${space}: field order kept`);
+    }
+  }
+  assert.throws(() => spaceBinding('nb101').resize!({}, { channels: 7 }), /must be even/);
+});

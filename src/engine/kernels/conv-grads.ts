@@ -1,31 +1,17 @@
 import * as tf from '@tensorflow/tfjs';
 import type { KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
-import { callKernel, release } from './util';
-
-type Pad = 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
-type Rounding = 'floor' | 'round' | 'ceil' | undefined;
+import { callKernel, convInfo, release } from './util';
 
 function convInfoOf(
   xShape: number[],
   filterShape: number[],
   attrs: NamedAttrMap,
 ): tf.backend_util.Conv2DInfo {
-  const dataFormat = tf.backend_util.convertConv2DDataFormat(
-    (attrs.dataFormat as 'NHWC' | 'NCHW' | undefined) ?? 'NHWC',
-  );
-  if (dataFormat !== 'channelsLast') {
+  const info = convInfo(xShape, filterShape, attrs);
+  if (!info) {
     throw new Error(`supernet-lab conv gradient kernels need NHWC data, got ${attrs.dataFormat}`);
   }
-  return tf.backend_util.computeConv2DInfo(
-    xShape as [number, number, number, number],
-    filterShape as [number, number, number, number],
-    attrs.strides as number | [number, number],
-    1,
-    attrs.pad as Pad,
-    attrs.dimRoundingMode as Rounding,
-    false,
-    'channelsLast',
-  );
+  return info;
 }
 
 /**

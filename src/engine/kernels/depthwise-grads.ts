@@ -1,25 +1,6 @@
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
 import type { KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
-import { rawAccessFor } from './util';
-
-type Pad = 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
-type Rounding = 'floor' | 'round' | 'ceil' | undefined;
-
-function depthwiseInfo(
-  xShape: number[],
-  filterShape: number[],
-  attrs: NamedAttrMap,
-): tf.backend_util.Conv2DInfo {
-  return tf.backend_util.computeConv2DInfo(
-    xShape as [number, number, number, number],
-    filterShape as [number, number, number, number],
-    attrs.strides as number | [number, number],
-    (attrs.dilations as number | [number, number] | undefined) ?? 1,
-    attrs.pad as Pad,
-    attrs.dimRoundingMode as Rounding,
-    true,
-  );
-}
+import { convInfo, rawAccessFor } from './util';
 
 /** dx of a depthwise convolution (filter [kh, kw, C, M], dy [N, Ho, Wo, C*M]); accumulates. */
 export function depthwiseInputGradInto(
@@ -99,7 +80,7 @@ function inputGradKernel(backendName: string): KernelFunc {
     const dy = inputs.dy as TensorInfo;
     const filter = inputs.filter as TensorInfo;
     const inputShape = (attrs as NamedAttrMap).inputShape as number[];
-    const info = depthwiseInfo(inputShape, filter.shape, attrs as NamedAttrMap);
+    const info = convInfo(inputShape, filter.shape, attrs as NamedAttrMap, true)!;
     const raw = rawAccessFor(backendName, backend);
     const out = raw.alloc(inputShape.slice());
     const dx = raw.view(out);
@@ -114,7 +95,7 @@ function filterGradKernel(backendName: string): KernelFunc {
     const x = inputs.x as TensorInfo;
     const dy = inputs.dy as TensorInfo;
     const filterShape = (attrs as NamedAttrMap).filterShape as number[];
-    const info = depthwiseInfo(x.shape, filterShape, attrs as NamedAttrMap);
+    const info = convInfo(x.shape, filterShape, attrs as NamedAttrMap, true)!;
     const raw = rawAccessFor(backendName, backend);
     const out = raw.alloc(filterShape.slice());
     const df = raw.view(out);

@@ -20,6 +20,47 @@ export function callKernel(
   return out;
 }
 
+type Pad = 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
+type Rounding = 'floor' | 'round' | 'ceil' | undefined;
+
+/**
+ * The geometry of a convolution kernel call (regular or depthwise) from its attributes; null
+ * for NCHW data, which the project's kernels do not handle.
+ */
+export function convInfo(
+  xShape: number[],
+  filterShape: number[],
+  attrs: NamedAttrMap,
+  depthwise = false,
+): tf.backend_util.Conv2DInfo | null {
+  const dataFormat = tf.backend_util.convertConv2DDataFormat(
+    (attrs.dataFormat as 'NHWC' | 'NCHW' | undefined) ?? 'NHWC',
+  );
+  if (dataFormat !== 'channelsLast') return null;
+  return tf.backend_util.computeConv2DInfo(
+    xShape as [number, number, number, number],
+    filterShape as [number, number, number, number],
+    attrs.strides as number | [number, number],
+    (attrs.dilations as number | [number, number] | undefined) ?? 1,
+    attrs.pad as Pad,
+    attrs.dimRoundingMode as Rounding,
+    depthwise,
+    'channelsLast',
+  );
+}
+
+/** The geometry of a 2-D pooling kernel call (NHWC input of shape `shape`) from its attributes. */
+export function poolInfo(shape: number[], attrs: NamedAttrMap): tf.backend_util.Conv2DInfo {
+  return tf.backend_util.computePool2DInfo(
+    shape as [number, number, number, number],
+    attrs.filterSize as number | [number, number],
+    attrs.strides as number | [number, number],
+    1,
+    attrs.pad as Pad,
+    attrs.dimRoundingMode as Rounding,
+  );
+}
+
 /** Frees intermediates made by `callKernel`. */
 export function release(backend: object, ...infos: TensorInfo[]): void {
   for (const info of infos) (backend as KernelBackend).disposeData(info.dataId);

@@ -1,12 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import type { KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
 import { BATCH_NORM_GRAD, BATCH_NORM_TRAIN } from '../kernels/batchnorm';
-import { cpuAccess, type RawAccess } from '../kernels/util';
+import { convInfo, cpuAccess, poolInfo, type RawAccess } from '../kernels/util';
 import { BLEND_STATS, RELU_GRAD, SGD_UPDATE } from '../kernels/names';
 import type { NativeAddon } from './addon';
-
-type Pad = 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
-type Rounding = 'floor' | 'round' | 'ceil' | undefined;
 
 function convParams(info: tf.backend_util.Conv2DInfo): Int32Array {
   return Int32Array.from([
@@ -26,27 +23,6 @@ function convParams(info: tf.backend_util.Conv2DInfo): Int32Array {
     info.padInfo.top,
     info.padInfo.left,
   ]);
-}
-
-function conv2dInfo(
-  xShape: number[],
-  filterShape: number[],
-  attrs: NamedAttrMap,
-): tf.backend_util.Conv2DInfo | null {
-  const dataFormat = tf.backend_util.convertConv2DDataFormat(
-    (attrs.dataFormat as 'NHWC' | 'NCHW' | undefined) ?? 'NHWC',
-  );
-  if (dataFormat !== 'channelsLast') return null;
-  return tf.backend_util.computeConv2DInfo(
-    xShape as [number, number, number, number],
-    filterShape as [number, number, number, number],
-    attrs.strides as number | [number, number],
-    (attrs.dilations as number | [number, number] | undefined) ?? 1,
-    attrs.pad as Pad,
-    attrs.dimRoundingMode as Rounding,
-    false,
-    'channelsLast',
-  );
 }
 
 const allFloat = (...infos: TensorInfo[]) => infos.every((t) => t.dtype === 'float32');
@@ -122,50 +98,48 @@ function withFallback(
 }
 
 export function nativeKernels(addon: NativeAddon, backendName: string): KernelConfig[] {
-  const conv2d = withFallback('Conv2D', ({ inputs, attrs }, raw) => {
-    const x = inputs.x as TensorInfo;
-    const filter = inputs.filter as TensorInfo;
-    if (!allFloat(x, filter)) return null;
-    const info = conv2dInfo(x.shape, filter.shape, attrs as NamedAttrMap);
-    if (!info) return null;
-    const out = raw.alloc(info.outShape.slice());
-    addon.conv2d(raw.view(x), raw.view(filter), raw.view(out), convParams(info));
-    return out;
-  });
-
-  const conv2dBackpropInput = withFallback('Conv2DBackpropInput', ({ inputs, attrs }, raw) => {
-    const dy = inputs.dy as TensorInfo;
-    const filter = inputs.filter as TensorInfo;
-    if (!allFloat(dy, filter)) return null;
-    const inputShape = (attrs as NamedAttrMap).inputShape as number[];
-    const info = conv2dInfo(inputShape, filter.shape, attrs as NamedAttrMap);
-    if (!info) return null;
-    const out = raw.alloc(inputShape.slice());
-    addon.conv2dBackwardData(raw.view(dy), raw.view(filter), raw.view(out), convParams(info));
-    return out;
-  });
-
-  const conv2dBackpropFilter = withFallback('Conv2DBackpropFilter', ({ inputs, attrs }, raw) => {
-    const x = inputs.x as TensorInfo;
-    const dy = inputs.dy as TensorInfo;
-    if (!allFloat(x, dy)) return null;
-    const filterShape = (attrs as NamedAttrMap).filterShape as number[];
-    const info = conv2dInfo(x.shape, filterShape, attrs as NamedAttrMap);
-    if (!info) return null;
-    const out = raw.alloc(filterShape.slice());
-    addon.conv2dBackwardWeights(raw.view(x), raw.view(dy), raw.view(out), convParams(info));
-    return out;
-  });
+  /**
+   * A convolution kernel on operands `names` (float32): `shapes` gives the input and filter
+   * shapes of the forward convolution and the output's (default: the forward output).
+   */
+  const convKernel = (
+    kernelName: string,
+    names: [string, string],
+    shapes: (a: TensorInfo, b: TensorInfo, attrs: NamedAttrMap) => number[][],
+    run: (a: Float32Array, b: Float32Array, out: Float32Array, params: Int32Array) => void,
+  ) =>
+    withFallback(kernelName, ({ inputs, attrs }, raw) => {
+      const a = inputs[names[0]] as TensorInfo;
+      const b = inputs[names[1]] as TensorInfo;
+      if (!allFloat(a, b)) return null;
+      const [x, filter, outShape] = shapes(a, b, attrs as NamedAttrMap);
+      const info = convInfo(x, filter, attrs as NamedAttrMap);
+      if (!info) return null;
+      const out = raw.alloc((outShape ?? info.outShape).slice());
+      run(raw.view(a), raw.view(b), raw.view(out), convParams(info));
+      return out;
+    });
+  const conv2d = convKernel(
+    'Conv2D',
+    ['x', 'filter'],
+    (x, f) => [x.shape, f.shape],
+    (...v) => addon.conv2d(...v),
+  );
+  const conv2dBackpropInput = convKernel(
+    'Conv2DBackpropInput',
+    ['dy', 'filter'],
+    (_, f, attrs) => [attrs.inputShape as number[], f.shape, attrs.inputShape as number[]],
+    (...v) => addon.conv2dBackwardData(...v),
+  );
+  const conv2dBackpropFilter = convKernel(
+    'Conv2DBackpropFilter',
+    ['x', 'dy'],
+    (x, _, attrs) => [x.shape, attrs.filterShape as number[], attrs.filterShape as number[]],
+    (...v) => addon.conv2dBackwardWeights(...v),
+  );
 
   const poolParams = (shape: number[], attrs: NamedAttrMap) => {
-    const info = tf.backend_util.computePool2DInfo(
-      shape as [number, number, number, number],
-      attrs.filterSize as number | [number, number],
-      attrs.strides as number | [number, number],
-      1,
-      attrs.pad as Pad,
-      attrs.dimRoundingMode as Rounding,
-    );
+    const info = poolInfo(shape, attrs);
     const params = Int32Array.from([
       info.batchSize,
       info.inHeight,

@@ -5,7 +5,7 @@ import { dartsPtbSpace } from '../../spaces/darts-ptb/space';
 import { BadInputError } from '../../errors';
 import { parseDartsPtb } from '../../spaces/darts-ptb/genotype';
 import type { DartsPtbSkeleton } from '../../spaces/darts-ptb/definition';
-import { setupOf, type SpaceBinding, type SpacePreset } from '../binding';
+import { resizeBy, setupOf, type SpaceBinding, type SpacePreset } from '../binding';
 import { SMOKE_HYPER, SMOKE_STUDY, powerOfTwoEpochs, presetOf } from '../presets';
 import { dartsPtbRunSpec } from './spec';
 import { defaultPtbDir, ptbBatchSource } from './data';
@@ -108,8 +108,5 @@ export const dartsPtbBinding: SpaceBinding<DartsPtbSkeleton> = {
   },
   preset: dartsPtbPreset,
   setup: (net) => setupOf(dartsPtbRunSpec(net), parseDartsPtb),
-  resize(net, { channels, cells }) {
-    if (cells !== undefined) throw new BadInputError('--cells does not apply to --space darts-ptb');
-    return channels === undefined ? net : { ...net, embedding: channels, hidden: channels };
-  },
+  resize: resizeBy('darts-ptb', { channels: ['embedding', 'hidden'] }),
 };

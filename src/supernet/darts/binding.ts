@@ -3,20 +3,8 @@ import type { Scale } from '../../core/scale';
 import type { SearchSpace } from '../../spaces/types';
 import { dartsSpace } from '../../spaces/darts/space';
 import { parseDarts } from '../../spaces/darts/genotype';
-import { setupOf, type SpaceBinding, type SpacePreset } from '../binding';
-import {
-  CIFAR_PAPER,
-  FASHION_LAPTOP,
-  FASHION_SMOKE,
-  IMAGE_TRAINING,
-  LAPTOP_STANDALONE,
-  LAPTOP_SUPERNET,
-  SMOKE_HYPER,
-  SMOKE_STANDALONE,
-  SMOKE_STUDY,
-  powerOfTwoEpochs,
-  presetOf,
-} from '../presets';
+import { resizeBy, setupOf, type SpaceBinding, type SpacePreset } from '../binding';
+import { CIFAR_PAPER, IMAGE_TRAINING, imagePreset, powerOfTwoEpochs, presetOf } from '../presets';
 import type { DartsSupernetSkeleton } from './network';
 import { dartsRunSpec } from './spec';
 
@@ -53,28 +41,20 @@ function dartsPreset(scale: Scale): SpacePreset<DartsNet> {
       });
     }
     case 'laptop':
-      return presetOf('darts', scale, {
+      return imagePreset('darts', scale, {
         net: net(4, 3),
-        data: { ...FASHION_LAPTOP, trainImages: 600, validImages: 500 },
-        supernet: {
-          ...LAPTOP_SUPERNET,
-          epochs: 4,
-          lr: 0.1,
-          weightDecay: 3e-4,
-          calibrationBatches: 3,
-          checkpointEpochs: [1, 2, 4],
-        },
-        standalone: { ...LAPTOP_STANDALONE, epochs: 2, lr: 0.1, weightDecay: 3e-4 },
+        data: { trainImages: 600, validImages: 500 },
+        hyper: { lr: 0.1, weightDecay: 3e-4 },
+        supernet: { epochs: 4, calibrationBatches: 3, checkpointEpochs: [1, 2, 4] },
         study: { scoredArchs: 10, groundTruthArchs: 6, topK: [1, 3, 5] },
         origin: 'down-scaled DARTS (C=4, 3 cells) on Fashion-MNIST; Table 2 LR/WD',
       });
     case 'smoke':
-      return presetOf('darts', scale, {
+      return imagePreset('darts', scale, {
         net: net(4, 3),
-        data: { ...FASHION_SMOKE, trainImages: 64, validImages: 32 },
-        supernet: { ...SMOKE_HYPER, epochs: 1, checkpointEpochs: [1] },
-        standalone: SMOKE_STANDALONE,
-        study: { ...SMOKE_STUDY, scoredArchs: 3, groundTruthArchs: 3 },
+        data: { trainImages: 64, validImages: 32 },
+        supernet: { epochs: 1, checkpointEpochs: [1] },
+        study: { scoredArchs: 3, groundTruthArchs: 3, topK: [1, 2] },
         origin: 'tiny DARTS supernet for CI',
       });
   }
@@ -94,9 +74,5 @@ export const dartsBinding: SpaceBinding<DartsNet> = {
     );
     return setupOf(spec, parseDarts);
   },
-  resize: (net, { channels, cells }) => ({
-    ...net,
-    ...(channels === undefined ? {} : { channels }),
-    ...(cells === undefined ? {} : { layers: cells }),
-  }),
+  resize: resizeBy('darts', { channels: ['channels'], cells: ['layers'] }),
 };

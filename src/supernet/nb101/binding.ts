@@ -4,24 +4,17 @@ import type { SearchSpace } from '../../spaces/types';
 import { nb101Space } from '../../spaces/nb101/space';
 import { BadInputError } from '../../errors';
 import { isValidNb101, parseNb101 } from '../../spaces/nb101/arch';
-import { setupOf, type SpaceBinding, type SpacePreset } from '../binding';
-import {
-  CIFAR_PAPER,
-  FASHION_LAPTOP,
-  FASHION_SMOKE,
-  IMAGE_TRAINING,
-  LAPTOP_STANDALONE,
-  LAPTOP_SUPERNET,
-  SMOKE_HYPER,
-  SMOKE_STANDALONE,
-  SMOKE_STUDY,
-  powerOfTwoEpochs,
-  presetOf,
-} from '../presets';
+import { resizeBy, setupOf, type SpaceBinding, type SpacePreset } from '../binding';
+import { CIFAR_PAPER, IMAGE_TRAINING, imagePreset, powerOfTwoEpochs, presetOf } from '../presets';
 import type { Nb101SupernetSkeleton } from './network';
 import { nb101RunSpec } from './spec';
 
 type Nb101Net = Omit<Nb101SupernetSkeleton, 'inChannels' | 'numClasses'>;
+
+const resizeNb101 = resizeBy<Nb101Net>('nb101', {
+  channels: ['stemChannels'],
+  cells: ['cellsPerStack'],
+});
 
 function nb101Preset(scale: Scale): SpacePreset<Nb101Net> {
   // Table 2's NB-101 column: LR 0.1, WD 1e-4 at every scale.
@@ -53,21 +46,15 @@ function nb101Preset(scale: Scale): SpacePreset<Nb101Net> {
       });
     }
     case 'laptop':
-      return presetOf('nb101', scale, {
+      return imagePreset('nb101', scale, {
         net: { stemChannels: 8, stacks: 2, cellsPerStack: 1 },
-        data: FASHION_LAPTOP,
-        supernet: { ...LAPTOP_SUPERNET, ...rates, checkpointEpochs: [1, 2, 4, 6] },
-        standalone: { ...LAPTOP_STANDALONE, ...rates },
+        hyper: rates,
         study: { scoredArchs: 20, groundTruthArchs: 8, topK: [1, 3, 5] },
         origin: 'down-scaled NB-101 (C=8, 2 stacks x 1 cell) on Fashion-MNIST; Table 2 LR/WD',
       });
     case 'smoke':
-      return presetOf('nb101', scale, {
+      return imagePreset('nb101', scale, {
         net: { stemChannels: 4, stacks: 2, cellsPerStack: 1 },
-        data: FASHION_SMOKE,
-        supernet: { ...SMOKE_HYPER, checkpointEpochs: [1, 2] },
-        standalone: SMOKE_STANDALONE,
-        study: SMOKE_STUDY,
         origin: 'tiny NB-101 supernet for CI',
       });
   }
@@ -96,14 +83,10 @@ export const nb101Binding: SpaceBinding<Nb101Net> = {
       return a;
     });
   },
-  resize(net, { channels, cells }) {
-    if (channels !== undefined && channels % 2 !== 0) {
-      throw new BadInputError(`--channels must be even for nb101, got ${channels}`);
+  resize(net, size) {
+    if (size.channels !== undefined && size.channels % 2 !== 0) {
+      throw new BadInputError(`--channels must be even for nb101, got ${size.channels}`);
     }
-    return {
-      ...net,
-      ...(channels === undefined ? {} : { stemChannels: channels }),
-      ...(cells === undefined ? {} : { cellsPerStack: cells }),
-    };
+    return resizeNb101(net, size);
   },
 };

@@ -7,6 +7,7 @@ import { NB201_SAMPLER_SPACE } from '../../spaces/nb201/codec';
 import { nb201Cost } from '../../spaces/nb201/cost';
 import type { Nb201Arch } from '../../spaces/nb201/definition';
 import {
+  resizeBy,
   setupOf,
   type SpaceBinding,
   type SpaceHyper,
@@ -102,9 +103,5 @@ export const nb201Binding: SpaceBinding<Nb201Net> = {
     };
     return setupOf(spec, parseNb201);
   },
-  resize: (net, { channels, cells }) => ({
-    ...net,
-    ...(channels === undefined ? {} : { channels }),
-    ...(cells === undefined ? {} : { cellsPerStage: cells }),
-  }),
+  resize: resizeBy('nb201', { channels: ['channels'], cells: ['cellsPerStage'] }),
 };

@@ -85,47 +85,30 @@ export function supernetPreset(scale: Scale): SupernetHyper {
       };
     case 'laptop':
       return {
+        ...supernetPreset('paper'),
         channels: 8,
         cellsPerStage: 1,
         epochs: 30,
         batchSize: 64,
-        lr: 0.05,
-        minLr: 0,
-        momentum: 0.9,
-        nesterov: true,
-        weightDecay: 5e-4,
-        clipNorm: 5,
-        augment: true,
         trainImages: 6000,
         validImages: 5000,
-        validFraction: 0.5,
         calibrationBatches: 5,
         calibrationBatchSize: 200,
-        evalBatchSize: 500,
         checkpointEpochs: [5, 10, 20, 30],
-        sampler: 'uniform',
       };
     case 'smoke':
       return {
+        ...supernetPreset('paper'),
         channels: 4,
         cellsPerStage: 1,
         epochs: 2,
         batchSize: 32,
-        lr: 0.05,
-        minLr: 0,
-        momentum: 0.9,
-        nesterov: true,
-        weightDecay: 5e-4,
-        clipNorm: 5,
-        augment: true,
         trainImages: 512,
         validImages: 256,
-        validFraction: 0.5,
         calibrationBatches: 2,
         calibrationBatchSize: 64,
         evalBatchSize: 256,
         checkpointEpochs: [1, 2],
-        sampler: 'uniform',
       };
   }
 }

@@ -5,19 +5,7 @@ import { proxylessSpace } from '../../spaces/proxyless/space';
 import { parseProxyless } from '../../spaces/proxyless/arch';
 import type { ProxylessSkeleton } from '../../spaces/proxyless/definition';
 import { setupOf, type SpaceBinding, type SpacePreset } from '../binding';
-import {
-  CIFAR_PAPER,
-  FASHION_LAPTOP,
-  FASHION_SMOKE,
-  IMAGE_TRAINING,
-  LAPTOP_STANDALONE,
-  LAPTOP_SUPERNET,
-  SMOKE_HYPER,
-  SMOKE_STANDALONE,
-  SMOKE_STUDY,
-  powerOfTwoEpochs,
-  presetOf,
-} from '../presets';
+import { CIFAR_PAPER, IMAGE_TRAINING, imagePreset, powerOfTwoEpochs, presetOf } from '../presets';
 import { PROXYLESS_SMOKE_SKELETON, proxylessRunSpec } from './spec';
 
 type ProxylessNet = Omit<Partial<ProxylessSkeleton>, 'inChannels' | 'numClasses' | 'imageSize'>;
@@ -62,21 +50,17 @@ function proxylessPreset(scale: Scale): SpacePreset<ProxylessNet> {
       });
     }
     case 'laptop':
-      return presetOf('proxyless', scale, {
+      return imagePreset('proxyless', scale, {
         net: { ...small, widthStages: [16, 24], layersPerStage: [2, 2] },
-        data: { ...FASHION_LAPTOP, padTo: 32 },
-        supernet: { ...LAPTOP_SUPERNET, lr: 0.2, clipNorm: 0, checkpointEpochs: [1, 2, 4, 6] },
-        standalone: { ...LAPTOP_STANDALONE, lr: 0.2, clipNorm: 0 },
+        data: { padTo: 32 },
+        hyper: { lr: 0.2, clipNorm: 0 },
         study: { scoredArchs: 16, groundTruthArchs: 8, topK: [1, 3, 5] },
         origin: 'down-scaled ProxylessNAS chain (2 stages x 2 layers) on Fashion-MNIST; Table 2 LR',
       });
     case 'smoke':
-      return presetOf('proxyless', scale, {
+      return imagePreset('proxyless', scale, {
         net: small,
-        data: { ...FASHION_SMOKE, padTo: 32 },
-        supernet: { ...SMOKE_HYPER, checkpointEpochs: [1, 2] },
-        standalone: SMOKE_STANDALONE,
-        study: SMOKE_STUDY,
+        data: { padTo: 32 },
         origin: 'tiny ProxylessNAS chain for CI',
       });
   }
