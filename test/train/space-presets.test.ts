@@ -126,7 +126,8 @@ test('--channels / --cells set each space its own skeleton fields; a knob a spac
     assert.deepEqual(resize(net, {}), net, space);
     const fields = knobs[space];
     for (const knob of ['channels', 'cells'] as const) {
-      if (!fields[knob]) {
+      const keys = fields[knob];
+      if (!keys) {
         assert.throws(
           () => resize(net, { [knob]: 6 }),
           (err: Error) =>
@@ -138,7 +139,7 @@ test('--channels / --cells set each space its own skeleton fields; a knob a spac
       }
       const out = resize(net, { [knob]: 6 }) as Record<string, unknown>;
       const want = { ...net };
-      for (const f of fields[knob]) want[f] = 6;
+      for (const f of keys) want[f] = 6;
       assert.deepEqual(out, want, `${space} --${knob}`);
       assert.deepEqual(Object.keys(out), Object.keys(net), `${space}: field order kept`);
     }
