@@ -4,27 +4,8 @@
  * resumable run folders of kind "search" (config.json, log.jsonl, arch.jsonl, checkpoints,
  * scores, groundtruth.csv, result.json), with their scale tiers.
  */
-export { SEARCH_SCALE_SETTINGS } from './scales';
-export type { SearchScale, SearchScaleSettings } from './scales';
-export { benchmarkAccuracies } from './benchmark';
-export type { BenchmarkAccuracies } from './benchmark';
-export { archPath, readArchRecords } from './arch-records';
-export type { ArchRecord } from './arch-records';
-export {
-  SEARCH_METHODS,
-  concatDatasets,
-  resolveSearchConfig,
-  runSearch,
-  searchSettings,
-} from './search-run';
-export type {
-  GroundTruthMode,
-  RunSearchOptions,
-  SearchConfigInput,
-  SearchMethod,
-  SearchResult,
-  SearchRunConfig,
-  SearchRunOutcome,
-  StandaloneTruth,
-} from './search-run';
-export { rswsSupernetConfig, rswsSupernetDir } from './rsws';
+export * from './scales';
+export * from './benchmark';
+export * from './arch-records';
+export * from './search-run';
+export * from './rsws';

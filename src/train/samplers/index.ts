@@ -3,20 +3,8 @@
  * multi-path (gradients averaged), the sandwich rule and few-shot supernets; the multi-path step
  * that accumulates path gradients into one update.
  */
-export { SAMPLER_NAMES, drawIndex, permutation } from './types';
-export type { ChoiceCodec, PathSampler, SamplerName, StepPlan } from './types';
-export {
-  SAMPLER_DEFAULTS,
-  createSampler,
-  extremesByParams,
-  fairnasSampler,
-  fewshotSampler,
-  isFewShot,
-  multipathSampler,
-  sandwichSampler,
-  uniformSampler,
-} from './samplers';
-export type { FewShotSampler, SamplerSettings, SamplerSpace } from './samplers';
+export * from './types';
+export * from './samplers';
 export {
   NB201_CODEC,
   NB201_SAMPLER_SPACE,
