@@ -14,6 +14,7 @@ import { parseArgs } from 'node:util';
 import { exportFigures, type ExportJob } from '../src/plots/export';
 import { writeFileAtomic } from '../src/runs/folder';
 import {
+  budgetFrontier,
   consistentBias,
   correlationVsEpochs,
   ensureEngine,
@@ -47,6 +48,7 @@ export const FIGURE_EXPERIMENTS: ReadonlyArray<{
   { id: '06', notebook: '06-pruned-spaces', run: prunedSpaceStudy },
   { id: '01', notebook: '01-weight-sharing-basics', run: weightSharingBasics },
   { id: '08', notebook: '08-gaea-vs-darts', run: (ctx) => gaeaVsDarts(ctx) },
+  { id: '09', notebook: '09-budget-frontier', run: (ctx) => budgetFrontier(ctx) },
 ];
 
 const FORMATS = ['svg', 'pdf', 'png'] as const;

@@ -23,6 +23,8 @@ export type ZeroCrossing =
   | { kind: 'positive'; firstClear: number | null }
   /** Not positive at any budget. */
   | { kind: 'never' }
+  /** Positive at some budget, but not at the largest (`lastPositive`: the largest one it was). */
+  | { kind: 'falls'; lastPositive: number }
   /**
    * Last sign change from <= 0 to > 0 between budgets `from` and `to`; `at` interpolates
    * linearly in log2(budget). `firstClear`: the smallest budget from which every interval lies
@@ -59,7 +61,12 @@ export function zeroCrossing(points: readonly BudgetValue[]): ZeroCrossing {
   const firstClear = firstClearlyPositive(s);
   if (s.every((p) => p.y > 0)) return { kind: 'positive', firstClear };
   const last = s[s.length - 1];
-  if (last.y <= 0) return { kind: 'never' };
+  if (last.y <= 0) {
+    const positive = s.filter((p) => p.y > 0);
+    return positive.length === 0
+      ? { kind: 'never' }
+      : { kind: 'falls', lastPositive: positive[positive.length - 1].x };
+  }
   // The last step from <= 0 to > 0 (after it the series stays positive).
   let i = s.length - 1;
   while (s[i - 1].y > 0) i--;

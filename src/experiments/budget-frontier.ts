@@ -591,7 +591,7 @@ export function frontierNeeds(input: {
       `by a C=${paper.channels} N=${paper.cellsPerStage} supernet on 32×32 images: ` +
       (seedRate
         ? `${hoursText(trainingHours(seedImages, seedRate.imagesPerSecond))} on this machine at the bench's ${rate(seedRate)} ` +
-          `(${seedRate.engine}, one run; ${seedRate.file}).`
+          `(${seedRate.engine}; ${seedRate.file}).`
         : 'no bench report measured that network here, so no hours.'),
   );
   if (last) {
@@ -652,6 +652,11 @@ function crossingText(c: ZeroCrossing, axis: string): string {
       return `ρ is above 0 at every budget of the ${axis} (${clear(c.firstClear)})`;
     case 'never':
       return `ρ stays at or below 0 at every budget of the ${axis}: it does not cross zero within the budgets measured`;
+    case 'falls':
+      return (
+        `ρ is above 0 at some budgets of the ${axis} (the largest ${imagesText(c.lastPositive)} images seen) ` +
+        'but at or below 0 at the largest: it does not cross zero for good within the budgets measured'
+      );
     case 'crosses':
       return (
         `ρ crosses zero between ${imagesText(c.from)} and ${imagesText(c.to)} images seen on the ${axis} ` +

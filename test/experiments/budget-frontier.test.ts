@@ -132,6 +132,15 @@ test('zeroCrossing: log-linear interpolation, last sign change, clear intervals'
     ]),
     { kind: 'never' },
   );
+  // Above 0 early, below at the largest budget: no crossing for good.
+  assert.deepEqual(
+    zeroCrossing([
+      { x: 1, y: 0.04 },
+      { x: 2, y: 0.01 },
+      { x: 4, y: -0.4 },
+    ]),
+    { kind: 'falls', lastPositive: 2 },
+  );
   assert.deepEqual(
     zeroCrossing([
       { x: 1, y: 0.1, low: -0.1 },
