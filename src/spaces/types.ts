@@ -27,6 +27,22 @@ export interface SkeletonOptions {
   imageSize?: number;
 }
 
+/** An image network's skeleton knobs under a space's own names for its width and depth fields. */
+export type ImageSkeletonKnobs<W extends string, D extends string> = Record<
+  W | D | 'numClasses' | 'inChannels' | 'imageSize',
+  number | undefined
+>;
+
+/** The command-line knobs of an image network, renamed to a space's skeleton fields. */
+export function imageSkeletonKnobs<W extends string, D extends string>(
+  o: SkeletonOptions,
+  width: W,
+  depth: D,
+): ImageSkeletonKnobs<W, D> {
+  const knobs = { numClasses: o.classes, inChannels: o.inChannels, imageSize: o.imageSize };
+  return { [width]: o.channels, [depth]: o.cells, ...knobs } as ImageSkeletonKnobs<W, D>;
+}
+
 /** Result of checking an architecture string without throwing. */
 export type ArchCheck<A> = { ok: true; arch: A } | { ok: false; error: string };
 

@@ -7,7 +7,6 @@ import {
   DARTS_NODES,
   DARTS_OPS,
   DARTS_SLOTS,
-  type DartsCellOp,
   type DartsEdge,
   type DartsGenotype,
 } from './definition';
@@ -163,9 +162,4 @@ export function dartsCanonical(g: DartsGenotype): string {
     normal: dartsCanonicalCell(g.normal),
     reduce: dartsCanonicalCell(g.reduce),
   });
-}
-
-/** The ops of a genotype's edges as a flat list (normal then reduce), for analysis code. */
-export function dartsOps(g: DartsGenotype): DartsCellOp[] {
-  return [...g.normal, ...g.reduce].map((e) => e.op);
 }

@@ -1,4 +1,4 @@
-import type { SearchSpace, SkeletonOptions } from '../types';
+import { imageSkeletonKnobs, type SearchSpace } from '../types';
 import { DARTS_CIFAR10_SKELETON, type DartsGenotype, type DartsSkeleton } from './definition';
 import { checkDarts, dartsCanonical, formatDarts, isValidDarts, parseDarts } from './genotype';
 import { dartsCount, mutateDarts, sampleDarts } from './sample';
@@ -21,15 +21,7 @@ export const dartsSpace: SearchSpace<DartsGenotype, DartsSkeleton> = {
   mutate: mutateDarts,
   canonical: dartsCanonical,
   defaultSkeleton: DARTS_CIFAR10_SKELETON,
-  skeleton(o: SkeletonOptions): DartsSkeleton {
-    return dartsSkeleton({
-      channels: o.channels,
-      layers: o.cells,
-      numClasses: o.classes,
-      inChannels: o.inChannels,
-      imageSize: o.imageSize,
-    });
-  },
+  skeleton: (o) => dartsSkeleton(imageSkeletonKnobs(o, 'channels', 'layers')),
   paramCount: (g, s) => dartsCost(g, s).params,
   flops: (g, s) => dartsCost(g, s).flops,
   describe(g, s) {

@@ -1,4 +1,4 @@
-import type { SearchSpace, SkeletonOptions } from '../types';
+import { imageSkeletonKnobs, type SearchSpace } from '../types';
 import type { Nb101Arch, Nb101Skeleton } from './definition';
 import { NB101_CIFAR10_SKELETON } from './definition';
 import { checkNb101, formatNb101, isValidNb101, nb101ToSpec, parseNb101 } from './arch';
@@ -35,15 +35,7 @@ export const nb101Space: SearchSpace<Nb101Arch, Nb101Skeleton> = {
   canonical: nb101Hash,
   enumerate: enumerateNb101,
   defaultSkeleton: NB101_CIFAR10_SKELETON,
-  skeleton(o: SkeletonOptions): Nb101Skeleton {
-    return nb101Skeleton({
-      stemChannels: o.channels,
-      cellsPerStack: o.cells,
-      numClasses: o.classes,
-      inChannels: o.inChannels,
-      imageSize: o.imageSize,
-    });
-  },
+  skeleton: (o) => nb101Skeleton(imageSkeletonKnobs(o, 'stemChannels', 'cellsPerStack')),
   paramCount: (arch, s) => nb101Cost(arch, s).params,
   flops: (arch, s) => nb101Cost(arch, s).flops,
   describe(arch, s) {

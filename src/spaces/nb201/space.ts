@@ -1,4 +1,4 @@
-import type { SearchSpace, SkeletonOptions } from '../types';
+import { imageSkeletonKnobs, type SearchSpace } from '../types';
 import type { Nb201Arch } from './definition';
 import { checkNb201, enumerateNb201, formatNb201, nb201Ordinal, parseNb201 } from './arch';
 import { isValidNb201, nb201Canonical, nb201Counts, nb201UniqueString } from './graph';
@@ -29,15 +29,7 @@ export const nb201Space: SearchSpace<Nb201Arch, Nb201MacroSkeleton> = {
   canonical: nb201Canonical,
   enumerate: enumerateNb201,
   defaultSkeleton: NB201_CIFAR10_SKELETON,
-  skeleton(o: SkeletonOptions): Nb201MacroSkeleton {
-    return nb201Skeleton({
-      channels: o.channels,
-      cellsPerStage: o.cells,
-      numClasses: o.classes,
-      inChannels: o.inChannels,
-      imageSize: o.imageSize,
-    });
-  },
+  skeleton: (o) => nb201Skeleton(imageSkeletonKnobs(o, 'channels', 'cellsPerStage')),
   paramCount: (arch: Nb201Arch, s?: Nb201SkeletonInput) => nb201Cost(arch, s).params,
   flops: (arch: Nb201Arch, s?: Nb201SkeletonInput) => nb201Cost(arch, s).flops,
   describe(arch: Nb201Arch, s?: Nb201SkeletonInput) {
