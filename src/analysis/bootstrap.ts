@@ -73,26 +73,3 @@ export function bootstrapCI(
     seed,
   };
 }
-
-/** Bootstrap CI for a statistic of two paired arrays. */
-export function pairedBootstrapCI(
-  x: ArrayLike<number>,
-  y: ArrayLike<number>,
-  statistic: (x: Float64Array, y: Float64Array) => number,
-  options: BootstrapOptions = {},
-): ConfidenceInterval {
-  const n = x.length;
-  const bx = new Float64Array(n);
-  const by = new Float64Array(n);
-  return bootstrapCI(
-    n,
-    (idx) => {
-      for (let i = 0; i < n; i++) {
-        bx[i] = x[idx[i]];
-        by[i] = y[idx[i]];
-      }
-      return statistic(bx, by);
-    },
-    options,
-  );
-}

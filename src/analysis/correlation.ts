@@ -1,6 +1,6 @@
 import { sampleCorrelation, sampleRankCorrelation } from 'simple-statistics';
 import { AnalysisInputError, checkPaired } from './columns';
-import { averageRanks } from './ranks';
+import { averageRanks, forEachTieRun, tiedPairsInRuns } from './ranks';
 
 /**
  * Spearman's rank correlation (rho) with midranks for ties, i.e. Pearson's r of the average
@@ -56,23 +56,11 @@ export function kendallCounts(x: ArrayLike<number>, y: ArrayLike<number>): Kenda
   checkPaired(x, y, 'kendall');
   const n = x.length;
   const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => x[a] - x[b] || y[a] - y[b]);
-  let tiesX = 0;
+  const xAt = (k: number) => x[order[k]];
+  const tiesX = tiedPairsInRuns(xAt, 0, n);
+  // inside an x-group, y is sorted: count runs of equal y
   let tiesXY = 0;
-  for (let i = 0; i < n; ) {
-    let j = i;
-    while (j + 1 < n && x[order[j + 1]] === x[order[i]]) j++;
-    const t = j - i + 1;
-    tiesX += (t * (t - 1)) / 2;
-    // inside an x-group, y is sorted: count runs of equal y
-    for (let a = i; a <= j; ) {
-      let b = a;
-      while (b + 1 <= j && y[order[b + 1]] === y[order[a]]) b++;
-      const u = b - a + 1;
-      tiesXY += (u * (u - 1)) / 2;
-      a = b + 1;
-    }
-    i = j + 1;
-  }
+  forEachTieRun(xAt, 0, n, (i, j) => (tiesXY += tiedPairsInRuns((k) => y[order[k]], i, j + 1)));
   // y in x-order; merge sort counting strict inversions (y_i > y_j with i before j).
   let a = Float64Array.from(order, (i) => y[i]);
   let b = new Float64Array(n);
@@ -100,14 +88,7 @@ export function kendallCounts(x: ArrayLike<number>, y: ArrayLike<number>): Kenda
     b = t;
   }
   // a is now y sorted: ties in y
-  let tiesY = 0;
-  for (let i = 0; i < n; ) {
-    let j = i;
-    while (j + 1 < n && a[j + 1] === a[i]) j++;
-    const t = j - i + 1;
-    tiesY += (t * (t - 1)) / 2;
-    i = j + 1;
-  }
+  const tiesY = tiedPairsInRuns((k) => a[k], 0, n);
   const pairs = (n * (n - 1)) / 2;
   const concordant = pairs - tiesX - tiesY + tiesXY - discordant;
   return { n, pairs, concordant, discordant, tiesX, tiesY, tiesXY };
@@ -205,14 +186,7 @@ export function sparseKendallCounts(
     concordant += below;
     discordant += added - atOrBelow;
   }
-  let tiesX = 0;
-  for (let i = 0; i < n; ) {
-    let j = i;
-    while (j + 1 < n && estRank[byEst[j + 1]] === estRank[byEst[i]]) j++;
-    const t = j - i + 1;
-    tiesX += (t * (t - 1)) / 2;
-    i = j + 1;
-  }
+  const tiesX = tiedPairsInRuns((k) => estRank[byEst[k]], 0, n);
   const pairs = (n * (n - 1)) / 2;
   // every pair is concordant, discordant or tied in at least one variable, so
   // pairs tied in both = Tx + Ty + C + D - P

@@ -6,15 +6,48 @@ export function averageRanks(values: ArrayLike<number>): number[] {
   const n = values.length;
   const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => values[a] - values[b]);
   const ranks = new Array<number>(n);
-  let i = 0;
-  while (i < n) {
+  forEachTieRun(
+    (k) => values[order[k]],
+    0,
+    n,
+    (i, j) => {
+      const rank = (i + j) / 2 + 1;
+      for (let k = i; k <= j; k++) ranks[order[k]] = rank;
+    },
+  );
+  return ranks;
+}
+
+/**
+ * Calls `run(i, j)` for each maximal run i..j of positions in [from, to) whose `key` is equal
+ * (positions in sorted order, so equal keys are adjacent).
+ */
+export function forEachTieRun(
+  key: (position: number) => number,
+  from: number,
+  to: number,
+  run: (i: number, j: number) => void,
+): void {
+  for (let i = from; i < to; ) {
     let j = i;
-    while (j + 1 < n && values[order[j + 1]] === values[order[i]]) j++;
-    const rank = (i + j) / 2 + 1;
-    for (let k = i; k <= j; k++) ranks[order[k]] = rank;
+    while (j + 1 < to && key(j + 1) === key(i)) j++;
+    run(i, j);
     i = j + 1;
   }
-  return ranks;
+}
+
+/** Pairs tied within the runs of equal `key` over positions [from, to): sum of t(t-1)/2. */
+export function tiedPairsInRuns(
+  key: (position: number) => number,
+  from: number,
+  to: number,
+): number {
+  let pairs = 0;
+  forEachTieRun(key, from, to, (i, j) => {
+    const t = j - i + 1;
+    pairs += (t * (t - 1)) / 2;
+  });
+  return pairs;
 }
 
 /**
@@ -28,19 +61,4 @@ export function normalizedRanks(values: ArrayLike<number>, higherIsBetter = true
     const u = (r - 1) / (n - 1);
     return higherIsBetter ? u : 1 - u;
   });
-}
-
-/** Number of pairs tied within groups of equal values: sum over groups of t(t-1)/2. */
-export function tiedPairs(values: ArrayLike<number>): number {
-  const sorted = Float64Array.from(values).sort();
-  let pairs = 0;
-  let i = 0;
-  while (i < sorted.length) {
-    let j = i;
-    while (j + 1 < sorted.length && sorted[j + 1] === sorted[i]) j++;
-    const t = j - i + 1;
-    pairs += (t * (t - 1)) / 2;
-    i = j + 1;
-  }
-  return pairs;
 }

@@ -2,6 +2,7 @@ import type { ColumnTable } from 'arquero';
 import { AnalysisInputError, numericColumn, requireColumns, stringColumn } from './columns';
 import { provenanceOf, type Provenance } from './provenance';
 import { createRng, sampleWithoutReplacement } from './random';
+import { forEachTieRun } from './ranks';
 
 /**
  * Paired per-architecture values. `score` ranks architectures (supernet estimate, higher is
@@ -122,15 +123,17 @@ export function randomTopK(
   const order = Array.from({ length: n }, (_, i) => i).sort((i, j) => valid[i] - valid[j]);
   const probability = new Float64Array(n);
   let prevAll = 0;
-  for (let i = 0; i < n; ) {
-    let j = i;
-    while (j + 1 < n && valid[order[j + 1]] === valid[order[i]]) j++;
-    const all = allWithin(j + 1, n, k);
-    const pGroup = all - prevAll;
-    prevAll = all;
-    for (let m = i; m <= j; m++) probability[order[m]] = pGroup / (j - i + 1);
-    i = j + 1;
-  }
+  forEachTieRun(
+    (p) => valid[order[p]],
+    0,
+    n,
+    (i, j) => {
+      const all = allWithin(j + 1, n, k);
+      const pGroup = all - prevAll;
+      prevAll = all;
+      for (let m = i; m <= j; m++) probability[order[m]] = pGroup / (j - i + 1);
+    },
+  );
   let mean = 0;
   for (let i = 0; i < n; i++) mean += probability[i] * test[i];
   let variance = 0;
