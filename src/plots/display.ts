@@ -1,5 +1,4 @@
-import { packageRoot } from '../info';
-import { DEFAULT_PLOTLY_CONFIG, figureHtml, validateFigure } from './html';
+import { DEFAULT_PLOTLY_CONFIG, figureHtml, optionalModule, validateFigure } from './html';
 import type { PlotlyFigure } from './types';
 
 /** The plotly mime type: JupyterLab (with the plotly extension) and VS Code render it natively. */
@@ -74,22 +73,9 @@ interface TslabJupyter {
     | null;
 }
 
-function tslabJupyter(): TslabJupyter | null {
-  try {
-    // The same module instance the running tslab kernel uses (tslab is a dependency of this
-    // package, and the kernel is started from this package's node_modules/.bin/tslab).
-    const file = require.resolve('tslab/dist/jupyter', { paths: [packageRoot] });
-    return require(file) as TslabJupyter;
-  } catch {
-    return null;
-  }
-}
-
-/** True when this code runs inside a tslab kernel that can show rich output. */
-export function inNotebook(): boolean {
-  const jupyter = tslabJupyter();
-  return jupyter !== null && typeof jupyter.lastWriteDisplayData === 'function';
-}
+// The same module instance the running tslab kernel uses (tslab is a dependency of this
+// package, and the kernel is started from this package's node_modules/.bin/tslab).
+const tslabJupyter = () => optionalModule<TslabJupyter>('tslab/dist/jupyter');
 
 /**
  * Shows a plotly figure in a tslab notebook cell. The output carries the plotly mime type plus

@@ -2,7 +2,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { plotlySource, scriptSafe, validateFigure, writeFileAtomic } from './html';
+import { writeFileAtomic } from '../runs/folder';
+import { plotlySource, scriptSafe, validateFigure } from './html';
 import type { PlotlyFigure } from './types';
 
 /**

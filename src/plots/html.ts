@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { packageRoot } from '../info';
+import { writeFileAtomic } from '../runs/folder';
 import type { PlotlyFigure } from './types';
 
 /**
@@ -34,11 +35,10 @@ interface Minifier {
   transformSync(code: string, options: Record<string, unknown>): { code: string };
 }
 
-function loadMinifier(): Minifier | null {
+/** A module resolved from this package's node_modules, or null where it is not installed. */
+export function optionalModule<T>(name: string): T | null {
   try {
-    // esbuild comes with the dev tools (tsx); without it the unminified bundle is inlined.
-    const file = require.resolve('esbuild', { paths: [packageRoot] });
-    return require(file) as Minifier;
+    return require(require.resolve(name, { paths: [packageRoot] })) as T;
   } catch {
     return null;
   }
@@ -62,7 +62,8 @@ export function plotlySource(): string {
     return plotlyCache;
   }
   const source = fs.readFileSync(file, 'utf8');
-  const minifier = loadMinifier();
+  // esbuild comes with the dev tools (tsx); without it the unminified bundle is inlined.
+  const minifier = optionalModule<Minifier>('esbuild');
   if (minifier === null) {
     plotlyCache = source;
     return plotlyCache;
@@ -294,18 +295,5 @@ export function externalReferences(html: string): string[] {
   return [...new Set(found)];
 }
 
-/** Writes a file atomically: a temporary file in the same folder, then a rename. */
-export function writeFileAtomic(file: string, content: string | Uint8Array): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = path.join(
-    path.dirname(file),
-    `.${path.basename(file)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`,
-  );
-  try {
-    fs.writeFileSync(tmp, content);
-    fs.renameSync(tmp, file);
-  } catch (err) {
-    fs.rmSync(tmp, { force: true });
-    throw err;
-  }
-}
+/** Atomic file writes are the run folders' (re-exported for the report and notebook scripts). */
+export { writeFileAtomic };
