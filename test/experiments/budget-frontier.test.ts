@@ -7,6 +7,7 @@
  */
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -471,4 +472,26 @@ test('bad input: a missing table and impossible settings get one clear line', as
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('study --frontier: --help describes it; another space or a missing table is one line, exit 2', () => {
+  const root = path.join(__dirname, '..', '..');
+  const cli = (...args: string[]) =>
+    spawnSync(process.execPath, ['--import', 'tsx', path.join(root, 'src/cli/run.ts'), ...args], {
+      cwd: root,
+      encoding: 'utf8',
+    });
+  const help = cli('study', '--help');
+  assert.equal(help.status, 0);
+  assert.match(help.stdout, /--frontier runs the budget frontier instead \(notebook 09\)/);
+  const space = cli('study', '--frontier', '--space', 'darts', '--scale', 'smoke');
+  assert.equal(space.status, 2);
+  assert.equal(
+    space.stderr.split('\n')[0],
+    'supernet-lab study: --frontier ranks NAS-Bench-201 cells of a seed table, got --space darts: drop --space',
+  );
+  const table = cli('study', '--frontier', '--scale', 'smoke', '--table', '/nonexistent/t.csv');
+  assert.equal(table.status, 2);
+  assert.match(table.stderr, /^supernet-lab study: --table \/nonexistent\/t\.csv does not exist/);
+  for (const r of [space, table]) assert.doesNotMatch(r.stderr, /^ {4}at /m, 'no stack');
 });
