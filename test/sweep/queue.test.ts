@@ -119,7 +119,7 @@ let plan: { jobs: ResolvedJob[] };
 /** The committed smoke grid: nb201 and nb101 x seeds 0, 1; 2 epochs, 4 scored and trained archs. */
 const gridFile = path.join(root, 'grids', 'smoke.yaml');
 
-test('local run (no Redis): the reference tables', { timeout: 300_000 }, () => {
+test('local run (no Redis): the reference tables', { timeout: 1_200_000 }, () => {
   const storage = path.join(tmp, 'local');
   const t0 = Date.now();
   const r = cli(['sweep', 'submit', gridFile, '--storage', storage, '--workers', '2']);
@@ -140,7 +140,7 @@ test('local run (no Redis): the reference tables', { timeout: 300_000 }, () => {
 
 test(
   'queue: 2 workers, a worker killed mid-job and Redis restarted give the same tables',
-  { timeout: 400_000 },
+  { timeout: 1_800_000 },
   async () => {
     const storage = path.join(tmp, 'queue');
     const first = cli(['sweep', 'submit', gridFile, '--queue', redis.url, '--storage', storage]);
@@ -162,7 +162,7 @@ test(
     let victim = '';
     let victimEpochs = 0;
     const since = Date.now();
-    await until('worker 1 in the middle of a job', 240_000, () => {
+    await until('worker 1 in the middle of a job', 600_000, () => {
       for (const j of plan.jobs) {
         const holder = readRunLock(jobDir(storage, j.id));
         if (!holder || parentPid(holder.pid) !== w1.pid || isDone(storage, j.id)) continue;
@@ -184,7 +184,7 @@ test(
     // Redis dies (SIGKILL) and comes back on the same append-only file while jobs run.
     await until(
       'a few jobs done',
-      200_000,
+      900_000,
       () => plan.jobs.filter((j) => isDone(storage, j.id)).length >= 5,
     );
     await redis.kill();
@@ -193,7 +193,7 @@ test(
     let restarts = 1;
     const queue = new Queue(QUEUE_NAME, { connection: redisOptions(redis.url) });
     try {
-      await until('every job done', 300_000, async () => {
+      await until('every job done', 1_200_000, async () => {
         const states = await Promise.all(plan.jobs.map((j) => queue.getJobState(j.id)));
         return states.every((s) => s === 'completed');
       });
@@ -234,7 +234,7 @@ test(
 
 test(
   'poisoned job parks after its attempts; malformed payload never runs; a held job waits',
-  { timeout: 200_000 },
+  { timeout: 900_000 },
   async () => {
     const storage = path.join(tmp, 'poison');
     // CIFAR-10 is not on this machine and the job may not download it: every attempt fails.
@@ -286,7 +286,7 @@ test(
     try {
       await until(
         'the poisoned job parked',
-        120_000,
+        600_000,
         async () => (await queue.getJobState(poisoned.id)) === 'failed',
       );
       const job = await queue.getJob(poisoned.id);
@@ -304,7 +304,7 @@ test(
 
       await until(
         'the malformed job failed',
-        30_000,
+        300_000,
         async () => (await queue.getJobState(fake)) === 'failed',
       );
       const bad = await queue.getJob(fake);
@@ -323,7 +323,7 @@ test(
       assert.ok(!isDone(storage, held.id));
       assert.equal(attemptsIn(storage, held.id), 0, 'met the lock, moved on: not started');
       release();
-      await until('the held job done', 120_000, () => isDone(storage, held.id));
+      await until('the held job done', 600_000, () => isDone(storage, held.id));
 
       // retry re-queues the parked job (it fails again: the data is still missing).
       const retry = cli(['sweep', 'retry', 'poison', '--queue', redis.url, '--storage', storage]);
