@@ -255,7 +255,7 @@ test("bench rates and what the seed's budget needs: hours by hand from a bench r
 });
 
 test('frontierPlan: shared runs are trained once and feed every series they belong to', () => {
-  const s = { ...frontierSettings('laptop') };
+  const s = { ...frontierSettings('laptop'), checkpoints: [2, 4, 8, 16, 32], widths: [4, 8, 16] };
   const plan = frontierPlan(s);
   assert.deepEqual(
     plan.map((p) => [p.channels, p.epochs, p.checkpoints.join(',')]),
