@@ -127,3 +127,11 @@ export function integerSkeleton<S extends Record<keyof S, number>>(
   }
   return s;
 }
+
+/** A space's paramCount and flops from its cost function (one pass counts both). */
+export function costCounts<A, P>(cost: (arch: A, s?: P) => { params: number; flops: number }) {
+  return {
+    paramCount: (arch: A, s?: P) => cost(arch, s).params,
+    flops: (arch: A, s?: P) => cost(arch, s).flops,
+  };
+}

@@ -1,4 +1,4 @@
-import type { SearchSpace, SkeletonOptions } from '../types';
+import { costCounts, type SearchSpace, type SkeletonOptions } from '../types';
 import { DARTS_PTB_SKELETON, type DartsPtbGenotype, type DartsPtbSkeleton } from './definition';
 import {
   checkDartsPtb,
@@ -35,8 +35,7 @@ export const dartsPtbSpace: SearchSpace<DartsPtbGenotype, DartsPtbSkeleton> = {
     }
     return dartsPtbSkeleton({ embedding: o.channels, hidden: o.channels, vocabulary: o.classes });
   },
-  paramCount: (g, s) => dartsPtbCost(g, s).params,
-  flops: (g, s) => dartsPtbCost(g, s).flops,
+  ...costCounts(dartsPtbCost),
   describe(g, s) {
     const skeleton = dartsPtbSkeleton(s);
     const cost = dartsPtbCost(g, skeleton);

@@ -1,4 +1,4 @@
-import { imageSkeletonKnobs, type SearchSpace } from '../types';
+import { costCounts, imageSkeletonKnobs, type SearchSpace } from '../types';
 import { DARTS_CIFAR10_SKELETON, type DartsGenotype, type DartsSkeleton } from './definition';
 import { checkDarts, dartsCanonical, formatDarts, isValidDarts, parseDarts } from './genotype';
 import { dartsCount, mutateDarts, sampleDarts } from './sample';
@@ -22,8 +22,7 @@ export const dartsSpace: SearchSpace<DartsGenotype, DartsSkeleton> = {
   canonical: dartsCanonical,
   defaultSkeleton: DARTS_CIFAR10_SKELETON,
   skeleton: (o) => dartsSkeleton(imageSkeletonKnobs(o, 'channels', 'layers')),
-  paramCount: (g, s) => dartsCost(g, s).params,
-  flops: (g, s) => dartsCost(g, s).flops,
+  ...costCounts(dartsCost),
   describe(g, s) {
     const skeleton = dartsSkeleton(s);
     const cost = dartsCost(g, skeleton);

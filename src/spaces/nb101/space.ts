@@ -1,4 +1,4 @@
-import { imageSkeletonKnobs, type SearchSpace } from '../types';
+import { costCounts, imageSkeletonKnobs, type SearchSpace } from '../types';
 import type { Nb101Arch, Nb101Skeleton } from './definition';
 import { NB101_CIFAR10_SKELETON } from './definition';
 import { checkNb101, formatNb101, isValidNb101, nb101ToSpec, parseNb101 } from './arch';
@@ -36,8 +36,7 @@ export const nb101Space: SearchSpace<Nb101Arch, Nb101Skeleton> = {
   enumerate: enumerateNb101,
   defaultSkeleton: NB101_CIFAR10_SKELETON,
   skeleton: (o) => nb101Skeleton(imageSkeletonKnobs(o, 'stemChannels', 'cellsPerStack')),
-  paramCount: (arch, s) => nb101Cost(arch, s).params,
-  flops: (arch, s) => nb101Cost(arch, s).flops,
+  ...costCounts(nb101Cost),
   describe(arch, s) {
     const skeleton = nb101Skeleton(s);
     const valid = isValidNb101(arch);

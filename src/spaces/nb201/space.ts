@@ -1,4 +1,4 @@
-import { imageSkeletonKnobs, type SearchSpace } from '../types';
+import { costCounts, imageSkeletonKnobs, type SearchSpace } from '../types';
 import type { Nb201Arch } from './definition';
 import { checkNb201, enumerateNb201, formatNb201, nb201Ordinal, parseNb201 } from './arch';
 import { isValidNb201, nb201Canonical, nb201Counts, nb201UniqueString } from './graph';
@@ -30,8 +30,7 @@ export const nb201Space: SearchSpace<Nb201Arch, Nb201MacroSkeleton> = {
   enumerate: enumerateNb201,
   defaultSkeleton: NB201_CIFAR10_SKELETON,
   skeleton: (o) => nb201Skeleton(imageSkeletonKnobs(o, 'channels', 'cellsPerStage')),
-  paramCount: (arch: Nb201Arch, s?: Nb201SkeletonInput) => nb201Cost(arch, s).params,
-  flops: (arch: Nb201Arch, s?: Nb201SkeletonInput) => nb201Cost(arch, s).flops,
+  ...costCounts(nb201Cost),
   describe(arch: Nb201Arch, s?: Nb201SkeletonInput) {
     const skeleton = nb201Skeleton(s);
     const cost = nb201Cost(arch, skeleton);

@@ -1,4 +1,4 @@
-import type { SearchSpace, SkeletonOptions } from '../types';
+import { costCounts, type SearchSpace, type SkeletonOptions } from '../types';
 import {
   PROXYLESS_FLOPS_LIMIT,
   PROXYLESS_GPU_SKELETON,
@@ -45,8 +45,7 @@ export const proxylessSpace: SearchSpace<ProxylessArch, ProxylessSkeleton> = {
     if (o.channels !== undefined) s.widthMult = o.channels / PROXYLESS_GPU_SKELETON.firstConv;
     return proxylessSkeleton(s);
   },
-  paramCount: (arch, s) => proxylessCost(arch, s).params,
-  flops: (arch, s) => proxylessCost(arch, s).flops,
+  ...costCounts(proxylessCost),
   describe(arch, s) {
     const skeleton = proxylessSkeleton(s);
     const cost = proxylessCost(arch, skeleton);
