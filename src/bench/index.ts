@@ -32,17 +32,15 @@ import {
 export type { ProfileSpec, WorkloadProfile, WorkloadResult, WorkloadSpec } from './workload';
 export type { TorchLayout, TorchResult, TorchRun } from './torch';
 
-export interface BenchConfig {
+/** A benchmarked network: its skeleton, images and batch sizes (as the workload takes them). */
+export interface BenchConfig
+  extends Pick<
+    WorkloadSpec,
+    'channels' | 'cellsPerStage' | 'inputChannels' | 'classes' | 'imageSize' | 'batch' | 'evalBatch'
+  > {
   /** Short id used in the JSON. */
   id: string;
   title: string;
-  channels: number;
-  cellsPerStage: number;
-  inputChannels: number;
-  classes: number;
-  imageSize: number;
-  batch: number;
-  evalBatch: number;
   /** Multiplies the step counts (small networks run more steps). */
   stepFactor: number;
 }

@@ -4,9 +4,9 @@
  */
 import * as aq from 'arquero';
 import type { ColumnTable } from 'arquero';
-import { metricVsEpochsFigure } from '../plots/epochs';
+import { metricVsEpochsFigure, trainingCurvesFigure } from '../plots/epochs';
 import { scoreVsTruthFigure } from '../plots/scatter';
-import { trainingCurvesFigure } from '../plots/epochs';
+import type { PlotlyFigure } from '../plots/types';
 import { ROLE_COLORS, OKABE_ITO } from '../plots/theme';
 import { baseStudy, rankMetrics, type BaseStudy, type RankMetrics } from './base';
 import type { ExperimentContext, ExperimentOptions } from './context';
@@ -16,6 +16,58 @@ import { spearman } from '../analysis/correlation';
 
 export interface EpochRow extends RankMetrics {
   epoch: number;
+}
+
+/**
+ * Fig. 1 (Spearman, Kendall, top-k and random top-k vs epochs) and Fig. 8 (mean supernet score
+ * vs epochs) of per-checkpoint rows (and the rows as a table); when the checkpoints span a factor of 8 or more the epoch
+ * axis is logarithmic, ticked at the checkpoints themselves (its default minor labels read badly).
+ */
+export function epochFigures(
+  rows: readonly { epoch: number; meanTruth: number }[],
+  o: {
+    k: number;
+    /** Space and dataset (or scale) in the titles. */
+    what: string;
+    bestGroundTruth?: number;
+    accuracyTitle: string;
+    /** Fig. 8's column of mean supernet scores, its label, metric name and axis title. */
+    mean: { column: string; label: string; metric: string; title: string };
+  },
+): { table: ColumnTable; fig1: PlotlyFigure; fig8: PlotlyFigure } {
+  const table = aq.from(rows);
+  const epochs = rows.map((r) => r.epoch);
+  const logEpochs = epochs.length > 2 && epochs[epochs.length - 1] / epochs[0] >= 8;
+  const fig1 = metricVsEpochsFigure(table, {
+    correlations: [
+      { column: 'spearman', label: 'Spearman ρ', color: ROLE_COLORS.correlation },
+      { column: 'kendall', label: 'Kendall τ-b', color: ROLE_COLORS.correlation, dash: 'dot' },
+    ],
+    accuracies: [
+      { column: 'topK', label: `top-${o.k} (weight sharing)`, color: ROLE_COLORS.weightSharing },
+      { column: 'randomTopK', label: `random top-${o.k}`, color: ROLE_COLORS.random },
+    ],
+    archColumn: 'topKArch',
+    bestGroundTruth: o.bestGroundTruth,
+    accuracyTitle: o.accuracyTitle,
+    logEpochs,
+    title: `Fig. 1 (${o.what}): correlation, top-${o.k} and random top-${o.k} vs epochs`,
+  });
+  const fig8 = metricVsEpochsFigure(table, {
+    correlations: [{ column: 'spearman', label: 'Spearman ρ', color: ROLE_COLORS.correlation }],
+    accuracies: [{ column: o.mean.column, label: o.mean.label, color: OKABE_ITO.orange }],
+    meanGroundTruth: rows[rows.length - 1].meanTruth,
+    accuracyTitle: o.mean.title,
+    logEpochs,
+    title: `Fig. 8 (${o.what}): average supernet ${o.mean.metric} vs epochs`,
+  });
+  if (logEpochs) {
+    for (const f of [fig1, fig8]) {
+      const x = f.layout['xaxis'] as Record<string, unknown>;
+      f.layout['xaxis'] = { ...x, tickvals: epochs, ticktext: epochs.map(String) };
+    }
+  }
+  return { table, fig1, fig8 };
 }
 
 export interface CorrelationVsEpochsResult extends StudyResult {
@@ -48,49 +100,21 @@ export async function correlationVsEpochs(
     epoch: e.epoch,
     ...rankMetrics(e.table, k),
   }));
-  const table = aq.from(rows);
-  const epochs = rows.map((r) => r.epoch);
-  const logEpochs = epochs.length > 2 && epochs[epochs.length - 1] / epochs[0] >= 8;
   const first = rows[0];
   const last = rows[rows.length - 1];
   const peak = rows[argmax(rows.map((r) => r.spearman))];
-
-  const fig1 = metricVsEpochsFigure(table, {
-    correlations: [
-      { column: 'spearman', label: 'Spearman ρ', color: ROLE_COLORS.correlation },
-      { column: 'kendall', label: 'Kendall τ-b', color: ROLE_COLORS.correlation, dash: 'dot' },
-    ],
-    accuracies: [
-      { column: 'topK', label: `top-${k} (weight sharing)`, color: ROLE_COLORS.weightSharing },
-      { column: 'randomTopK', label: `random top-${k}`, color: ROLE_COLORS.random },
-    ],
-    archColumn: 'topKArch',
+  const { table, fig1, fig8 } = epochFigures(rows, {
+    k,
+    what: `NB-201, ${ctx.dataset}`,
     bestGroundTruth: study.bestTruth,
     accuracyTitle: `${truth.label} (%)`,
-    logEpochs,
-    title: `Fig. 1 (NB-201, ${ctx.dataset}): correlation, top-${k} and random top-${k} vs epochs`,
+    mean: {
+      column: 'meanAccuracy',
+      label: 'mean supernet accuracy (validation)',
+      metric: 'accuracy',
+      title: 'accuracy (%)',
+    },
   });
-  const fig8 = metricVsEpochsFigure(table, {
-    correlations: [{ column: 'spearman', label: 'Spearman ρ', color: ROLE_COLORS.correlation }],
-    accuracies: [
-      {
-        column: 'meanAccuracy',
-        label: 'mean supernet accuracy (validation)',
-        color: OKABE_ITO.orange,
-      },
-    ],
-    meanGroundTruth: last.meanTruth,
-    accuracyTitle: 'accuracy (%)',
-    logEpochs,
-    title: `Fig. 8 (NB-201, ${ctx.dataset}): average supernet accuracy vs epochs`,
-  });
-  if (logEpochs) {
-    // Ticks at the checkpoints themselves (a log axis' default minor labels read badly).
-    for (const f of [fig1, fig8]) {
-      const x = f.layout['xaxis'] as Record<string, unknown>;
-      f.layout['xaxis'] = { ...x, tickvals: epochs, ticktext: epochs.map(String) };
-    }
-  }
   const training = trainingCurvesFigure(aq.from(study.run.log), {
     run: study.run.name,
     title: `Supernet training (${study.run.name})`,

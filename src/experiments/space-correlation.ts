@@ -11,9 +11,8 @@ import { engineInfo } from '../engine/init';
 import type { ColumnTable } from 'arquero';
 import { kendallTauB, spearman } from '../analysis/correlation';
 import { randomTopK, topK } from '../analysis/topk';
-import { metricVsEpochsFigure, trainingCurvesFigure } from '../plots/epochs';
+import { trainingCurvesFigure } from '../plots/epochs';
 import { scoreVsTruthFigure } from '../plots/scatter';
-import { OKABE_ITO, ROLE_COLORS } from '../plots/theme';
 import type { Scale } from '../core/scale';
 import { listCheckpoints, readLog } from '../runs/folder';
 import { createProgress } from '../train/progress';
@@ -30,10 +29,12 @@ import {
 } from './context';
 import {
   correlationVsEpochs,
+  epochFigures,
   nonDecreasing,
   type CorrelationVsEpochsResult,
 } from './correlation-epochs';
 import { argmax, fmt, mean, signed, type ComparisonRow, type StudyResult } from './report';
+import type { RankMetrics } from './base';
 
 /** Environment variable naming the notebooks' search space. */
 export const SPACE_ENV_VAR = 'SUPERNET_LAB_SPACE';
@@ -91,20 +92,11 @@ export function groundTruthNote(space: string, ctx: ExperimentContext): string {
 }
 
 /** Ranking statistics of one checkpoint over the architectures with ground truth. */
-export interface SpaceEpochRow {
+/** Rank statistics of one checkpoint, ground truth in the metric's units. */
+export interface SpaceEpochRow extends Omit<RankMetrics, 'meanAccuracy'> {
   epoch: number;
-  n: number;
-  spearman: number;
-  kendall: number;
-  /** Ground truth (metric units) of the best of the k architectures the supernet ranks best. */
-  topK: number;
-  topKArch: string;
-  /** Exact expectation of the same for k random architectures. */
-  randomTopK: number;
   /** Mean supernet metric over every scored architecture. */
   meanScore: number;
-  /** Mean ground truth of the architectures with ground truth. */
-  meanTruth: number;
 }
 
 export interface SpaceCorrelationResult extends StudyResult {
@@ -342,48 +334,22 @@ function studyText(
   const lower = metric === 'perplexity';
   const unit = (v: number, d = 2) => (lower ? fmt(v, d) : `${fmt(v, d)}%`);
   const metricName = lower ? 'validation perplexity' : 'validation accuracy';
-  const table = aq.from(rows);
-  const epochs = rows.map((r) => r.epoch);
-  const logEpochs = epochs.length > 2 && epochs[epochs.length - 1] / epochs[0] >= 8;
   const first = rows[0];
   const last = rows[rows.length - 1];
   const sp = rows.map((r) => r.spearman);
   const finite = sp.map((v) => (Number.isFinite(v) ? v : -Infinity));
   const peak = rows[argmax(finite)];
-  const fig1 = metricVsEpochsFigure(table, {
-    correlations: [
-      { column: 'spearman', label: 'Spearman ρ', color: ROLE_COLORS.correlation },
-      { column: 'kendall', label: 'Kendall τ-b', color: ROLE_COLORS.correlation, dash: 'dot' },
-    ],
-    accuracies: [
-      { column: 'topK', label: `top-${k} (weight sharing)`, color: ROLE_COLORS.weightSharing },
-      { column: 'randomTopK', label: `random top-${k}`, color: ROLE_COLORS.random },
-    ],
-    archColumn: 'topKArch',
+  const { fig1, fig8 } = epochFigures(rows, {
+    k,
+    what: `${label}, ${ctx.scale}`,
     accuracyTitle: `stand-alone ${metricName}${lower ? '' : ' (%)'}`,
-    logEpochs,
-    title: `Fig. 1 (${label}, ${ctx.scale}): correlation, top-${k} and random top-${k} vs epochs`,
+    mean: {
+      column: 'meanScore',
+      label: `mean supernet ${metricName}`,
+      metric,
+      title: metricName,
+    },
   });
-  const fig8 = metricVsEpochsFigure(table, {
-    correlations: [{ column: 'spearman', label: 'Spearman ρ', color: ROLE_COLORS.correlation }],
-    accuracies: [
-      {
-        column: 'meanScore',
-        label: `mean supernet ${metricName}`,
-        color: OKABE_ITO.orange,
-      },
-    ],
-    meanGroundTruth: last.meanTruth,
-    accuracyTitle: metricName,
-    logEpochs,
-    title: `Fig. 8 (${label}, ${ctx.scale}): average supernet ${metric} vs epochs`,
-  });
-  if (logEpochs) {
-    for (const f of [fig1, fig8]) {
-      const x = f.layout['xaxis'] as Record<string, unknown>;
-      f.layout['xaxis'] = { ...x, tickvals: epochs, ticktext: epochs.map(String) };
-    }
-  }
   const training = trainingCurvesFigure(aq.from(readLog(supernetDir)), {
     run: path.basename(supernetDir),
     title: `Supernet training (${path.basename(supernetDir)})`,

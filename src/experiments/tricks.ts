@@ -241,7 +241,8 @@ export async function trainingTricks(
       aligned.push({ label: 'baseline', table: baseFinal, column: 'accuracy' });
       continue;
     }
-    if (!v.request) {
+    // A variant without numbers: the row says why.
+    const unmeasured = (note: string) =>
       rows.push({
         id: v.id,
         label: v.label,
@@ -253,27 +254,17 @@ export async function trainingTricks(
         topK: null,
         deltaTopK: null,
         groundTruth: '–',
-        note: v.unavailable ?? 'not measured',
+        note,
       });
+    if (!v.request) {
+      unmeasured(v.unavailable ?? 'not measured');
       continue;
     }
     let run: SupernetRun;
     try {
       run = await ensureSupernet(ctx, v.request);
     } catch (err) {
-      rows.push({
-        id: v.id,
-        label: v.label,
-        change: v.change,
-        run: null,
-        corrBL: null,
-        corrGT: null,
-        deltaGT: null,
-        topK: null,
-        deltaTopK: null,
-        groundTruth: '–',
-        note: `not measured: training failed (${(err as Error).message.split('\n')[0]})`,
-      });
+      unmeasured(`not measured: training failed (${(err as Error).message.split('\n')[0]})`);
       continue;
     }
     const scores = await finalScores(ctx, run);
