@@ -11,11 +11,7 @@
  * (~2.64e9, the seed's number).
  */
 
-/** DARTS's recurrent candidates, in its PRIMITIVES order. */
-export const DARTS_PTB_OPS = ['none', 'tanh', 'relu', 'sigmoid', 'identity'] as const;
-export type DartsPtbOp = (typeof DARTS_PTB_OPS)[number];
-
-/** The activations a discrete genotype may use. */
+/** The activations a discrete genotype may use (DARTS's PRIMITIVES without `none`). */
 export const DARTS_PTB_ACTIVATIONS = ['tanh', 'relu', 'sigmoid', 'identity'] as const;
 export type DartsPtbActivation = (typeof DARTS_PTB_ACTIVATIONS)[number];
 
