@@ -8,6 +8,7 @@
 import { fork } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { createInterface } from 'node:readline';
 import { jobArgv, runFolderOf, type ResolvedJob } from './spec';
 import {
   jobDir,
@@ -100,19 +101,8 @@ export async function runJob(job: ResolvedJob, options: RunJobOptions): Promise<
       signal: options.signal,
       killSignal: 'SIGTERM',
     });
-    const lines = (stream: NodeJS.ReadableStream, onLine: (l: string) => void) => {
-      let buf = '';
-      stream.setEncoding('utf8');
-      stream.on('data', (chunk: string) => {
-        buf += chunk;
-        let i: number;
-        while ((i = buf.indexOf('\n')) >= 0) {
-          onLine(buf.slice(0, i));
-          buf = buf.slice(i + 1);
-        }
-      });
-      stream.on('end', () => buf && onLine(buf));
-    };
+    const lines = (stream: NodeJS.ReadableStream, onLine: (l: string) => void) =>
+      createInterface({ input: stream, crlfDelay: Infinity }).on('line', onLine);
     const keep = (line: string) => {
       fs.writeSync(log, line + '\n');
       tail.push(line);
