@@ -144,6 +144,13 @@ export function clearError(r: CliResult, maxLines = 3): boolean {
   );
 }
 
+/** The first and last lines of a long text (where a crash says what it was), for notes. */
+export function excerpt(text: string): string {
+  const lines = text.trim().split('\n');
+  const kept = lines.length <= 5 ? lines : [...lines.slice(0, 3), '...', ...lines.slice(-2)];
+  return kept.join(' | ').slice(0, 600);
+}
+
 /** The last lines of stderr, for notes. */
 export function tail(text: string, lines = 2): string {
   return text.trim().split('\n').slice(-lines).join(' | ').slice(0, 400);

@@ -20,6 +20,7 @@ import {
   ROOT,
   clearError,
   copyDir,
+  excerpt,
   flipBytes,
   newResult,
   removeTemps,
@@ -53,7 +54,7 @@ function judgeCli(
   if (!clearError(r) || !r.stderr.includes(names)) {
     return {
       outcome: 'failed',
-      note: `exit ${r.code} without a clear message naming ${names}: ${tail(r.stderr)}`,
+      note: `exit ${r.code} without a clear message naming ${names}: ${excerpt(r.stderr)}`,
     };
   }
   if (wrote()) return { outcome: 'wrong', note: 'failed, but wrote an output table first' };
