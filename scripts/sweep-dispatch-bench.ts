@@ -188,9 +188,12 @@ async function main() {
   }
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(
-    `sweep-dispatch-bench: ${err instanceof Error ? err.message : String(err)}\n`,
-  );
-  process.exit(1);
-});
+main().then(
+  // BullMQ's closed connections can leave handles behind: the report is out, so exit.
+  () => process.exit(process.exitCode ?? 0),
+  (err: unknown) => {
+    const message = err instanceof Error ? err.message : String(err);
+    process.stderr.write(`sweep-dispatch-bench: ${message}\n`);
+    process.exit(1);
+  },
+);

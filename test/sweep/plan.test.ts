@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { spaceBinding } from '../../src/supernet/registry';
 import { estimateSweep } from '../../src/sweep/estimate';
 import { expandGrid, planGrid } from '../../src/sweep/grid';
-import { checkPayload } from '../../src/sweep/queue';
+import { checkPayload, redisOptions, safeUrl } from '../../src/sweep/queue';
 import { JOB_ID, jobArgv, parseJobSpec, resolveJob, type JobSpec } from '../../src/sweep/spec';
 import { jobDir, runDir } from '../../src/sweep/storage';
 
@@ -193,4 +193,23 @@ test('estimate: images over the bench throughput, per engine', () => {
   const pytorch = (10 * 900) / 400 / 3600 + (5 * (calib + valid)) / 8000 / 3600;
   assert.ok(Math.abs(e.scales[0].hours.native - native) < 1e-12);
   assert.ok(Math.abs(e.scales[0].hours.pytorch - pytorch) < 1e-12);
+});
+
+test('queue URLs: password, user, database and TLS become ioredis options; others are refused', () => {
+  const o = redisOptions('redis://alice:p%40ss%20word@10.0.0.5:6380/2');
+  assert.deepEqual(
+    [o.host, o.port, o.db, o.username, o.password],
+    ['10.0.0.5', 6380, 2, 'alice', 'p@ss word'],
+  );
+  assert.equal(o.tls, undefined);
+  assert.equal(o.maxRetriesPerRequest, null, 'commands wait through a Redis restart');
+  const t = redisOptions('rediss://:secret@redis.example');
+  assert.deepEqual([t.port, t.db, t.password], [6379, 0, 'secret']);
+  assert.deepEqual(t.tls, { servername: 'redis.example' });
+  assert.equal(redisOptions('rediss://h?tls-insecure=1').tls.rejectUnauthorized, false);
+  assert.throws(() => redisOptions('http://h:6379'), /scheme must be redis:\/\/ or rediss:\/\//);
+  assert.throws(() => redisOptions('redis://h/x'), /database number/);
+  assert.throws(() => redisOptions('redis://h?cmd=FLUSHALL'), /unknown parameter cmd/);
+  assert.throws(() => redisOptions('not a url'), /is not a URL/);
+  assert.equal(safeUrl('redis://:secret@h:1'), 'redis://:***@h:1');
 });
