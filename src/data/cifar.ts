@@ -7,9 +7,9 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import * as zlib from 'node:zlib';
 import { packageRoot } from '../info';
 import { downloadVerified, type DownloadSpec } from './download';
+import { readMaybeGzip } from './idx';
 import { toDataset, type Normalization } from './normalize';
 import { readTar } from './tar';
 import { DatasetError, type Dataset, type RawImages } from './types';
@@ -95,17 +95,7 @@ interface CifarFiles {
 }
 
 function readArchive(file: string): Map<string, { data: Buffer; where: string }> {
-  let buf = fs.readFileSync(file);
-  if (buf.length >= 2 && buf[0] === 0x1f && buf[1] === 0x8b) {
-    try {
-      buf = zlib.gunzipSync(buf);
-    } catch (err) {
-      throw new DatasetError(
-        `${file}: corrupt or truncated gzip data (${(err as Error).message})`,
-        file,
-      );
-    }
-  }
+  const buf = readMaybeGzip(file);
   const out = new Map<string, { data: Buffer; where: string }>();
   for (const e of readTar(buf, file)) {
     if (e.type !== '0') continue;

@@ -1,20 +1,15 @@
 import { loadCifar, type CifarOptions } from './cifar';
 import { loadFashionMnist, FASHION_MNIST_DIR } from './fashion-mnist';
-import type { Normalization } from './normalize';
 import type { Dataset } from './types';
 
 export const IMAGE_DATASETS = ['fashion-mnist', 'cifar10', 'cifar100'] as const;
 export type ImageDatasetName = (typeof IMAGE_DATASETS)[number];
 
-export interface ImageDatasetOptions {
-  /** Fashion-MNIST: folder of the idx files. CIFAR: archive or folder (see CifarOptions.source). */
-  source?: string;
-  /** CIFAR only: download the official archive into the cache when missing. */
-  download?: boolean;
-  cacheDir?: string;
-  normalization?: Normalization;
-  log?: (line: string) => void;
-}
+/**
+ * CIFAR's options; Fashion-MNIST reads `source` as the folder of its idx files and uses only
+ * `normalization` besides.
+ */
+export type ImageDatasetOptions = CifarOptions;
 
 export interface ImageSplits {
   train: Dataset;
@@ -31,8 +26,7 @@ export async function loadImageDataset(
     return { train: loadFashionMnist('train', o), test: loadFashionMnist('test', o) };
   }
   if (name === 'cifar10' || name === 'cifar100') {
-    const o: CifarOptions = { ...options };
-    const { train, test } = await loadCifar(name, o);
+    const { train, test } = await loadCifar(name, options);
     return { train, test };
   }
   throw new Error(`unknown dataset ${JSON.stringify(name)} (known: ${IMAGE_DATASETS.join(', ')})`);
