@@ -2,8 +2,8 @@
  * The budget frontier (notebook 09): its budget arithmetic against hand-computed values, and a
  * smoke run on a tiny synthetic seed table (8 real NB-201 cells, 2-3 seeds each) whose every
  * statistic is recomputed here from the run folders' own score files with textbook formulas:
- * Spearman as Pearson of average ranks, Kendall tau-b by counting pairs, top-k and random top-k
- * by enumerating every k-subset, the noise ceiling's seed agreement, images seen.
+ * Spearman and Kendall tau-b by the O(n^2) oracles of test/analysis/helpers, top-k and random
+ * top-k by enumerating every k-subset, the noise ceiling's seed agreement, images seen.
  */
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -26,6 +26,7 @@ import {
 } from '../../src/experiments';
 import { SEED_TABLE_HEADER } from '../../src/groundtruth/laptop';
 import { readScores, scoresPath } from '../../src/runs/folder';
+import { naiveSpearman, naiveTauB } from '../analysis/helpers';
 import { spaceBinding } from '../../src/supernet/registry';
 import { sampleArchs } from '../../src/train/pipeline';
 
@@ -36,56 +37,6 @@ before(async () => {
 });
 
 // --- independent oracles -------------------------------------------------------------------
-
-function ranks(xs: readonly number[]): number[] {
-  const order = xs.map((v, i) => [v, i] as const).sort((a, b) => a[0] - b[0]);
-  const r = new Array<number>(xs.length);
-  for (let i = 0; i < order.length; ) {
-    let j = i;
-    while (j + 1 < order.length && order[j + 1][0] === order[i][0]) j++;
-    for (let t = i; t <= j; t++) r[order[t][1]] = (i + j) / 2 + 1;
-    i = j + 1;
-  }
-  return r;
-}
-
-function pearsonOracle(x: readonly number[], y: readonly number[]): number {
-  const mx = x.reduce((a, b) => a + b, 0) / x.length;
-  const my = y.reduce((a, b) => a + b, 0) / y.length;
-  let sxy = 0;
-  let sxx = 0;
-  let syy = 0;
-  for (let i = 0; i < x.length; i++) {
-    sxy += (x[i] - mx) * (y[i] - my);
-    sxx += (x[i] - mx) ** 2;
-    syy += (y[i] - my) ** 2;
-  }
-  return sxy / Math.sqrt(sxx * syy);
-}
-
-const spearmanOracle = (x: readonly number[], y: readonly number[]) =>
-  pearsonOracle(ranks(x), ranks(y));
-
-/** tau-b = (C - D) / sqrt((n0 - n1)(n0 - n2)), by looking at every pair. */
-function kendallOracle(x: readonly number[], y: readonly number[]): number {
-  let c = 0;
-  let d = 0;
-  let tx = 0;
-  let ty = 0;
-  let n0 = 0;
-  for (let i = 0; i < x.length; i++) {
-    for (let j = i + 1; j < x.length; j++) {
-      n0++;
-      const a = Math.sign(x[i] - x[j]);
-      const b = Math.sign(y[i] - y[j]);
-      if (a === 0) tx++;
-      if (b === 0) ty++;
-      if (a * b > 0) c++;
-      if (a * b < 0) d++;
-    }
-  }
-  return (c - d) / Math.sqrt((n0 - tx) * (n0 - ty));
-}
 
 function subsets(n: number, k: number): number[][] {
   if (k === 0) return [[]];
@@ -376,9 +327,9 @@ test(
         assert.equal(p.n, 8);
         assert.equal(p.trainImages, 128, what);
         assert.equal(p.imagesSeen, p.epoch * 128, what);
-        assert.ok(Math.abs(p.spearman - spearmanOracle(score, val)) < 1e-12, what);
-        assert.ok(Math.abs(p.kendall - kendallOracle(score, val)) < 1e-12, what);
-        assert.ok(Math.abs(p.sizeBias - spearmanOracle(score, params)) < 1e-12, what);
+        assert.ok(Math.abs(p.spearman - naiveSpearman(score, val)) < 1e-12, what);
+        assert.ok(Math.abs(p.kendall - naiveTauB(score, val)) < 1e-12, what);
+        assert.ok(Math.abs(p.sizeBias - naiveSpearman(score, params)) < 1e-12, what);
         for (const [lo, hi] of [
           [p.spearmanLow, p.spearmanHigh],
           [p.kendallLow, p.kendallHigh],
@@ -405,11 +356,11 @@ test(
       assert.equal(at('width', 4, 1).spearman, at('epochs', 4, 1).spearman);
 
       // Ground truth is the mean over seeds; the ceiling compares seeds 1 and 2 of every cell.
-      assert.ok(Math.abs(r.truthVsParams - spearmanOracle(val, params)) < 1e-12);
+      assert.ok(Math.abs(r.truthVsParams - naiveSpearman(val, params)) < 1e-12);
       assert.ok(r.ceiling);
       assert.equal(r.ceiling.n, 8);
       assert.deepEqual(r.ceiling.seeds, [1, 2]);
-      const agree = spearmanOracle(
+      const agree = naiveSpearman(
         archs.map((_, i) => acc(i, 1)),
         archs.map((_, i) => acc(i, 2)),
       );
