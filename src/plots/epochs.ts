@@ -78,29 +78,27 @@ export function metricVsEpochsFigure(
     );
   }
   const arch = options.archColumn ? strings(table, options.archColumn, what) : null;
+  const accAxis = correlations.length > 0 ? 'y2' : 'y';
+  const seriesLine = (s: SeriesSpec, color: string, yaxis: string) => ({
+    type: 'scatter',
+    mode: 'lines+markers',
+    name: s.label,
+    x,
+    y: numbersWithGaps(table, s.column, what),
+    yaxis,
+    line: { color: s.color ?? color, dash: s.dash ?? 'solid', width: 2 },
+  });
   const data: Record<string, unknown>[] = [];
   correlations.forEach((s, i) => {
     data.push({
-      type: 'scatter',
-      mode: 'lines+markers',
-      name: s.label,
-      x,
-      y: numbersWithGaps(table, s.column, what),
-      yaxis: 'y',
-      line: { color: s.color ?? colorAt(i), dash: s.dash ?? 'solid', width: 2 },
+      ...seriesLine(s, colorAt(i), 'y'),
       hovertemplate: `${s.label}: %{y:.3f}<br>epoch %{x}<extra></extra>`,
     });
   });
   accuracies.forEach((s, i) => {
     const isTopK = s.column === 'topK';
     data.push({
-      type: 'scatter',
-      mode: 'lines+markers',
-      name: s.label,
-      x,
-      y: numbersWithGaps(table, s.column, what),
-      yaxis: correlations.length > 0 ? 'y2' : 'y',
-      line: { color: s.color ?? colorAt(i + 2), dash: s.dash ?? 'solid', width: 2 },
+      ...seriesLine(s, colorAt(i + 2), accAxis),
       ...(isTopK && arch ? { text: arch } : {}),
       hovertemplate:
         `${s.label}: %{y:.2f}%<br>epoch %{x}` +
@@ -108,7 +106,6 @@ export function metricVsEpochsFigure(
         '<extra></extra>',
     });
   });
-  const accAxis = correlations.length > 0 ? 'y2' : 'y';
   const refLine = (value: number, label: string, color: string, dash: string) => ({
     type: 'scatter',
     mode: 'lines',
