@@ -132,3 +132,11 @@ export function resetBuffers(bank: NamedVariables, names: readonly string[]): vo
 export function maxPool3x3(x: tf.Tensor4D, stride = 1): tf.Tensor4D {
   return tf.maxPool(x, 3, stride, 'same');
 }
+
+/** The classifier of the image supernets: global average pool, then the linear head. */
+export function classify(
+  h: tf.Tensor4D,
+  head: { w: tf.Variable; b: tf.Variable | null },
+): tf.Tensor2D {
+  return ops.linear(ops.globalAvgPool(h), head.w as tf.Tensor2D, head.b as tf.Tensor1D);
+}

@@ -26,7 +26,7 @@ import {
 import { dartsReductionLayers } from '../../spaces/darts/cost';
 import type { ForwardOptions } from '../network';
 import * as ops from '../ops';
-import { WeightBank, maxPool3x3, type BatchNorm, type SpaceNetwork } from '../blocks';
+import { WeightBank, maxPool3x3, type BatchNorm, type SpaceNetwork, classify } from '../blocks';
 
 export type DartsSupernetSkeleton = Omit<DartsSkeleton, 'imageSize'>;
 
@@ -185,11 +185,7 @@ export class DartsSupernet implements SpaceNetwork<DartsGenotype> {
         const out = this.cellForward(cell, pp, p, g, options);
         [pp, p] = [p, out];
       }
-      return ops.linear(
-        ops.globalAvgPool(p),
-        this.head.w as tf.Tensor2D,
-        this.head.b as tf.Tensor1D,
-      );
+      return classify(p, this.head);
     });
   }
 

@@ -20,7 +20,7 @@ import type { Nb101Arch } from '../../spaces/nb101/definition';
 import { NB101_NODES } from '../../spaces/nb101/definition';
 import type { ForwardOptions } from '../network';
 import * as ops from '../ops';
-import { WeightBank, maxPool3x3, type BatchNorm, type SpaceNetwork } from '../blocks';
+import { WeightBank, maxPool3x3, type BatchNorm, type SpaceNetwork, classify } from '../blocks';
 
 export interface Nb101SupernetSkeleton {
   stemChannels: number;
@@ -98,11 +98,7 @@ export class Nb101Supernet implements SpaceNetwork<Nb101Arch> {
         if (this.poolBefore.has(i)) h = tf.maxPool(h, 2, 2, 'valid');
         h = this.cellForward(cell, h, arch, options);
       });
-      return ops.linear(
-        ops.globalAvgPool(h),
-        this.head.w as tf.Tensor2D,
-        this.head.b as tf.Tensor1D,
-      );
+      return classify(h, this.head);
     });
   }
 

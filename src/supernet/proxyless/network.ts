@@ -20,7 +20,7 @@ import {
 } from '../../spaces/proxyless/layers';
 import type { ForwardOptions } from '../network';
 import * as ops from '../ops';
-import { WeightBank, type BatchNorm, type SpaceNetwork } from '../blocks';
+import { WeightBank, type BatchNorm, type SpaceNetwork, classify } from '../blocks';
 import { subsample2 } from '../darts/network';
 
 interface Mb {
@@ -106,11 +106,7 @@ export class ProxylessSupernet implements SpaceNetwork<ProxylessArch> {
         h = layer.skippable ? tf.add(h, y) : y;
       });
       h = tf.relu6(this.bank.bn(this.last.bn, ops.conv2d(h, this.last.w, 1, 0), options));
-      return ops.linear(
-        ops.globalAvgPool(h),
-        this.head.w as tf.Tensor2D,
-        this.head.b as tf.Tensor1D,
-      );
+      return classify(h, this.head);
     });
   }
 
