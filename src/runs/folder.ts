@@ -53,7 +53,12 @@ export function writeFileAtomic(file: string, data: string | Uint8Array): void {
   try {
     const fd = fs.openSync(tmp, 'w');
     try {
-      fs.writeSync(fd, typeof data === 'string' ? Buffer.from(data, 'utf8') : data);
+      // writeSync may write less than asked (a disk filling up): loop until all is written,
+      // so that a full disk is an ENOSPC error, never a short file renamed into place.
+      const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+      for (let done = 0; done < bytes.byteLength; ) {
+        done += fs.writeSync(fd, bytes, done, bytes.byteLength - done);
+      }
       fs.fsyncSync(fd);
     } finally {
       fs.closeSync(fd);
