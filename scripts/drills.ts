@@ -26,7 +26,7 @@ import { initEngine } from '../src/engine';
 import { Rng } from '../src/engine/random';
 import { writeJsonAtomic } from '../src/runs/folder';
 import { libraryInfo } from '../src/info';
-import { ROOT, removeTemps, skipped, type DrillResult } from './drills/common';
+import { ROOT, excerpt, newResult, removeTemps, skipped, type DrillResult } from './drills/common';
 import { concurrentDrill } from './drills/concurrent';
 import { corruptDrills } from './drills/corrupt';
 import { diskFullDrill } from './drills/diskfull';
@@ -66,29 +66,49 @@ export async function runDrills(options: DrillOptions): Promise<DrillResult[]> {
       `drill ${r.group}/${r.name}: ${r.skipped ? `skipped (${r.skipped})` : `${r.ok}/${r.tried} ok`}`,
     );
   };
-  if (want('kill')) {
-    for (const s of killScenarios(async () => (await fx.trainedRun()).dir)) {
-      add(await killDrill(s, options.trials, rng));
+  /** Runs a drill; one that throws is recorded as a failed case, and the others still run. */
+  const guarded = async (group: string, name: string, run: () => Promise<DrillResult[]>) => {
+    try {
+      for (const r of await run()) add(r);
+    } catch (err) {
+      add({
+        ...newResult(group, name),
+        tried: 1,
+        notes: [`the drill threw: ${excerpt((err as Error).stack ?? String(err))}`],
+      });
     }
-    add(sweepWorkerDrill(commands.map((c) => c.name)));
+  };
+  const one = async (r: Promise<DrillResult>) => [await r];
+  try {
+    if (want('kill')) {
+      for (const s of killScenarios(async () => (await fx.trainedRun()).dir)) {
+        await guarded('kill', s.name, () => one(killDrill(s, options.trials, rng)));
+      }
+      add(sweepWorkerDrill(commands.map((c) => c.name)));
+    }
+    if (want('corrupt')) await guarded('corrupt', 'inputs', () => corruptDrills(fx, rng));
+    if (want('fuzz')) {
+      await guarded('fuzz', 'arch strings', async () => archFuzzDrills(options.fuzz, options.seed));
+      await guarded('fuzz', 'CLI flags', () => one(cliFuzzDrill(options.fuzz, options.seed)));
+      add(
+        skipped(
+          'fuzz',
+          'grid files',
+          "not written yet: the grid format is issue 15's (supernet-lab sweep)",
+        ),
+      );
+    }
+    if (want('concurrent')) await guarded('concurrent', 'writers', () => one(concurrentDrill(fx)));
+    if (want('disk-full')) await guarded('disk-full', 'tmpfs', () => one(diskFullDrill(fx)));
+    if (want('memory')) {
+      await guarded('memory', 'steps', async () => [
+        await memoryDrill(options.steps, (await initEngine('auto')).name),
+      ]);
+    }
+  } finally {
+    fx.dispose();
+    removeTemps();
   }
-  if (want('corrupt')) for (const r of await corruptDrills(fx, rng)) add(r);
-  if (want('fuzz')) {
-    for (const r of archFuzzDrills(options.fuzz, options.seed)) add(r);
-    add(await cliFuzzDrill(options.fuzz, options.seed));
-    add(
-      skipped(
-        'fuzz',
-        'grid files',
-        "not written yet: the grid format is issue 15's (supernet-lab sweep)",
-      ),
-    );
-  }
-  if (want('concurrent')) add(await concurrentDrill(fx));
-  if (want('disk-full')) add(await diskFullDrill(fx));
-  if (want('memory')) add(await memoryDrill(options.steps, (await initEngine('auto')).name));
-  fx.dispose();
-  removeTemps();
   return results;
 }
 
