@@ -79,6 +79,21 @@ export interface CorrelationVsEpochsResult extends StudyResult {
   table: ColumnTable;
 }
 
+/** The comparison row "does more training give a better ranking?" (Spearman by checkpoint). */
+export function trendRow(
+  rows: readonly { epoch: number; spearman: number }[],
+  trend: string,
+  scale: string,
+): ComparisonRow {
+  return {
+    quantity: 'Does more training give a better ranking?',
+    seed: 'Sec. 2: "a longer training does not guarantee a better ranking model" (Fig. 1)',
+    measured: `ρ by epoch: ${rows.map((r) => `${r.epoch}: ${fmt(r.spearman, 2)}`).join(', ')} — ${trend}`,
+    scale,
+    agrees: null,
+  };
+}
+
 /** True when every step of `values` is >= the previous one minus `tolerance`. */
 export function nonDecreasing(values: readonly number[], tolerance = 0): boolean {
   return values.every((v, i) => i === 0 || v >= values[i - 1] - tolerance);
@@ -156,13 +171,7 @@ export async function correlationVsEpochs(
       agrees: Math.abs(peak.spearman - 0.7) <= 0.15,
       rule: 'highest ρ within 0.15 of 0.7',
     },
-    {
-      quantity: 'Does more training give a better ranking?',
-      seed: 'Sec. 2: "a longer training does not guarantee a better ranking model" (Fig. 1)',
-      measured: `ρ by epoch: ${rows.map((r) => `${r.epoch}: ${fmt(r.spearman, 2)}`).join(', ')} — ${trend}`,
-      scale,
-      agrees: null,
-    },
+    trendRow(rows, trend, scale),
     {
       quantity: `top-${k} vs random top-${k} (longest budget)`,
       seed: 'Sec. 2: "on search spaces where correlation is greater than 0.4, weight-sharing NAS still outperforms random search by a clear margin on top-k"',

@@ -31,6 +31,7 @@ import {
   correlationVsEpochs,
   epochFigures,
   nonDecreasing,
+  trendRow,
   type CorrelationVsEpochsResult,
 } from './correlation-epochs';
 import { argmax, fmt, mean, signed, type ComparisonRow, type StudyResult } from './report';
@@ -395,13 +396,7 @@ function studyText(
       agrees: seedCorr.check ? seedCorr.check(peak.spearman, last.spearman) : null,
       rule: seedCorr.check ? seedCorr.rule : 'the seed gives no number for this space',
     },
-    {
-      quantity: 'Does more training give a better ranking?',
-      seed: 'Sec. 2: "a longer training does not guarantee a better ranking model" (Fig. 1)',
-      measured: `ρ by epoch: ${rows.map((r) => `${r.epoch}: ${fmt(r.spearman, 2)}`).join(', ')} — ${trend}`,
-      scale,
-      agrees: null,
-    },
+    trendRow(rows, trend, scale),
     {
       quantity: `top-${k} vs random top-${k} (longest budget)`,
       seed: 'Sec. 2: "on search spaces where correlation is greater than 0.4, weight-sharing NAS still outperforms random search by a clear margin on top-k"',
