@@ -217,7 +217,10 @@ async function main(argv: string[]): Promise<number> {
     );
     return 0;
   } catch (err) {
-    process.stderr.write(`figures: ${(err as Error).stack ?? (err as Error).message}\n`);
+    // One line; the stack only when asked for (as the CLI does).
+    const debug = ['1', 'true'].includes(process.env.SUPERNET_LAB_DEBUG ?? '');
+    const e = err as Error;
+    process.stderr.write(`figures: ${debug && e.stack ? e.stack : e.message}\n`);
     return 1;
   }
 }

@@ -41,8 +41,9 @@ test('npm run figures: --only that matches nothing fails before any work', () =>
   assert.equal(r.status, 1);
   assert.match(
     r.stderr,
-    /--only \["zz"\] matches no experiment \(ids: 02, 05, 07, 04, 03, 06, 01, 08\)/,
+    /--only \["zz"\] matches no experiment \(ids: 02, 05, 07, 04, 03, 06, 01, 08, 09\)/,
   );
+  assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace without SUPERNET_LAB_DEBUG');
 });
 
 test('summary markdown: one table row per comparison, pipes escaped, conclusion as a list', () => {
