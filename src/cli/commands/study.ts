@@ -74,7 +74,7 @@ Runs the weight-sharing study of seed 001 for real, on any space (--space, defau
      <out>/summary.json and the HTML report <out>/report.html.
 Work is spread over --workers processes (default: one per core). Re-running the same command
 resumes every step. \`npm start\` runs \`supernet-lab study --scale laptop\` (Fashion-MNIST,
-C=8, N=1, every cell of the shipped table; under 10 minutes on 2 cores). One study writes a
+C=8, N=1, every cell of the shipped table; about 800 CPU-seconds, so roughly 7 minutes on 2 idle cores). One study writes a
 folder at a time (a second gets a refusal naming the holder; --wait waits); its steps lock their
 own sub-folders. --scale smoke takes a minute or two, e.g.
   supernet-lab study --space darts --scale smoke --out /tmp/darts-study
