@@ -28,6 +28,8 @@ before(async () => {
 });
 after(async () => {
   for (const c of children) c.kill('SIGKILL');
+  // Their job processes notice within half a second and die; only then is the folder quiet.
+  await sleep(1500);
   await redis?.stop();
   fs.rmSync(tmp, { recursive: true, force: true });
 });
