@@ -1,5 +1,5 @@
 /**
- * Runs one resolved job: its `supernet-lab` command in a child process (job-process.ts, forked
+ * Runs one resolved job: its `supernet-lab` command in a child process (src/cli/job-process.ts, forked
  * with an argv array, never a shell) that writes the job's run folder under the storage root.
  * The same function serves the local runner and the queue worker, so both produce the same
  * folders. A job whose done.json exists is not run again (deliveries are at least once); the
@@ -49,7 +49,7 @@ export type JobOutcome =
   | { kind: 'failed'; error: string; exitCode: number | null; logTail: string[] };
 
 function jobProcessScript(): string {
-  return path.join(__dirname, `job-process${path.extname(__filename) || '.js'}`);
+  return path.join(__dirname, '..', 'cli', `job-process${path.extname(__filename) || '.js'}`);
 }
 
 /** The last line of `text` that parses as a JSON object (a command's result line). */

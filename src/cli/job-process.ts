@@ -1,15 +1,16 @@
 /**
  * The process one sweep job runs in: `node job-process.js <job dir> <supernet-lab argv...>`,
- * forked by execute.ts with an IPC channel. It takes the job's lease lock (jobs/<id>/.lock:
+ * forked by src/sweep/execute.ts with an IPC channel (it lives in src/cli because it runs the CLI:
+ * src/sweep imports nothing from src/cli). It takes the job's lease lock (jobs/<id>/.lock:
  * owner pid and host, heartbeat) so two live processes never run one job, runs the CLI command
  * in-process and exits with its code. When the worker that forked it dies (even by kill -9) the
  * IPC channel closes and this process exits too, releasing the lock: the job's next delivery
  * resumes from the run folder's last checkpoint.
  */
 import { Worker } from 'node:worker_threads';
-import { main } from '../cli/main';
+import { main } from './main';
 import { acquireRunLock, RunLockedError } from '../runs/lock';
-import { EXIT_JOB_BUSY, EXIT_WORKER_GONE } from './execute';
+import { EXIT_JOB_BUSY, EXIT_WORKER_GONE } from '../sweep/execute';
 
 async function run(): Promise<number> {
   const [dir, ...argv] = process.argv.slice(2);
