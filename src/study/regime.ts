@@ -41,7 +41,8 @@ function rankingSentence(r: RegimeInput): string {
   const s = sign(r.spearman, r.spearmanCI);
   let text: string;
   if (s === 0) text = `${budget} the supernet ranks cells no better than chance: ${rho}`;
-  else if (s < 0) text = `${budget} the supernet ranks cells against the ground truth: ${rho}`;
+  else if (s < 0)
+    text = `${budget} the supernet ranks cells in the reverse order of the ground truth: ${rho}`;
   else if (r.ceiling && r.spearmanCI && r.spearmanCI.high >= ceilingLow(r.ceiling)) {
     text =
       `${budget} the supernet ranks cells as well as the ground truth's noise allows: ${rho}, ` +

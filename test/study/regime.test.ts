@@ -22,7 +22,7 @@ test('a negative size bias against the seed reads as the opposite of seed 001', 
   const [ranking, size, noise] = regimeSentences(base);
   assert.equal(
     ranking,
-    'at this budget (30 supernet epochs) the supernet ranks cells against the ground truth: ' +
+    'at this budget (30 supernet epochs) the supernet ranks cells in the reverse order of the ground truth: ' +
       'rho = -0.30 [-0.42, -0.17]; seed 001 reports rho 0.70 at 1000 epochs, above this run',
   );
   assert.equal(
