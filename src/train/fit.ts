@@ -209,7 +209,9 @@ export function fit<A>(options: FitOptions<A>): FitResult {
   let startEpoch = 1;
   try {
     // Resume from the newest checkpoint that verifies; a corrupt newer one is said and skipped.
-    const latest = runDir ? latestVerifiedCheckpoint(runDir, (m) => progress.line(m)) : null;
+    // A skipped checkpoint is a warning, shown whatever the progress mode (resume says so).
+    const warn = (m: string) => process.stderr.write(`warning: ${m}\n`);
+    const latest = runDir ? latestVerifiedCheckpoint(runDir, warn) : null;
     if (runDir && latest !== null) {
       const { manifest, tensors } = readCheckpoint<FitCheckpointState & Record<string, unknown>>(
         runDir,
