@@ -23,9 +23,9 @@
  *    the seed agreement's interval mapped through the same monotone function (a percentile
  *    bootstrap interval maps exactly).
  */
-import type { BootstrapOptions, ConfidenceInterval } from './bootstrap';
+import type { BootstrapOptions } from './bootstrap';
 import { AnalysisInputError } from './columns';
-import { correlationSummary } from './summary';
+import { correlationSummary, type CorrelationSummary } from './summary';
 
 /** Pearson r of a bivariate normal from its Spearman rho (and back); Kendall tau from r. */
 export const pearsonFromSpearman = (rho: number) => 2 * Math.sin((Math.PI * rho) / 6);
@@ -48,15 +48,12 @@ export interface MeanOfSeedsCeiling {
   kendall: number;
 }
 
-export interface NoiseCeiling {
-  /** Cells measured with both seeds. */
-  n: number;
-  /** Agreement between the two seeds. */
-  spearman: number;
-  kendall: number;
-  pearson: number;
-  spearmanCI: ConfidenceInterval | null;
-  kendallCI: ConfidenceInterval | null;
+/** Agreement between the two seeds (n: cells measured with both), and the ceiling it implies. */
+export interface NoiseCeiling
+  extends Pick<
+    CorrelationSummary,
+    'n' | 'spearman' | 'kendall' | 'pearson' | 'spearmanCI' | 'kendallCI'
+  > {
   meanOfSeeds: MeanOfSeedsCeiling;
 }
 
