@@ -9,4 +9,5 @@ export * from './batchnorm';
 export * from './random';
 export * from './sgd';
 export * from './gradients';
+export * from './backprop';
 export * from './profile';

@@ -1,3 +1,4 @@
+import { installFrugalBackprop } from './backprop';
 import { registerFastGradients } from './gradients';
 import { loadCpu, loadTensorflow, loadWasm, loadWebgpu, type LoadedEngine } from './loaders';
 import { loadNative } from './native';
@@ -37,8 +38,12 @@ export function defaultEngineRequest(): EngineRequest {
   return parseEngineRequest(v, `${ENGINE_ENV_VAR} value`);
 }
 
+/** Backends whose first-order gradients free the tape as they go (see installFrugalBackprop). */
+const FRUGAL_BACKPROP_BACKENDS: ReadonlySet<string> = new Set(['native', 'wasm', 'cpu']);
+
 async function doInit(requested: EngineRequest): Promise<EngineInfo> {
   registerFastGradients();
+  installFrugalBackprop(FRUGAL_BACKPROP_BACKENDS);
   if (requested !== 'auto') {
     const loaded = await loaders[requested]();
     return { ...loaded, requested, skipped: [] };
