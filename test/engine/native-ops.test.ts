@@ -162,6 +162,43 @@ describe('native kernels', { skip: !hasNative() && 'native addon not built' }, (
     slice.dispose();
   });
 
+  test('the buffer pool drops the buffers of a finished phase (LRU sizes) within its budget', () => {
+    const backend = tf.backend() as unknown as {
+      poolStats(): {
+        liveBytes: number;
+        peakLiveBytes: number;
+        pooledBytes: number;
+        evicted: number;
+      };
+      pool: Map<number, Float32Array[]>;
+    };
+    // Phase A holds 12 outputs of sizeA at once, phase B 12 outputs of sizeB (larger).
+    const phase = (size: number) => {
+      const x = tf.fill([size], 1.5);
+      for (let rep = 0; rep < 3; rep++) {
+        const ys = Array.from({ length: 12 }, () => tf.relu(x));
+        assert.equal(ys[11].dataSync()[size - 1], 1.5);
+        tf.dispose(ys);
+      }
+      x.dispose();
+    };
+    const sizeA = 1_000_003;
+    const sizeB = 1_500_007;
+    phase(sizeA);
+    assert.equal(backend.pool.get(sizeA)?.length, 12, 'phase A buffers are pooled for reuse');
+    const evictedBefore = backend.poolStats().evicted;
+    phase(sizeB);
+    const s = backend.poolStats();
+    assert.ok(s.evicted > evictedBefore, 'phase A buffers were dropped');
+    assert.ok((backend.pool.get(sizeA)?.length ?? 0) < 12);
+    assert.equal(backend.pool.get(sizeB)?.length, 12, 'the current phase keeps its buffers');
+    assert.ok(
+      s.pooledBytes + s.liveBytes <= 1.25 * s.peakLiveBytes + sizeB * 4,
+      `pooled ${s.pooledBytes} + live ${s.liveBytes} within 1.25 x peak ${s.peakLiveBytes}`,
+    );
+    phase(sizeA); // and back: correct values from fresh or recycled buffers
+  });
+
   test('FusedSgd matches PyTorch SGD (momentum, Nesterov, weight decay) by hand', () => {
     // PyTorch: d = g + wd*v; buf = d (first step) else mu*buf + d; v -= lr*(d + mu*buf).
     const v = tf.variable(tf.tensor1d([1, -2]));

@@ -7,6 +7,24 @@ export interface Float32Allocator {
   allocFloat32(shape: number[]): TensorInfo;
 }
 
+/** The buffer pool's accounting (bytes of float32 buffers allocated by the backend). */
+export interface PoolStats {
+  /** Held by live tensors. */
+  liveBytes: number;
+  /** The most ever held by live tensors at once. */
+  peakLiveBytes: number;
+  /** Kept for reuse. */
+  pooledBytes: number;
+  /** Allocations served from the pool / newly allocated. */
+  hits: number;
+  misses: number;
+  /** Pooled buffers dropped to stay within the budget (see allocFloat32). */
+  evicted: number;
+}
+
+/** Pool budget over the peak working set (room for what varies between architectures). */
+const POOL_SLACK = 1.25;
+
 interface CpuStorage {
   data: {
     get(dataId: object): { values?: unknown; refCount: number } | undefined;
@@ -46,8 +64,17 @@ export function createNativeBackendClass(
 ): new () => KernelBackend & Float32Allocator {
   class NativeBackend extends CpuBackend implements Float32Allocator {
     private readonly pool = new Map<number, Float32Array[]>();
+    /** Allocation counter value when each size was last asked for (least recently used goes). */
+    private readonly lastUse = new Map<number, number>();
     private pooledBytes = 0;
     private readonly poolLimit = poolLimitBytes();
+    /** Bytes allocated for each live tensor's data by allocFloat32. */
+    private readonly liveData = new WeakMap<object, number>();
+    private liveBytes = 0;
+    private peakLiveBytes = 0;
+    private hits = 0;
+    private misses = 0;
+    private evicted = 0;
     /** ArrayBuffers we allocated and that back exactly one live tensor. */
     private readonly owned = new WeakSet<ArrayBufferLike>();
     private allocating = false;
@@ -66,17 +93,65 @@ export function createNativeBackendClass(
       let size = 1;
       for (const d of shape) size *= d;
       const free = this.pool.get(size);
+      this.lastUse.set(size, this.hits + this.misses);
       let values = free?.pop();
-      if (values) this.pooledBytes -= values.byteLength;
-      else values = new Float32Array(size);
+      if (values) {
+        this.pooledBytes -= values.byteLength;
+        this.hits++;
+      } else {
+        this.misses++;
+        this.evictFor(size * 4);
+        values = new Float32Array(size);
+      }
       this.allocating = true;
       try {
         const info = this.storage().makeTensorInfo(shape, 'float32', values);
         this.owned.add(values.buffer);
+        this.liveData.set(info.dataId, values.byteLength);
+        this.liveBytes += values.byteLength;
+        if (this.liveBytes > this.peakLiveBytes) this.peakLiveBytes = this.liveBytes;
         return info;
       } finally {
         this.allocating = false;
       }
+    }
+
+    /**
+     * Before allocating `bytes` anew: drops pooled buffers of the least recently used sizes
+     * while live + pooled + new would exceed POOL_SLACK x the peak working set. Otherwise
+     * buffers of a phase that is over (evaluation at a larger batch, a network no longer
+     * trained) stay pooled next to the ones the current phase allocates, and memory holds
+     * both working sets.
+     */
+    private evictFor(bytes: number): void {
+      const budget = POOL_SLACK * Math.max(this.peakLiveBytes, this.liveBytes + bytes);
+      while (this.pooledBytes > 0 && this.liveBytes + this.pooledBytes + bytes > budget) {
+        let victim = -1;
+        let oldest = Infinity;
+        for (const [size, list] of this.pool) {
+          const used = this.lastUse.get(size) ?? -1;
+          if (list.length > 0 && used < oldest) {
+            oldest = used;
+            victim = size;
+          }
+        }
+        const list = this.pool.get(victim)!;
+        this.pooledBytes -= list.pop()!.byteLength;
+        this.evicted++;
+        if (list.length === 0) this.pool.delete(victim);
+      }
+    }
+
+    /** Accounting of the pool (for the bench and the memory soak). */
+    poolStats(): PoolStats {
+      return {
+        liveBytes: this.liveBytes,
+        peakLiveBytes: this.peakLiveBytes,
+        pooledBytes: this.pooledBytes,
+        hits: this.hits,
+        misses: this.misses,
+        evicted: this.evicted,
+      };
     }
 
     /** A buffer registered again (shared or viewed by another tensor) is never recycled. */
@@ -124,6 +199,11 @@ export function createNativeBackendClass(
         dataId,
         force,
       );
+      const allocated = released ? this.liveData.get(dataId) : undefined;
+      if (allocated != null && !this.storage().data.has(dataId)) {
+        this.liveData.delete(dataId);
+        this.liveBytes -= allocated;
+      }
       if (
         released &&
         values instanceof Float32Array &&
