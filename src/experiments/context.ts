@@ -7,7 +7,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ColumnTable } from 'arquero';
 import { initEngine, type EngineInfo } from '../engine';
-import { loadNb201GroundTruth } from '../groundtruth/nb201';
+import {
+  loadNb201GroundTruth,
+  NB201_TRUTH_COLUMNS,
+  type Nb201TruthColumns,
+} from '../groundtruth/nb201';
 import { loadTrainingData, sharedCifarSubset, type TrainingData } from '../train/data';
 import { TRAIN_DATASETS, type Scale, type TrainDataset } from '../core/scale';
 import { defaultRunsRoot } from '../runs/folder';
@@ -144,13 +148,7 @@ export interface BenchmarkTruth {
   note: string;
 }
 
-const TRUTH_COLUMNS: Partial<
-  Record<TrainDataset, { column: string; params: string; name: string }>
-> = {
-  cifar10: { column: 'cifar10_test', params: 'params', name: 'CIFAR-10' },
-  'cifar10-subset': { column: 'cifar10_test', params: 'params', name: 'CIFAR-10' },
-  cifar100: { column: 'cifar100_test', params: 'params_cifar100', name: 'CIFAR-100' },
-};
+const TRUTH_COLUMNS: Partial<Record<TrainDataset, Nb201TruthColumns>> = NB201_TRUTH_COLUMNS;
 
 /** Whether NAS-Bench-201 has ground truth for supernets trained on `dataset`. */
 export function hasBenchmarkTruth(dataset: TrainDataset): boolean {

@@ -28,10 +28,12 @@ import {
   type ExperimentOptions,
 } from './context';
 import { fmt, pct, signed, type ComparisonRow, type StudyResult } from './report';
-import { baseHyper, ensureScores, ensureSupernet, scoreTable } from './runs';
+import { baseHyper, ensureScores, ensureSupernet, scoreTable, type SupernetRun } from './runs';
 import { sampleFrom, subspaceCells, type SpaceReduction } from './subspace';
 import { loadNb201GroundTruth } from '../groundtruth/nb201';
 import { formatNb201 } from '../spaces/nb201/arch';
+import type { Nb201Arch } from '../spaces/nb201/definition';
+import type { ScoreRow } from '../runs/folder';
 
 export interface ReducedRun extends SubspaceMetrics {
   repeat: number;
@@ -50,6 +52,49 @@ export interface ReducedSpacesResult extends StudyResult {
   base: BaseStudy;
 }
 
+/** One reduced-space supernet, trained (or reused) and scored. */
+export interface ReducedSupernet {
+  run: SupernetRun;
+  cells: Nb201Arch[];
+  rows: ScoreRow[];
+}
+
+/**
+ * The supernet of one (factor, repeat): repeat r trains with seed ctx.seed + r (the random
+ * reduction draws its subset with seed r) for ctx.settings.subspace.epochs, and up to
+ * scoredArchs of its cells are scored at the last epoch. `dir` puts the run in that folder
+ * (a sweep's `subspace` job) instead of one found or named in ctx.runsDir.
+ */
+export async function reducedRun(
+  ctx: ExperimentContext,
+  reduction: SpaceReduction,
+  factor: number,
+  repeat: number,
+  dir?: string,
+): Promise<ReducedSupernet> {
+  const sub = ctx.settings.subspace;
+  const spec = {
+    reduction,
+    factor,
+    seed: reduction === 'random' ? repeat : 0,
+    ...(reduction === 'pruned' ? { truth: benchmarkTruth(ctx.dataset).column } : {}),
+  };
+  const cells = subspaceCells(spec, reduction === 'pruned' ? loadNb201GroundTruth() : undefined);
+  const run = await ensureSupernet(ctx, {
+    purpose: `${reduction === 'random' ? 'downscaled' : 'pruned'}-f${factor}-r${repeat}`,
+    dataset: ctx.dataset,
+    seed: ctx.seed + repeat,
+    hyper: baseHyper(ctx, ctx.settings.base, {
+      epochs: sub.epochs,
+      checkpointEpochs: [sub.epochs],
+    }),
+    subspace: spec,
+    ...(dir === undefined ? {} : { dir }),
+  });
+  const scored = sampleFrom(cells, sub.scoredArchs, `${reduction}/${factor}/${repeat}`);
+  return { run, cells, rows: await ensureScores(ctx, run, sub.epochs, scored) };
+}
+
 /** Trains/reuses the supernet of each (factor, repeat) and measures it. */
 async function reducedRuns(
   ctx: ExperimentContext,
@@ -59,7 +104,6 @@ async function reducedRuns(
   const truth = benchmarkTruth(ctx.dataset);
   const sub = ctx.settings.subspace;
   const out: ReducedRun[] = [];
-  const gt = reduction === 'pruned' ? loadNb201GroundTruth() : undefined;
   const gtIndex = new Map<string, number>();
   {
     const archs = truth.table.array('arch') as ArrayLike<string>;
@@ -68,25 +112,7 @@ async function reducedRuns(
   }
   for (const factor of factors) {
     for (let repeat = 0; repeat < sub.repeats; repeat++) {
-      const spec = {
-        reduction,
-        factor,
-        seed: reduction === 'random' ? repeat : 0,
-        ...(reduction === 'pruned' ? { truth: truth.column } : {}),
-      };
-      const cells = subspaceCells(spec, gt);
-      const run = await ensureSupernet(ctx, {
-        purpose: `${reduction === 'random' ? 'downscaled' : 'pruned'}-f${factor}-r${repeat}`,
-        dataset: ctx.dataset,
-        seed: ctx.seed + repeat,
-        hyper: baseHyper(ctx, ctx.settings.base, {
-          epochs: sub.epochs,
-          checkpointEpochs: [sub.epochs],
-        }),
-        subspace: spec,
-      });
-      const scored = sampleFrom(cells, sub.scoredArchs, `${reduction}/${factor}/${repeat}`);
-      const rows = await ensureScores(ctx, run, sub.epochs, scored);
+      const { run, cells, rows } = await reducedRun(ctx, reduction, factor, repeat);
       const table = joinTruth(scoreTable(run, sub.epochs, rows), truth);
       const m = rankMetrics(table, sub.k);
       out.push({

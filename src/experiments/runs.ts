@@ -62,6 +62,8 @@ export interface SupernetRequest {
   hyper: SupernetHyper & Record<string, unknown>;
   /** Train on a reduced space (uniform sampling inside it) instead of all of NB-201. */
   subspace?: SubspaceSpec;
+  /** This run folder (resumed or reused when it holds the run) instead of ctx.runsDir's. */
+  dir?: string;
 }
 
 /** A run folder ready to use. */
@@ -254,14 +256,28 @@ async function supernetRun(
   const wanted = requestConfig(ctx, request, engine.name);
   const data = await runData(ctx, wanted);
   const needed = [...new Set([...request.hyper.checkpointEpochs, request.hyper.epochs])];
-  const found = findMatchingRun(ctx.runsDir, wanted, needed);
+  const found = request.dir
+    ? fs.existsSync(path.join(request.dir, 'config.json'))
+      ? request.dir
+      : null
+    : findMatchingRun(ctx.runsDir, wanted, needed);
   const dir =
     found ??
+    request.dir ??
     path.join(
       ctx.runsDir,
       `${request.purpose}-${request.dataset}-${ctx.scale}-seed${request.seed}-${settingsHash(wanted)}`,
     );
   const name = path.basename(dir);
+  if (request.dir && found) {
+    const differs = configDifferences(
+      readRunConfig(found) as unknown as Record<string, unknown>,
+      wanted as unknown as Record<string, unknown>,
+    );
+    if (differs.length > 0) {
+      throw new Error(`${found} holds another run (its config differs in ${differs.join(', ')})`);
+    }
+  }
   const done = found ? (latestCheckpoint(found) ?? 0) : 0;
   if (!train && done < request.hyper.epochs) return null;
   let seconds = 0;

@@ -27,6 +27,20 @@ export const NB201_GROUND_TRUTH_FILE = 'ground-truth.csv.gz';
 export const NB201_SUBSET_FILE = 'naslib-subset.csv';
 const VERSION = 'NAS-Bench-201 (NATS-Bench topology space), 200-epoch schedule';
 
+/** The benchmark's columns for supernets trained on a dataset: test accuracy, params, name. */
+export interface Nb201TruthColumns {
+  column: string;
+  params: string;
+  name: string;
+}
+
+/** The training datasets NAS-Bench-201 has ground truth for (cifar10-subset: via CIFAR-10). */
+export const NB201_TRUTH_COLUMNS: Readonly<Record<string, Nb201TruthColumns>> = {
+  cifar10: { column: 'cifar10_test', params: 'params', name: 'CIFAR-10' },
+  'cifar10-subset': { column: 'cifar10_test', params: 'params', name: 'CIFAR-10' },
+  cifar100: { column: 'cifar100_test', params: 'params_cifar100', name: 'CIFAR-100' },
+};
+
 export interface Nb201TableOptions {
   /** Folder holding the tables (default kernels-data/nb201 of the package). */
   dir?: string;

@@ -3,7 +3,8 @@
  * (kernels-data/bench/*.json, written by `supernet-lab bench`). Each job is counted in images
  * through the network: training = epochs x training images (search: weights and architecture
  * steps, 2 x), scoring = checkpoints x architectures x (BN calibration + validation images),
- * ground truth = architectures x epochs x training images. Images per second come from the
+ * ground truth = architectures x epochs x training images, a subspace job = its supernet's
+ * training + its scored cells (at most the subspace's) once. Images per second come from the
  * bench's workload closest to the scale (paper: NB-201 C=16 N=5 on 32x32 CIFAR; laptop and
  * smoke: C=8 N=1 on 28x28), single-threaded training where the bench measured it (a sweep job
  * has one thread), per engine (and PyTorch, the bench's reference): other spaces'
@@ -15,9 +16,16 @@ import * as path from 'node:path';
 import { BadInputError } from '../errors';
 import { packageRoot } from '../info';
 import { spaceBinding } from '../supernet/registry';
+import { nb201ValidOrdinals } from '../spaces/nb201/graph';
 import type { ImageDataSettings } from '../supernet/binding';
 import { SEARCH_SCALE_SETTINGS } from '../search/scales';
-import type { GroundTruthJobSpec, Images, ResolvedJob, TrainJobSpec } from './spec';
+import {
+  shardBounds,
+  type GroundTruthJobSpec,
+  type Images,
+  type ResolvedJob,
+  type TrainJobSpec,
+} from './spec';
 
 /** Images of the official training sets (the split a run's train/valid halves come from). */
 export const TRAINING_SET_IMAGES: Record<string, number> = {
@@ -127,12 +135,21 @@ export function jobImages(
   if (s.stage === 'train') return { train: s.epochs! * trainImages, eval: 0 };
   if (s.stage === 'groundtruth') {
     const g = s as GroundTruthJobSpec;
-    return { train: g.sample * g.epochs! * trainImages, eval: g.sample * validImages };
+    const [start, end] =
+      g.shards === undefined ? [0, g.sample] : shardBounds(g.sample, g.shard ?? 0, g.shards);
+    const archs = end - start;
+    return { train: archs * g.epochs! * trainImages, eval: archs * validImages };
   }
   const hyper = preset.supernet;
+  const perArch = hyper.calibrationBatches * hyper.calibrationBatchSize + validImages;
+  // A subspace job: its supernet, then `sample` cells scored once (fewer when the space is).
+  if (s.stage === 'subspace') {
+    // The experiments' subspace size: round(valid cells / factor), at least 1.
+    const cells = Math.max(1, Math.round(nb201ValidOrdinals().length / s.factor));
+    return { train: s.epochs! * trainImages, eval: Math.min(s.sample, cells) * perArch };
+  }
   const kept = (training as TrainJobSpec).checkpointEpochs;
   const checkpoints = s.epoch === 'all' ? (kept?.length ?? 1) : 1;
-  const perArch = hyper.calibrationBatches * hyper.calibrationBatchSize + validImages;
   return { train: 0, eval: checkpoints * s.sample * perArch };
 }
 

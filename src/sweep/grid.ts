@@ -10,6 +10,9 @@
  *     variants: [{}, {sampler: fairnas}]   # optional: each entry overrides the base once
  *   score: {sample: 8, archSeed: 1} # scores each train job's checkpoints
  *   groundtruth: {sample: 8, archSeed: 1, seeds: [0]}   # per space x dataset (not per seed)
+ *   # shards: K splits each list into K jobs (contiguous parts) that workers share
+ *   subspace: {reduction: random, factor: [1, 8], repeats: 3, sample: 100}   # nb201 only: per
+ *                                   # space x dataset x seed x factor x repeat (0..repeats-1)
  *   search: {method: [darts-1, gaea-bilevel], spaces: [nb201]}   # per method x dataset x seed
  *   jobs: [{stage: train, space: darts, scale: paper, seed: 0}]   # extra jobs, as they are
  *   parts:                          # optional: sub-grids, each the top level with its keys
@@ -37,6 +40,7 @@ const TOP_KEYS = [
   'score',
   'groundtruth',
   'search',
+  'subspace',
   'jobs',
   'parts',
 ] as const;
@@ -180,10 +184,22 @@ export function expandGrid(grid: Dict, where: string): ResolvedJob[] {
       for (const [space, dataset] of spaceData(spaces)) {
         for (const seed of listOf(gt.seeds ?? 0)) {
           for (const fields of product(without(gt, 'seeds'))) {
-            add(
-              { stage: 'groundtruth', space, scale, seed, dataset, ...fields },
-              `groundtruth ${space}`,
-            );
+            const shards = fields.shards;
+            const parts = typeof shards === 'number' && shards > 1 ? shards : 1;
+            for (let shard = 0; shard < parts; shard++) {
+              add(
+                {
+                  stage: 'groundtruth',
+                  space,
+                  scale,
+                  seed,
+                  dataset,
+                  ...fields,
+                  ...(shards === undefined ? {} : { shard }),
+                },
+                `groundtruth ${space}`,
+              );
+            }
           }
         }
       }
@@ -201,6 +217,27 @@ export function expandGrid(grid: Dict, where: string): ResolvedJob[] {
             for (const fields of product(without(search, 'spaces', 'datasets', 'seeds'))) {
               add({ stage: 'search', space, scale, seed, dataset, ...fields }, `search ${space}`);
             }
+          }
+        }
+      }
+    }
+  }
+  const sub = section(grid, 'subspace', where);
+  if (sub) {
+    needAxes('subspace');
+    const repeats = sub.repeats ?? 1;
+    if (!(Number.isInteger(repeats) && (repeats as number) >= 1 && (repeats as number) <= 1000)) {
+      throw new BadInputError(`${where}: subspace.repeats must be an integer in [1, 1000]`);
+    }
+    if (sub.repeat !== undefined && sub.repeats !== undefined) {
+      throw new BadInputError(`${where}: give subspace.repeat or subspace.repeats, not both`);
+    }
+    const repeat = sub.repeat ?? Array.from({ length: repeats as number }, (_, r) => r);
+    for (const scale of scales) {
+      for (const [space, dataset] of spaceData(spaces)) {
+        for (const seed of seeds) {
+          for (const fields of product({ ...without(sub, 'repeats'), repeat })) {
+            add({ stage: 'subspace', space, scale, seed, dataset, ...fields }, `subspace ${space}`);
           }
         }
       }

@@ -1,6 +1,7 @@
 /**
  * Sweep jobs as data: the schema of a job spec (one pipeline step: train a supernet, score
- * architectures on it, train architectures stand-alone, run a search), its resolution against the
+ * architectures on it, train architectures stand-alone, run a search, train and score a supernet
+ * on a reduced or pruned NB-201 space), its resolution against the
  * space's presets, its stable id and the command line that runs it. A spec that comes from a
  * grid file or a queue is checked here, field by field, before anything runs: only known fields,
  * numbers in range, names from fixed lists, job ids of a fixed shape. Nothing in a spec is a path
@@ -12,8 +13,9 @@ import { SCALES, TRAIN_DATASETS, type Scale, type TrainDataset } from '../core/s
 import { SAMPLER_NAMES, type SpaceDataSettings } from '../supernet/binding';
 import { SPACE_NAMES, spaceBinding } from '../supernet/registry';
 import { SEARCH_METHODS, searchSettings, type SearchMethod } from '../search/search-run';
+import { NB201_TRUTH_COLUMNS } from '../groundtruth/nb201';
 
-export const JOB_STAGES = ['train', 'score', 'groundtruth', 'search'] as const;
+export const JOB_STAGES = ['train', 'score', 'groundtruth', 'search', 'subspace'] as const;
 export type JobStage = (typeof JOB_STAGES)[number];
 
 /** Images of a split: a count, or 'all'. */
@@ -56,6 +58,30 @@ export interface GroundTruthJobSpec extends TrainingFields {
   stage: 'groundtruth';
   sample: number;
   archSeed: number;
+  /**
+   * Part `shard` (0-based) of `shards` contiguous parts of the sampled list (shardBounds): the
+   * parts are separate jobs, so the list spreads over workers; collect joins them into the table
+   * the whole list gives (every architecture trains from its own seeds).
+   */
+  shard?: number;
+  shards?: number;
+}
+
+export const SPACE_REDUCTIONS = ['random', 'pruned'] as const;
+
+/**
+ * One supernet of seed 001 Fig. 2 (reduction random: a random 1/factor of the NB-201 cells) or
+ * Fig. 5 (pruned: the best 1/factor by NAS-Bench-201 ground truth), trained on its cells and
+ * `sample` of them scored at the last epoch: one (factor, repeat) of notebooks 03 / 06, run by
+ * the same experiment code (src/experiments/reduced-spaces.ts `reducedRun`). As there, repeat r
+ * trains with seed + r, and the random reduction draws its subset with seed r.
+ */
+export interface SubspaceJobSpec extends Omit<TrainingFields, 'lr' | 'weightDecay'> {
+  stage: 'subspace';
+  reduction: (typeof SPACE_REDUCTIONS)[number];
+  factor: number;
+  repeat: number;
+  sample: number;
 }
 
 export interface SearchJobSpec {
@@ -68,10 +94,15 @@ export interface SearchJobSpec {
   epochs?: number;
 }
 
-export type JobSpec = TrainJobSpec | ScoreJobSpec | GroundTruthJobSpec | SearchJobSpec;
+export type JobSpec =
+  | TrainJobSpec
+  | ScoreJobSpec
+  | GroundTruthJobSpec
+  | SearchJobSpec
+  | SubspaceJobSpec;
 
 /** A job id: stage, a dash and 16 hex digits of the resolved config's sha256. */
-export const JOB_ID = /^(train|score|groundtruth|search)-[0-9a-f]{16}$/;
+export const JOB_ID = /^(train|score|groundtruth|search|subspace)-[0-9a-f]{16}$/;
 
 /** Bad job spec (grid entry or queue payload): exit code 2, never run. */
 export class JobSpecError extends BadInputError {
@@ -124,7 +155,12 @@ const STAGES: Record<JobStage, { rules: Record<string, FieldRule>; required: str
     required: ['train', 'sample', 'archSeed'],
   },
   groundtruth: {
-    rules: { ...TRAINING_RULES, ...SAMPLE_RULES },
+    rules: {
+      ...TRAINING_RULES,
+      ...SAMPLE_RULES,
+      shard: { kind: 'int', min: 0, max: 1_000_000 },
+      shards: { kind: 'int', min: 1, max: 1_000_000 },
+    },
     required: ['space', 'scale', 'seed', 'sample', 'archSeed'],
   },
   search: {
@@ -138,7 +174,34 @@ const STAGES: Record<JobStage, { rules: Record<string, FieldRule>; required: str
     },
     required: ['space', 'method', 'scale', 'seed'],
   },
+  subspace: {
+    rules: {
+      ...without(TRAINING_RULES, 'lr', 'weightDecay'),
+      reduction: { kind: 'choice', choices: SPACE_REDUCTIONS },
+      factor: { kind: 'int', min: 1, max: 1_000_000 },
+      repeat: { kind: 'int', min: 0, max: 10_000 },
+      sample: SAMPLE_RULES.sample,
+    },
+    required: ['space', 'scale', 'seed', 'reduction', 'factor', 'repeat', 'sample'],
+  },
 };
+
+function without<T extends object>(o: T, ...keys: string[]): T {
+  const out = { ...o } as Record<string, unknown>;
+  for (const k of keys) delete out[k];
+  return out as T;
+}
+
+/**
+ * Bounds [start, end) of part `shard` of `shards` contiguous parts of an n-long list (sizes
+ * differ by at most one).
+ */
+export function shardBounds(n: number, shard: number, shards: number): [number, number] {
+  return [Math.floor((shard * n) / shards), Math.floor(((shard + 1) * n) / shards)];
+}
+
+/** Datasets NAS-Bench-201 has ground truth for (a pruned space ranks its cells by it). */
+const PRUNABLE_DATASETS = Object.keys(NB201_TRUTH_COLUMNS);
 
 function checkField(where: string, name: string, v: unknown, rule: FieldRule): void {
   const bad = (what: string) =>
@@ -301,19 +364,35 @@ export function resolveJob(input: JobSpec, where: string): ResolvedJob {
   const hyper = standalone ? preset.standalone : preset.supernet;
   const skeleton = standalone ? preset.standaloneSkeleton : preset.skeleton;
   checkDataFields(where, spec, data);
+  if (spec.stage === 'subspace') {
+    if (spec.space !== 'nb201') {
+      throw new JobSpecError(
+        `${where}: subspace jobs train NB-201 supernets (seed 001 Fig. 2 and 5), not ${spec.space}`,
+      );
+    }
+    const dataset = spec.dataset ?? presetDataset(data);
+    if (spec.reduction === 'pruned' && !PRUNABLE_DATASETS.includes(dataset)) {
+      throw new JobSpecError(
+        `${where}: a pruned space ranks cells by NAS-Bench-201 ground truth, which covers ${PRUNABLE_DATASETS.join(', ')}, not ${dataset}`,
+      );
+    }
+  }
   if ((spec.channels !== undefined || spec.cells !== undefined) && !binding.resize) {
     throw new JobSpecError(`${where}: space ${spec.space} has no channels/cells knobs`);
   }
   const net = binding.resize
     ? binding.resize(skeleton.net, { channels: spec.channels, cells: spec.cells })
     : skeleton.net;
+  const subspace = spec.stage === 'subspace';
   const filled: TrainingFields = {
     ...spec,
     dataset: spec.dataset ?? presetDataset(data),
     epochs: spec.epochs ?? hyper.epochs,
     batchSize: spec.batchSize ?? hyper.batchSize,
-    lr: spec.lr ?? hyper.lr,
-    weightDecay: spec.weightDecay ?? hyper.weightDecay,
+    // The reduced-space experiments train with the preset's LR and WD (in `hyper` below).
+    ...(subspace
+      ? {}
+      : { lr: spec.lr ?? hyper.lr, weightDecay: spec.weightDecay ?? hyper.weightDecay }),
     ...(data.kind === 'images'
       ? {
           trainImages: spec.trainImages ?? imagesOf(data.trainImages),
@@ -330,7 +409,29 @@ export function resolveJob(input: JobSpec, where: string): ResolvedJob {
   });
   if (spec.stage === 'groundtruth') {
     const s = filled as GroundTruthJobSpec;
+    if ((s.shard === undefined) !== (s.shards === undefined)) {
+      throw new JobSpecError(`${where}: give shard and shards together`);
+    }
+    if (s.shard !== undefined && s.shards !== undefined) {
+      if (s.shard >= s.shards) {
+        throw new JobSpecError(`${where}: shard must be below shards (${s.shards})`);
+      }
+      if (s.shards > s.sample) {
+        throw new JobSpecError(
+          `${where}: shards (${s.shards}) must be at most sample (${s.sample}): every part needs an architecture`,
+        );
+      }
+      if (s.shards === 1) {
+        // The whole list: the unsplit job.
+        delete s.shard;
+        delete s.shards;
+      }
+    }
     return { id: hashOf('groundtruth', material(s)), spec: s, after: [] };
+  }
+  if (spec.stage === 'subspace') {
+    const s = filled as SubspaceJobSpec;
+    return { id: hashOf('subspace', material(s)), spec: s, after: [] };
   }
   const t = filled as TrainJobSpec;
   t.sampler = t.sampler ?? 'uniform';
@@ -344,6 +445,16 @@ export function resolveJob(input: JobSpec, where: string): ResolvedJob {
     throw new JobSpecError(`${where}: checkpointEpochs must be <= epochs (${epochs})`);
   }
   return { id: hashOf('train', material(t)), spec: t, after: [] };
+}
+
+/**
+ * The id of the whole-list ground-truth job a part belongs to (its own id when unsplit): the
+ * `job` of its rows in the collected table, so a split list collects as the unsplit one.
+ */
+export function groundTruthGroup(job: ResolvedJob): string {
+  if (job.spec.stage !== 'groundtruth' || job.spec.shards === undefined) return job.id;
+  const whole = { ...job.spec, shard: undefined, shards: undefined };
+  return resolveJob(whole, `ground truth of ${job.id}`).id;
 }
 
 /** Where a job's command writes, relative to the storage root's runs/ folder. */
@@ -407,6 +518,7 @@ export function jobArgv(spec: JobSpec, runDir: string): string[] {
         ...trainingFlags(spec),
         ...flag('sample', spec.sample),
         ...flag('arch-seed', spec.archSeed),
+        ...(spec.shards === undefined ? [] : ['--shard', `${spec.shard}/${spec.shards}`]),
         '--workers',
         '1',
         '--out',
@@ -426,6 +538,18 @@ export function jobArgv(spec: JobSpec, runDir: string): string[] {
         runDir,
         ...common,
       ];
+    case 'subspace':
+      return [
+        'subspace',
+        ...trainingFlags(spec),
+        ...flag('reduction', spec.reduction),
+        ...flag('factor', spec.factor),
+        ...flag('repeat', spec.repeat),
+        ...flag('sample', spec.sample),
+        '--out',
+        runDir,
+        ...common,
+      ];
   }
 }
 
@@ -435,6 +559,11 @@ export function describeJob(job: ResolvedJob): string {
   if (s.stage === 'score')
     return `${job.id} score ${s.train} (${s.sample} archs, epoch ${s.epoch})`;
   if (s.stage === 'search') return `${job.id} search ${s.method} ${s.dataset} seed ${s.seed}`;
-  const extra = s.stage === 'train' ? ` ${s.sampler} ${s.epochs} epochs` : ` ${s.sample} archs`;
+  const extra =
+    s.stage === 'train'
+      ? ` ${s.sampler} ${s.epochs} epochs`
+      : s.stage === 'subspace'
+        ? ` ${s.reduction} 1/${s.factor} repeat ${s.repeat}, ${s.sample} archs`
+        : ` ${s.sample} archs${s.shards === undefined ? '' : ` part ${(s.shard ?? 0) + 1}/${s.shards}`}`;
   return `${job.id} ${s.stage} ${s.space} ${s.dataset} ${s.scale} seed ${s.seed}${extra}`;
 }

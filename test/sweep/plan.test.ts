@@ -8,7 +8,15 @@ import { spaceBinding } from '../../src/supernet/registry';
 import { estimateSweep } from '../../src/sweep/estimate';
 import { expandGrid, planGrid } from '../../src/sweep/grid';
 import { checkPayload, redisOptions, safeUrl } from '../../src/sweep/queue';
-import { JOB_ID, jobArgv, parseJobSpec, resolveJob, type JobSpec } from '../../src/sweep/spec';
+import {
+  JOB_ID,
+  groundTruthGroup,
+  jobArgv,
+  parseJobSpec,
+  resolveJob,
+  shardBounds,
+  type JobSpec,
+} from '../../src/sweep/spec';
 import { jobDir, runDir } from '../../src/sweep/storage';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sweep-plan-'));
@@ -212,4 +220,155 @@ test('queue URLs: password, user, database and TLS become ioredis options; other
   assert.throws(() => redisOptions('redis://h?cmd=FLUSHALL'), /unknown parameter cmd/);
   assert.throws(() => redisOptions('not a url'), /is not a URL/);
   assert.equal(safeUrl('redis://:secret@h:1'), 'redis://:***@h:1');
+});
+
+const subspace = (extra: Record<string, unknown> = {}) =>
+  ({
+    stage: 'subspace',
+    space: 'nb201',
+    scale: 'smoke',
+    seed: 0,
+    reduction: 'random',
+    factor: 8,
+    repeat: 0,
+    sample: 4,
+    ...extra,
+  }) as JobSpec;
+
+test('subspace jobs: ids from the resolved config, checked fields, their argv', () => {
+  const preset = spaceBinding('nb201').preset('smoke');
+  const a = resolveJob(subspace(), 'a');
+  assert.match(a.id, /^subspace-[0-9a-f]{16}$/);
+  assert.match(a.id, JOB_ID);
+  const explicit = resolveJob(
+    subspace({ epochs: preset.supernet.epochs, batchSize: preset.supernet.batchSize }),
+    'b',
+  );
+  assert.equal(explicit.id, a.id, 'preset values spelled out: the same job');
+  for (const change of [
+    { factor: 16 },
+    { repeat: 1 },
+    { reduction: 'pruned', dataset: 'cifar10' },
+  ]) {
+    assert.notEqual(resolveJob(subspace(change), 'c').id, a.id, JSON.stringify(change));
+  }
+  assert.notEqual(resolveJob(subspace({ seed: 1 }), 'c').id, a.id);
+  const bad: [Record<string, unknown>, RegExp][] = [
+    [{ ...subspace(), space: 'nb101' }, /subspace jobs train NB-201 supernets/],
+    [{ ...subspace(), reduction: 'best' }, /reduction must be one of random, pruned/],
+    [{ ...subspace(), factor: 0 }, /factor must be an integer/],
+    [{ ...subspace(), factor: 2.5 }, /factor must be an integer/],
+    [{ ...subspace(), lr: 0.1 }, /unknown field "lr" for stage subspace/],
+    [
+      { ...subspace(), reduction: 'pruned' },
+      /pruned space ranks cells by NAS-Bench-201.*not fashion-mnist/,
+    ],
+    [{ ...subspace(), repeat: undefined }, /stage subspace needs repeat/],
+  ];
+  for (const [spec, message] of bad) {
+    assert.throws(() => resolveJob(spec as unknown as JobSpec, 'g.yaml'), message);
+  }
+  const argv = jobArgv(a.spec, runDir('/s', a.id));
+  assert.equal(argv[0], 'subspace');
+  for (const [flag, v] of [
+    ['--reduction', 'random'],
+    ['--factor', '8'],
+    ['--repeat', '0'],
+    ['--sample', '4'],
+    ['--epochs', String(preset.supernet.epochs)],
+  ]) {
+    assert.equal(argv[argv.indexOf(flag) + 1], v, flag);
+  }
+  assert.equal(argv[argv.indexOf('--out') + 1], runDir('/s', a.id));
+  assert.equal(checkPayload(a.id, { schema: 1, id: a.id, spec: a.spec }).id, a.id);
+});
+
+test('grid: subspace factors x repeats; ground truth split into parts', () => {
+  const jobs = expandGrid(
+    {
+      scale: 'smoke',
+      spaces: ['nb201'],
+      seeds: [0],
+      subspace: { reduction: 'random', factor: [1, 8, 64], repeats: 3, sample: 10 },
+      groundtruth: { sample: 7, archSeed: 1, shards: 3 },
+    },
+    'g',
+  );
+  const sub = jobs.filter((j) => j.spec.stage === 'subspace');
+  assert.equal(sub.length, 9, '3 factors x 3 repeats');
+  assert.deepEqual(
+    [...new Set(sub.map((j) => (j.spec as { repeat: number }).repeat))].sort(),
+    [0, 1, 2],
+  );
+  const parts = jobs.filter((j) => j.spec.stage === 'groundtruth');
+  assert.equal(parts.length, 3);
+  assert.equal(new Set(parts.map((j) => j.id)).size, 3, 'each part its own job');
+  const whole = resolveJob(
+    {
+      stage: 'groundtruth',
+      space: 'nb201',
+      scale: 'smoke',
+      seed: 0,
+      sample: 7,
+      archSeed: 1,
+    } as JobSpec,
+    'w',
+  );
+  for (const p of parts) {
+    assert.equal(groundTruthGroup(p), whole.id, 'a part belongs to the whole-list job');
+    const argv = jobArgv(p.spec, runDir('/s', p.id));
+    const s = p.spec as { shard: number };
+    assert.equal(argv[argv.indexOf('--shard') + 1], `${s.shard}/3`);
+  }
+  assert.equal(groundTruthGroup(whole), whole.id);
+  // One part is the whole list: the unsplit job itself.
+  const one = resolveJob({ ...whole.spec, shard: 0, shards: 1 } as JobSpec, 'one');
+  assert.equal(one.id, whole.id);
+  // Parts cover the list once, sizes within one.
+  const sizes = [0, 1, 2].map((i) => shardBounds(7, i, 3));
+  assert.deepEqual(sizes, [
+    [0, 2],
+    [2, 4],
+    [4, 7],
+  ]);
+  for (const [spec, message] of [
+    [{ ...whole.spec, shard: 3, shards: 3 }, /shard must be below shards/],
+    [{ ...whole.spec, shards: 3 }, /give shard and shards together/],
+    [{ ...whole.spec, shard: 0, shards: 8 }, /shards \(8\) must be at most sample \(7\)/],
+  ] as const) {
+    assert.throws(() => resolveJob(spec as unknown as JobSpec, 'g'), message);
+  }
+  assert.throws(
+    () =>
+      expandGrid(
+        {
+          scale: 'smoke',
+          spaces: ['nb201'],
+          subspace: { reduction: 'random', factor: 2, sample: 1, repeats: 0 },
+        },
+        'g.yaml',
+      ),
+    /g\.yaml: subspace\.repeats must be an integer/,
+  );
+});
+
+test('estimate: a split list costs what the whole one does; a subspace job its supernet and scores', () => {
+  const bench = path.join(tmp, 'bench-parts.json');
+  const rows = [
+    { engine: 'native', config: 'laptop-c8-n1-fmnist', metric: 'train', ours: 100, pytorch: 100 },
+    { engine: 'native', config: 'laptop-c8-n1-fmnist', metric: 'eval', ours: 1000, pytorch: 1000 },
+  ];
+  fs.writeFileSync(bench, JSON.stringify({ comparisons: rows }));
+  const gt = { scale: 'smoke', spaces: ['nb201'], seeds: [0] };
+  const whole = expandGrid({ ...gt, groundtruth: { sample: 7, archSeed: 1 } }, 'w');
+  const split = expandGrid({ ...gt, groundtruth: { sample: 7, archSeed: 1, shards: 3 } }, 's');
+  const h = (jobs: typeof whole) => estimateSweep(jobs, bench).scales[0].hours.native;
+  assert.ok(Math.abs(h(whole) - h(split)) < 1e-12);
+  const preset = spaceBinding('nb201').preset('smoke');
+  const data = preset.data as { trainImages: number; validImages: number };
+  const calib = preset.supernet.calibrationBatches * preset.supernet.calibrationBatchSize;
+  // factor 8192: round(15284 / 8192) = 2 cells, so 2 of the 4 asked are scored.
+  const j = resolveJob(subspace({ factor: 8192, epochs: 3 }), 'j');
+  const want = (3 * data.trainImages) / 100 / 3600 + (2 * (calib + data.validImages)) / 1000 / 3600;
+  assert.ok(Math.abs(h([j]) - want) < 1e-12, `${h([j])} vs ${want}`);
 });

@@ -16,6 +16,7 @@ import {
   type GroundTruthJobResult,
 } from '../../evaluate';
 import { canonicalArchs } from '../../evaluate/score-run';
+import { shardBounds } from '../../sweep/spec';
 import { loadRunData, runSetup } from '../../train/pipeline';
 import {
   ARCH_OPTIONS,
@@ -44,6 +45,21 @@ export const CORRELATION_HEADER = [
   'params',
   'flops',
 ] as const;
+
+/** The --shard I/K part of an architecture list (all of it without --shard). */
+function shardOf(values: Record<string, unknown>, archs: string[]): string[] {
+  const v = values['shard'];
+  if (v === undefined) return archs;
+  const m = /^(\d+)\/(\d+)$/.exec(String(v));
+  const [shard, shards] = m ? [Number(m[1]), Number(m[2])] : [NaN, NaN];
+  if (!(shards >= 1 && shard < shards && shards <= archs.length)) {
+    throw new UsageError(
+      `--shard must be I/K with 0 <= I < K <= ${archs.length} (the architectures), got ${JSON.stringify(v)}`,
+    );
+  }
+  const [start, end] = shardBounds(archs.length, shard, shards);
+  return archs.slice(start, end);
+}
 
 export const groundtruthCommand: Command = {
   name: 'groundtruth',
@@ -77,6 +93,11 @@ Examples:
         'a supernet scores CSV: trains its architectures (unless --arch/--archs/--sample) and writes <out>/correlation.csv',
     },
     out: { type: 'string', description: 'run folder' },
+    shard: {
+      type: 'string',
+      description:
+        'I/K: train part I (0-based) of K contiguous parts of the list (sweeps split long lists this way)',
+    },
     workers: {
       type: 'string',
       description: 'processes training in parallel',
@@ -116,16 +137,19 @@ Examples:
       log: (line) => progress.line(line),
     });
     const setup = runSetup({ space: s.space, skeleton: preset.standaloneSkeleton }, data);
-    const archs = archList(
+    const archs = shardOf(
       values,
-      setup,
-      scored
-        ? () =>
-            canonicalArchs(
-              setup,
-              scored!.map((r) => r.arch),
-            )
-        : undefined,
+      archList(
+        values,
+        setup,
+        scored
+          ? () =>
+              canonicalArchs(
+                setup,
+                scored!.map((r) => r.arch),
+              )
+          : undefined,
+      ),
     );
     const config: RunConfigInput = {
       ...hyper,

@@ -8,6 +8,7 @@ import { reportCommand } from './report';
 import { searchCommand } from './search';
 import { spaceCommand } from './space';
 import { studyCommand } from './study';
+import { subspaceCommand } from './subspace';
 import { sweepCommand } from './sweep';
 import { trainCommand } from './train';
 import { workerCommand } from './worker';
@@ -20,6 +21,7 @@ export const commands: Command[] = [
   evaluateCommand,
   groundtruthCommand,
   studyCommand,
+  subspaceCommand,
   searchCommand,
   sweepCommand,
   workerCommand,

@@ -129,11 +129,14 @@ export const sweepCommand: Command = {
 Usage: supernet-lab sweep plan GRID [--estimate]     expand a grid file into jobs
        supernet-lab sweep submit GRID|NAME [--queue redis://host:6379] [--wait]
        supernet-lab sweep status NAME [--queue ...] [--watch]
-       supernet-lab sweep collect NAME                tables/scores.csv, groundtruth.csv, metrics.csv
+       supernet-lab sweep collect NAME                tables/scores.csv, groundtruth.csv, metrics.csv,
+                                                      subspaces.csv
        supernet-lab sweep retry NAME [--queue ...]    re-run parked jobs
 A grid (YAML or JSON; see grids/ and README "Sweeps") lists spaces x datasets x scales x seeds x
-train settings (samplers, budgets, LR/WD) x search methods, with score and ground-truth stages.
-Each job is one supernet-lab command (train, evaluate, groundtruth, search) with an id derived
+train settings (samplers, budgets, LR/WD) x search methods, with score and ground-truth stages
+(groundtruth.shards: K splits each list into K jobs; collect joins them) and reduced / pruned
+NB-201 spaces (subspace: reduction, factor, repeats, sample).
+Each job is one supernet-lab command (train, evaluate, groundtruth, search, subspace) with an id derived
 from its resolved configuration: the same job planned twice is one job, with one run folder.
 The storage root (--storage, all workers mount it) holds runs/<job>, jobs/<job> (lock, log,
 done.json, parked.json) and sweeps/<name>/ (plan.json, tables/).
@@ -245,6 +248,7 @@ Queue URLs: redis://[user:password@]host[:port][/db], rediss://... for TLS.`,
           scores: tables.scores.numRows(),
           groundtruth: tables.groundtruth.numRows(),
           metrics: tables.metrics.numRows(),
+          subspaces: tables.subspaces.numRows(),
           files,
         }) + '\n',
       );
