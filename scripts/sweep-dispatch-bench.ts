@@ -6,7 +6,9 @@
  * the ids it ran) and reports throughput (the N jobs submitted at once onto idle workers) and
  * queue latency (enqueue -> start, BullMQ's timestamps, of 200 more jobs submitted one by one).
  *
- *   npx tsx scripts/sweep-dispatch-bench.ts [--jobs 10000] [--workers 4] [--concurrency 8]
+ *   npm run bench:queue -- [--jobs 10000] [--workers 4] [--concurrency 8] [--out FILE]
+ *   (npx tsx scripts/sweep-dispatch-bench.ts ...): the report is printed as JSON, and written to
+ *   --out (default kernels-data/queue-bench/sweep-dispatch-<time>.json).
  *
  * Needs Debian's redis-server on PATH.
  */
@@ -28,6 +30,7 @@ const { values } = parseArgs({
     concurrency: { type: 'string', default: '8' },
     'worker-of': { type: 'string' },
     storage: { type: 'string' },
+    out: { type: 'string' },
   },
 });
 
@@ -174,12 +177,21 @@ async function main() {
         p95: quantile(latency, 0.95),
         max: latency[latency.length - 1],
       },
+      measuredAt: new Date().toISOString(),
       machine: {
         cpus: os.cpus().length,
         loadAverage: os.loadavg().map((x) => Number(x.toFixed(2))),
       },
     };
-    process.stdout.write(JSON.stringify(report, null, 2) + '\n');
+    const text = JSON.stringify(report, null, 2) + '\n';
+    process.stdout.write(text);
+    const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+    const out =
+      values.out ??
+      path.join(__dirname, '..', 'kernels-data', 'queue-bench', `sweep-dispatch-${stamp}.json`);
+    fs.mkdirSync(path.dirname(out), { recursive: true });
+    fs.writeFileSync(out, text);
+    process.stderr.write(`report written to ${out}\n`);
     if (lost > 0 || duplicated > 0 || finished.length !== everyJob.length) process.exitCode = 1;
   } finally {
     for (const c of children) c.kill('SIGKILL');
