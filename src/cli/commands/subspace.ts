@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { UsageError, choiceOption, intOption, stringOption, type Command } from '../command';
-import { experimentContext, parseDataset } from '../../experiments/context';
+import { experimentContext, hasBenchmarkTruth, parseDataset } from '../../experiments/context';
 import { experimentSettings } from '../../experiments/scales';
 import { reducedRun } from '../../experiments/reduced-spaces';
 import { SPACE_REDUCTIONS } from '../../sweep/spec';
@@ -106,6 +106,11 @@ Examples:
         subspace: { ...defaults.subspace, epochs: hyper.epochs, scoredArchs: sample },
       },
     });
+    if (reduction === 'pruned' && !hasBenchmarkTruth(dataset)) {
+      throw new UsageError(
+        `--reduction pruned ranks cells by NAS-Bench-201 ground truth, which has none for --dataset ${dataset} (use cifar10, cifar10-subset or cifar100)`,
+      );
+    }
     const t0 = Date.now();
     const r = await reducedRun(ctx, reduction, factor, repeat, out);
     progress.done();
