@@ -24,12 +24,22 @@ import {
 import {
   imagesPerSecond,
   type ProfileSpec,
+  type SoakResult,
+  type SoakSpec,
   type WorkloadProfile,
   type WorkloadResult,
   type WorkloadSpec,
 } from './workload';
 
-export type { ProfileSpec, WorkloadProfile, WorkloadResult, WorkloadSpec } from './workload';
+export type {
+  ProfileSpec,
+  SoakResult,
+  SoakSample,
+  SoakSpec,
+  WorkloadProfile,
+  WorkloadResult,
+  WorkloadSpec,
+} from './workload';
 export type { TorchLayout, TorchResult, TorchRun } from './torch';
 
 /** A benchmarked network: its skeleton, images and batch sizes (as the workload takes them). */
@@ -162,6 +172,14 @@ export interface BenchProfileEntry {
   error?: string;
 }
 
+/** The memory soak of one network (or why it could not run). */
+export interface BenchSoakEntry {
+  config: string;
+  engine: EngineName;
+  result?: SoakResult;
+  error?: string;
+}
+
 export interface BenchReport {
   schema: 1;
   createdAt: string;
@@ -199,6 +217,8 @@ export interface BenchReport {
   runs: { config: string; who: string; mode: string; result: WorkloadResult | TorchResult }[];
   /** `--profile` (absent otherwise and in older reports). */
   profile?: BenchProfileEntry[];
+  /** The memory soak (full runs and `--soak`; absent otherwise and in older reports). */
+  soak?: BenchSoakEntry[];
   notes: string[];
 }
 
@@ -218,6 +238,11 @@ export interface BenchOptions {
   profile?: boolean;
   /** Only the profile: no throughput rows, no scaling. */
   profileOnly?: boolean;
+  /**
+   * Training steps of the memory soak of each network (0: none). Default: SOAK_STEPS in a full
+   * run, none in a quick or profile-only run.
+   */
+  soak?: number;
   /** Networks to run (default BENCH_CONFIGS; tests pass tiny ones). */
   configs?: readonly BenchConfig[];
   /** Step counts (default: quick or full preset); train and eval are multiplied by stepFactor. */
@@ -227,6 +252,12 @@ export interface BenchOptions {
   /** Progress lines (default: stderr). */
   log?: (line: string) => void;
 }
+
+/** Steps of the memory soak of a full run (issue 14: memory flat over 10000 steps). */
+export const SOAK_STEPS = 10000;
+
+/** RSS growth over the second half of a soak that counts as not flat (MiB per 1000 steps). */
+export const SOAK_SLOPE_LIMIT = 2;
 
 /** Batch of the small-batch rows (fixed cost per op weighs most there). */
 export const SMALL_BATCH = 16;
@@ -505,6 +536,7 @@ export function formatBenchTable(report: BenchReport): string {
   }
   if (report.profile && report.profile.length > 0)
     lines.push('', formatProfileTable(report.profile));
+  if (report.soak && report.soak.length > 0) lines.push('', formatSoakTable(report.soak));
   const unavailable = (report.engines ?? []).filter((e) => !e.available);
   if (unavailable.length) {
     lines.push('', 'Not measured:');
@@ -589,6 +621,55 @@ export function formatProfileTable(entries: readonly BenchProfileEntry[]): strin
     "  addon (oneDNN/OpenMP); kernel JS: in kernel functions outside the addon (JS and wasm kernels); dispatch/JS: tfjs's",
     "  engine, autodiff tape, tidy/dispose and the training step itself; alloc: the backend's buffer allocation and",
     "  release calls; GC: V8 pauses (perf_hooks); kernels: top-level kernel calls; tfjs peak: tf.profile's peakBytes.",
+  );
+  return lines.join('\n');
+}
+
+/** The memory soak: RSS and tf.memory() at the start, middle and end, and the RSS slope. */
+export function formatSoakTable(entries: readonly BenchSoakEntry[]): string {
+  const first = entries.find((e) => e.result)?.result;
+  const lines = [
+    `Memory soak (SPOS training, a fresh cell each step, ${first ? `${first.threads} thread` : '1 thread'} per process):`,
+    '  ' +
+      [
+        'network'.padEnd(22),
+        'engine'.padEnd(8),
+        'steps'.padStart(7),
+        'ms/step'.padStart(9),
+        'RSS MiB start/mid/end'.padStart(24),
+        'slope'.padStart(8),
+        'peak RSS'.padStart(9),
+        'pool MiB'.padStart(9),
+        'tensors start/end'.padStart(19),
+        'loss first/last'.padStart(17),
+      ].join(''),
+  ];
+  for (const e of entries) {
+    const r = e.result;
+    if (!r) {
+      lines.push(`  ${e.config.padEnd(22)}${e.engine.padEnd(8)}  not run: ${e.error ?? '?'}`);
+      continue;
+    }
+    const rss = [r.start, r.middle, r.end].map((s) => s.rssMiB.toFixed(0)).join('/');
+    lines.push(
+      '  ' +
+        [
+          e.config.padEnd(22),
+          e.engine.padEnd(8),
+          String(r.steps).padStart(7),
+          r.stepMs.toFixed(1).padStart(9),
+          rss.padStart(24),
+          r.rssSlopeMiBPer1000.toFixed(1).padStart(8),
+          r.peakRssMiB.toFixed(0).padStart(9),
+          fmt(r.end.pooledMiB, 0).padStart(9),
+          `${r.start.numTensors}/${r.end.numTensors}`.padStart(19),
+          `${r.lossFirst.toFixed(3)}/${r.lossLast.toFixed(3)}`.padStart(17),
+        ].join(''),
+    );
+  }
+  lines.push(
+    '  RSS after warm-up, at the middle step and at the end; slope: least-squares RSS slope over the second half',
+    `  (MiB per 1000 steps; above ${SOAK_SLOPE_LIMIT} is noted as growth); pool: the native buffer pool at the end.`,
   );
   return lines.join('\n');
 }
@@ -983,7 +1064,54 @@ export async function runBench(
     }
   }
 
-  // 5. --profile: where one training step's time goes, per network, one thread.
+  // 5. The memory soak: every network trained for soakSteps steps on a fresh cell each step, one
+  //    single-threaded process per network (in parallel, up to `processes`), native if it is
+  //    available (else the first synchronous engine).
+  const soakSteps = options.soak ?? (quick || profileOnly ? 0 : SOAK_STEPS);
+  if (soakSteps > 0) {
+    const engine = engines.find((e) => SYNC_ENGINES.includes(e) && available.get(e) !== false);
+    if (!engine) notes.push('memory soak: no synchronous engine (native, wasm, cpu) to run it on');
+    else {
+      log(
+        `[bench] memory soak: ${engine}, ${soakSteps} steps of ${configs.map((c) => c.id).join(' and ')}, 1 thread each`,
+      );
+      const soakSpecs: SoakSpec[] = trainOnly.map((s) => ({
+        ...s,
+        warmup: Math.max(1, steps.warmup),
+        trainSteps: soakSteps,
+        samples: 20,
+      }));
+      const settled = await runPoolSettled<SoakSpec, SoakResult>(
+        workloadTask('soakWorkload'),
+        soakSpecs,
+        {
+          workers: Math.max(1, Math.min(processes, soakSpecs.length)),
+          threadsPerWorker: 1,
+          engine,
+        },
+      );
+      report.soak = settled.map((r, i) =>
+        r.ok
+          ? { config: configs[i].id, engine, result: r.value }
+          : { config: configs[i].id, engine, error: firstLine(r.error) },
+      );
+      for (const e of report.soak) {
+        const r = e.result;
+        if (!r) notes.push(`memory soak of ${e.config} failed: ${e.error}`);
+        else if (r.tensorGrowth !== 0 || r.byteGrowth !== 0) {
+          notes.push(
+            `memory soak of ${e.config}: tf.memory() grew by ${r.tensorGrowth} tensors, ${r.byteGrowth} bytes over ${r.steps} steps`,
+          );
+        } else if (r.rssSlopeMiBPer1000 > SOAK_SLOPE_LIMIT) {
+          notes.push(
+            `memory soak of ${e.config}: RSS still grows in the second half (${r.rssSlopeMiBPer1000.toFixed(1)} MiB per 1000 steps)`,
+          );
+        }
+      }
+    }
+  }
+
+  // 6. --profile: where one training step's time goes, per network, one thread.
   if (options.profile || profileOnly) {
     report.profile = [];
     const candidates = engines.filter(

@@ -13,6 +13,7 @@ import { trainStep } from '../train/step';
 import type { PoolContext } from '../engine/pool';
 import { profileStep, type KernelTime, type StepProfile } from '../engine/profile';
 import { Rng } from '../engine/random';
+import { sampleNb201 } from '../spaces/nb201/sample';
 
 export interface WorkloadSpec {
   channels: number;
@@ -69,8 +70,11 @@ function peakRssMiB(): number {
   return process.resourceUsage().maxRSS / 1024;
 }
 
-/** The network, optimizer and batch of a workload, and one training step on them. */
-function setUp(spec: WorkloadSpec) {
+/**
+ * The network, optimizer and batch of a workload, and one training step on them (on the
+ * spec's architectures in turn, or on `nextArch()` each step).
+ */
+function setUp(spec: WorkloadSpec & { nextArch?: () => Nb201Arch }) {
   const skeleton = {
     channels: spec.channels,
     cellsPerStage: spec.cellsPerStage,
@@ -90,7 +94,8 @@ function setUp(spec: WorkloadSpec) {
   const losses: number[] = [];
   let k = 0;
   const step = () => {
-    const r = trainStep(net, archs[k++ % archs.length], images, labels, shape, sgd, 0.05);
+    const arch = spec.nextArch ? spec.nextArch() : archs[k++ % archs.length];
+    const r = trainStep(net, arch, images, labels, shape, sgd, 0.05);
     losses.push(r.loss);
   };
   const dispose = () => {
@@ -281,5 +286,140 @@ export async function profileWorkload(
       arrayBuffers: mib(mem.arrayBuffers),
       peakRss: peakRssMiB(),
     },
+  };
+}
+
+/** One memory sample of the soak (MiB unless said otherwise). */
+export interface SoakSample {
+  /** Training steps done (0: after warm-up, before the soak). */
+  step: number;
+  rssMiB: number;
+  heapUsedMiB: number;
+  externalMiB: number;
+  arrayBuffersMiB: number;
+  /** tf.memory(): tensors and (tfjs-counted, views included) bytes. */
+  numTensors: number;
+  numBytes: number;
+  /** The native engine's buffer pool (null on other engines): pooled and live buffers. */
+  pooledMiB: number | null;
+  liveMiB: number | null;
+}
+
+export interface SoakSpec extends WorkloadSpec {
+  /** Memory samples taken over the soak (plus the one before it). */
+  samples: number;
+}
+
+export interface SoakResult {
+  engine: string;
+  threads: number;
+  steps: number;
+  /** Mean wall-clock ms per step. */
+  stepMs: number;
+  samples: SoakSample[];
+  /** Samples after warm-up, at the middle step and at the end. */
+  start: SoakSample;
+  middle: SoakSample;
+  end: SoakSample;
+  /** Least-squares slope of RSS over the second half of the soak, MiB per 1000 steps. */
+  rssSlopeMiBPer1000: number;
+  /** tf.memory() tensors and bytes at the end minus after warm-up (0 when flat). */
+  tensorGrowth: number;
+  byteGrowth: number;
+  peakRssMiB: number;
+  /** Mean loss of the first and the last 5% of the steps (the training does train). */
+  lossFirst: number;
+  lossLast: number;
+}
+
+/** Least-squares slope of y over x (0 for fewer than two points). */
+export function slope(x: readonly number[], y: readonly number[]): number {
+  const n = x.length;
+  if (n < 2) return 0;
+  const mx = x.reduce((a, b) => a + b, 0) / n;
+  const my = y.reduce((a, b) => a + b, 0) / n;
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < n; i++) {
+    num += (x[i] - mx) * (y[i] - my);
+    den += (x[i] - mx) ** 2;
+  }
+  return den > 0 ? num / den : 0;
+}
+
+/**
+ * The memory soak (issue 14: flat over 10000 steps): `trainSteps` SPOS steps of the workload's
+ * network, a freshly sampled cell every step (as SPOS training does, so every op and shape
+ * recurs), sampling RSS, the V8 heap, tf.memory() and the buffer pool `samples` times.
+ */
+export async function soakWorkload(spec: SoakSpec, context: PoolContext): Promise<SoakResult> {
+  const archRng = new Rng(`soak-${spec.seed}`);
+  const { losses, step, dispose } = setUp({
+    ...spec,
+    archs: [],
+    nextArch: () => [...sampleNb201(archRng)] as unknown as Nb201Arch,
+  });
+  for (let i = 0; i < spec.warmup; i++) step();
+  losses.length = 0;
+  const backend = tf.backend() as unknown as {
+    poolStats?: () => { pooledBytes: number; liveBytes: number };
+  };
+  const mib = (b: number) => b / 2 ** 20;
+  const sample = (stepsDone: number): SoakSample => {
+    const m = process.memoryUsage();
+    const t = tf.memory();
+    const pool = backend.poolStats?.();
+    return {
+      step: stepsDone,
+      rssMiB: mib(m.rss),
+      heapUsedMiB: mib(m.heapUsed),
+      externalMiB: mib(m.external),
+      arrayBuffersMiB: mib(m.arrayBuffers),
+      numTensors: t.numTensors,
+      numBytes: t.numBytes,
+      pooledMiB: pool ? mib(pool.pooledBytes) : null,
+      liveMiB: pool ? mib(pool.liveBytes) : null,
+    };
+  };
+  const steps = Math.max(2, spec.trainSteps);
+  const every = Math.max(1, Math.floor(steps / Math.max(2, spec.samples)));
+  const middleStep = Math.floor(steps / 2);
+  const samples = [sample(0)];
+  let middle = samples[0];
+  const t0 = performance.now();
+  for (let i = 1; i <= steps; i++) {
+    step();
+    if (i % every === 0 || i === steps || i === middleStep) {
+      const s = sample(i);
+      if (samples[samples.length - 1].step !== i) samples.push(s);
+      if (i === middleStep) middle = s;
+    }
+  }
+  const stepMs = (performance.now() - t0) / steps;
+  dispose();
+  const end = samples[samples.length - 1];
+  const late = samples.filter((s) => s.step >= middleStep);
+  const tail = Math.max(1, Math.floor(losses.length / 20));
+  const meanOf = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+  return {
+    engine: context.engine.name,
+    threads: context.engine.threads,
+    steps,
+    stepMs,
+    samples,
+    start: samples[0],
+    middle,
+    end,
+    rssSlopeMiBPer1000:
+      1000 *
+      slope(
+        late.map((s) => s.step),
+        late.map((s) => s.rssMiB),
+      ),
+    tensorGrowth: end.numTensors - samples[0].numTensors,
+    byteGrowth: end.numBytes - samples[0].numBytes,
+    peakRssMiB: peakRssMiB(),
+    lossFirst: meanOf(losses.slice(0, tail)),
+    lossLast: meanOf(losses.slice(-tail)),
   };
 }

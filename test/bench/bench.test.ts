@@ -10,13 +10,20 @@ import {
   compareRow,
   formatBenchTable,
   formatProfileTable,
+  formatSoakTable,
   runBench,
   targetRatio,
   type BenchComparison,
   type BenchReport,
   type TorchCandidate,
 } from '../../src/bench';
-import { measureWorkload, imagesPerSecond, profileWorkload } from '../../src/bench/workload';
+import {
+  measureWorkload,
+  imagesPerSecond,
+  profileWorkload,
+  slope,
+  soakWorkload,
+} from '../../src/bench/workload';
 
 const root = path.join(__dirname, '..', '..');
 /** The engine of the in-process profile tests: native where the addon is built, else wasm. */
@@ -369,6 +376,7 @@ test('a quick bench of a tiny network records every new field (PyTorch where ins
     processes: 2,
     noScaling: true,
     profile: true,
+    soak: 12,
     outDir: null,
     log: () => undefined,
     configs: [{ id: 'tiny', title: 'tiny', ...TINY, batch: 8, stepFactor: 1 }],
@@ -410,9 +418,47 @@ test('a quick bench of a tiny network records every new field (PyTorch where ins
   }
   assert.equal(report.profile?.length, 1);
   assert.ok(report.profile![0].result!.mean.wallMs > 0);
+  assert.equal(report.soak?.length, 1);
+  assert.equal(report.soak![0].result!.steps, 12);
   const text = formatBenchTable(report);
   assert.match(text, /Profile of one SPOS training step/);
   assert.match(text, /train b16 \d threads?/);
+  assert.match(text, /Memory soak \(SPOS training/);
+  assert.match(text, /tiny\s+\w+\s+12\s/);
+});
+
+test('slope is the least-squares slope', () => {
+  assert.equal(slope([0, 1, 2, 3], [5, 7, 9, 11]), 2);
+  assert.equal(slope([0, 1, 2], [3, 3, 3]), 0);
+  assert.equal(slope([4], [1]), 0);
+});
+
+test('the memory soak samples RSS and tf.memory() from start to end, flat on a tiny supernet', async () => {
+  const engine = await initEngine(profileEngine);
+  const r = await soakWorkload(
+    { ...TINY, warmup: 3, trainSteps: 60, samples: 6 },
+    { workerIndex: 0, jobIndex: 0, engine },
+  );
+  assert.equal(r.steps, 60);
+  assert.deepEqual(
+    r.samples.map((s) => s.step),
+    [0, 10, 20, 30, 40, 50, 60],
+  );
+  assert.equal(r.start.step, 0);
+  assert.equal(r.middle.step, 30);
+  assert.equal(r.end.step, 60);
+  assert.equal(r.tensorGrowth, 0, 'tf.memory() tensors are flat');
+  assert.equal(r.byteGrowth, 0);
+  assert.ok(r.samples.every((s) => s.rssMiB > 0 && s.heapUsedMiB > 0));
+  assert.equal(r.end.pooledMiB == null, profileEngine !== 'native');
+  assert.ok(Number.isFinite(r.rssSlopeMiBPer1000) && r.peakRssMiB >= r.end.rssMiB - 1);
+  assert.ok(Number.isFinite(r.lossFirst) && Number.isFinite(r.lossLast));
+  const text = formatSoakTable([
+    { config: 'tiny', engine: profileEngine, result: r },
+    { config: 'other', engine: 'wasm', error: 'worker setup failed' },
+  ]);
+  assert.match(text, new RegExp(`tiny\\s+${profileEngine}\\s+60\\s`));
+  assert.match(text, /other\s+wasm\s+not run: worker setup failed/);
 });
 
 test('bench rejects an unknown engine naming the flag (exit 2)', () => {

@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { formatBenchTable, runBench } from '../../bench';
+import { formatBenchTable, runBench, SOAK_STEPS } from '../../bench';
 import { ENGINE_NAMES, type EngineName } from '../../engine';
 import { intOption, stringOption, UsageError, type Command } from '../command';
 
@@ -34,7 +34,10 @@ faster of 1 and 2 threads (and --threads, if more), for many runs processes x 1 
 network, batch and thread count runs in a fresh process (peak RSS is that run's). Prints a table
 of ratios (ours / PyTorch) and writes the JSON to kernels-data/bench/. --profile adds where one
 training step's time goes (native kernels, kernel JS, tfjs dispatch/JS, allocation, GC; one
-thread). Numbers on a machine that is busy with other work are low and noisy (the JSON records
+thread). A full run ends with a memory soak: ${SOAK_STEPS} SPOS training steps of each network (a
+fresh cell each step, one single-threaded process per network) with RSS, the V8 heap,
+tf.memory() and the buffer pool sampled along the way (--soak N: N steps, also in a quick run;
+--soak 0: none). Numbers on a machine that is busy with other work are low and noisy (the JSON records
 the load average at the start and the end).`,
   options: {
     quick: {
@@ -65,6 +68,11 @@ the load average at the start and the end).`,
       description: 'processes of the multi-process runs (1 disables them)',
       default: 'all cores',
     },
+    soak: {
+      type: 'string',
+      description: 'training steps of the memory soak of each network (0: none)',
+      default: `${SOAK_STEPS} in a full run, none with --quick`,
+    },
     'no-scaling': { type: 'boolean', description: 'skip the batch/channel scaling runs' },
     'no-pytorch': { type: 'boolean', description: 'skip the PyTorch reference' },
     out: { type: 'string', description: 'folder for the JSON', default: 'kernels-data/bench' },
@@ -76,6 +84,8 @@ the load average at the start and the end).`,
       values.threads === undefined ? undefined : intOption(values, 'threads', 1, 1, 1024);
     const processes =
       values.processes === undefined ? undefined : intOption(values, 'processes', 1, 1, 1024);
+    const soak =
+      values.soak === undefined ? undefined : intOption(values, 'soak', 0, 0, 10_000_000);
     const out =
       typeof values.out === 'string' ? path.resolve(stringOption(values, 'out')) : undefined;
     const { report, file } = await runBench({
@@ -87,6 +97,7 @@ the load average at the start and the end).`,
       noPytorch: values['no-pytorch'] === true,
       profile: values.profile === true,
       profileOnly: values['profile-only'] === true,
+      soak,
       outDir: out,
     });
     if (values.json === true) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
