@@ -183,6 +183,29 @@ export interface SpaceBinding<N extends object = object> {
   resize?(net: N, size: { channels?: number; cells?: number }): N;
 }
 
+/** What an image binding declares: `setup` always gets the data's shape. */
+export type ImageBindingParts<N extends object> = Omit<
+  SpaceBinding<N>,
+  'input' | 'setup' | 'textData'
+> & { setup(net: N, shape: DataShape): SpaceSetup };
+
+/** The binding of a space whose networks read images (the pipeline loads them). */
+export function imageBinding<N extends object>(parts: ImageBindingParts<N>): SpaceBinding<N> {
+  return {
+    ...parts,
+    input: 'images',
+    setup(net, shape) {
+      if (!shape) throw new Error(`${parts.name} needs image data`);
+      return parts.setup(net, shape);
+    },
+  };
+}
+
+/** The data's image channels and classes under the NB-101 / DARTS / ProxylessNAS skeleton names. */
+export function channelsAndClasses(shape: DataShape): { inChannels: number; numClasses: number } {
+  return { inChannels: shape.inputChannels, numClasses: shape.classes };
+}
+
 /**
  * A binding's `resize`: `--channels` / `--cells` set the skeleton fields named in `fields` (all
  * of a knob's fields take its value); a knob without fields is bad input naming the space.

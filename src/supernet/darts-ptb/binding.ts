@@ -1,6 +1,5 @@
 /** DARTS-PTB (the recurrent cell space on Penn Treebank) in the pipeline. */
 import type { Scale } from '../../core/scale';
-import type { SearchSpace } from '../../spaces/types';
 import { dartsPtbSpace } from '../../spaces/darts-ptb/space';
 import { BadInputError } from '../../errors';
 import { parseDartsPtb } from '../../spaces/darts-ptb/genotype';
@@ -86,7 +85,7 @@ function dartsPtbPreset(scale: Scale): SpacePreset<DartsPtbSkeleton> {
 export const dartsPtbBinding: SpaceBinding<DartsPtbSkeleton> = {
   name: 'darts-ptb',
   title: 'DARTS-PTB (recurrent cells on Penn Treebank)',
-  searchSpace: dartsPtbSpace as SearchSpace<unknown, unknown>,
+  searchSpace: dartsPtbSpace,
   input: 'text',
   textData(settings, net, dir) {
     if (settings.kind !== 'ptb') {

@@ -1,9 +1,8 @@
 /** DARTS-CIFAR10 in the pipeline: presets per scale, run spec, parser. */
 import type { Scale } from '../../core/scale';
-import type { SearchSpace } from '../../spaces/types';
 import { dartsSpace } from '../../spaces/darts/space';
 import { parseDarts } from '../../spaces/darts/genotype';
-import { resizeBy, setupOf, type SpaceBinding, type SpacePreset } from '../binding';
+import { channelsAndClasses, imageBinding, resizeBy, setupOf, type SpacePreset } from '../binding';
 import { CIFAR_PAPER, IMAGE_TRAINING, imagePreset, powerOfTwoEpochs, presetOf } from '../presets';
 import type { DartsSupernetSkeleton } from './network';
 import { dartsRunSpec } from './spec';
@@ -60,19 +59,12 @@ function dartsPreset(scale: Scale): SpacePreset<DartsNet> {
   }
 }
 
-export const dartsBinding: SpaceBinding<DartsNet> = {
+export const dartsBinding = imageBinding<DartsNet>({
   name: 'darts',
   title: 'DARTS (CIFAR-10 cell space)',
-  searchSpace: dartsSpace as SearchSpace<unknown, unknown>,
-  input: 'images',
+  searchSpace: dartsSpace,
   preset: dartsPreset,
-  setup(net, shape) {
-    if (!shape) throw new Error('darts needs image data');
-    const spec = dartsRunSpec(
-      { ...net, inChannels: shape.inputChannels, numClasses: shape.classes },
-      shape.imageSize,
-    );
-    return setupOf(spec, parseDarts);
-  },
+  setup: (net, shape) =>
+    setupOf(dartsRunSpec({ ...net, ...channelsAndClasses(shape) }, shape.imageSize), parseDarts),
   resize: resizeBy('darts', { channels: ['channels'], cells: ['layers'] }),
-};
+});

@@ -1,10 +1,9 @@
 /** NAS-Bench-101 (the seed's subspace) in the pipeline: presets per scale, run spec, parser. */
 import type { Scale } from '../../core/scale';
-import type { SearchSpace } from '../../spaces/types';
 import { nb101Space } from '../../spaces/nb101/space';
 import { BadInputError } from '../../errors';
 import { isValidNb101, parseNb101 } from '../../spaces/nb101/arch';
-import { resizeBy, setupOf, type SpaceBinding, type SpacePreset } from '../binding';
+import { channelsAndClasses, imageBinding, resizeBy, setupOf, type SpacePreset } from '../binding';
 import { CIFAR_PAPER, IMAGE_TRAINING, imagePreset, powerOfTwoEpochs, presetOf } from '../presets';
 import type { Nb101SupernetSkeleton } from './network';
 import { nb101RunSpec } from './spec';
@@ -60,20 +59,13 @@ function nb101Preset(scale: Scale): SpacePreset<Nb101Net> {
   }
 }
 
-export const nb101Binding: SpaceBinding<Nb101Net> = {
+export const nb101Binding = imageBinding<Nb101Net>({
   name: 'nb101',
   title: 'NAS-Bench-101 (subspace)',
-  searchSpace: nb101Space as SearchSpace<unknown, unknown>,
-  input: 'images',
+  searchSpace: nb101Space,
   preset: nb101Preset,
-  setup(net, shape) {
-    if (!shape) throw new Error('nb101 needs image data');
-    const spec = nb101RunSpec({
-      ...net,
-      inChannels: shape.inputChannels,
-      numClasses: shape.classes,
-    });
-    return setupOf(spec, (text) => {
+  setup: (net, shape) =>
+    setupOf(nb101RunSpec({ ...net, ...channelsAndClasses(shape) }), (text) => {
       const a = parseNb101(text);
       if (!isValidNb101(a)) {
         throw new BadInputError(
@@ -81,12 +73,11 @@ export const nb101Binding: SpaceBinding<Nb101Net> = {
         );
       }
       return a;
-    });
-  },
+    }),
   resize(net, size) {
     if (size.channels !== undefined && size.channels % 2 !== 0) {
       throw new BadInputError(`--channels must be even for nb101, got ${size.channels}`);
     }
     return resizeNb101(net, size);
   },
-};
+});

@@ -1,15 +1,14 @@
 /** NAS-Bench-201 in the pipeline: presets per scale, run spec (supernet and stand-alone), parser. */
 import type { Scale } from '../../core/scale';
-import type { SearchSpace } from '../../spaces/types';
 import { nb201Space } from '../../spaces/nb201/space';
 import { formatNb201, nb201Ordinal, parseNb201 } from '../../spaces/nb201/arch';
 import { NB201_SAMPLER_SPACE } from '../../spaces/nb201/codec';
 import { nb201Cost } from '../../spaces/nb201/cost';
 import type { Nb201Arch } from '../../spaces/nb201/definition';
 import {
+  imageBinding,
   resizeBy,
   setupOf,
-  type SpaceBinding,
   type SpaceHyper,
   type SpacePreset,
   type SpaceRunSpec,
@@ -79,16 +78,14 @@ function nb201Preset(scale: Scale): SpacePreset<Nb201Net> {
   };
 }
 
-export const nb201Binding: SpaceBinding<Nb201Net> = {
+export const nb201Binding = imageBinding<Nb201Net>({
   name: 'nb201',
   title: 'NAS-Bench-201',
-  searchSpace: nb201Space as SearchSpace<unknown, unknown>,
-  input: 'images',
+  searchSpace: nb201Space,
   differentiable: true,
   benchmark: 'nas-bench-201',
   preset: nb201Preset,
   setup(net, shape) {
-    if (!shape) throw new Error('nb201 needs image data');
     const skeleton = { ...net, inputChannels: shape.inputChannels, classes: shape.classes };
     const cost = (a: Nb201Arch) => nb201Cost(a, { ...skeleton, imageSize: shape.imageSize });
     const spec: SpaceRunSpec<Nb201Arch> = {
@@ -104,4 +101,4 @@ export const nb201Binding: SpaceBinding<Nb201Net> = {
     return setupOf(spec, parseNb201);
   },
   resize: resizeBy('nb201', { channels: ['channels'], cells: ['cellsPerStage'] }),
-};
+});

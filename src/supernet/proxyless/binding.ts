@@ -1,10 +1,9 @@
 /** ProxylessNAS (the MobileNetV2-style chain) in the pipeline: presets per scale, run spec, parser. */
 import type { Scale } from '../../core/scale';
-import type { SearchSpace } from '../../spaces/types';
 import { proxylessSpace } from '../../spaces/proxyless/space';
 import { parseProxyless } from '../../spaces/proxyless/arch';
 import type { ProxylessSkeleton } from '../../spaces/proxyless/definition';
-import { setupOf, type SpaceBinding, type SpacePreset } from '../binding';
+import { channelsAndClasses, imageBinding, setupOf, type SpacePreset } from '../binding';
 import { CIFAR_PAPER, IMAGE_TRAINING, imagePreset, powerOfTwoEpochs, presetOf } from '../presets';
 import { PROXYLESS_SMOKE_SKELETON, proxylessRunSpec } from './spec';
 
@@ -66,20 +65,13 @@ function proxylessPreset(scale: Scale): SpacePreset<ProxylessNet> {
   }
 }
 
-export const proxylessBinding: SpaceBinding<ProxylessNet> = {
+export const proxylessBinding = imageBinding<ProxylessNet>({
   name: 'proxyless',
   title: 'ProxylessNAS',
-  searchSpace: proxylessSpace as SearchSpace<unknown, unknown>,
-  input: 'images',
+  searchSpace: proxylessSpace,
   preset: proxylessPreset,
   setup(net, shape) {
-    if (!shape) throw new Error('proxyless needs image data');
-    const full = {
-      ...net,
-      inChannels: shape.inputChannels,
-      numClasses: shape.classes,
-      imageSize: shape.imageSize,
-    };
+    const full = { ...net, ...channelsAndClasses(shape), imageSize: shape.imageSize };
     return setupOf(proxylessRunSpec(full), (text) => parseProxyless(text, full));
   },
-};
+});
