@@ -23,9 +23,9 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { parseDocument } from 'yaml';
 import { BadInputError } from '../errors';
-import { spaceBinding } from '../supernet/registry';
+import { SPACE_NAMES, spaceBinding } from '../supernet/registry';
 import { describeJob, resolveJob, type JobSpec, type ResolvedJob } from './spec';
 import { checkSweepName, type SweepPlan } from './storage';
 
@@ -51,7 +51,19 @@ function isDict(v: unknown): v is Dict {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
-/** Reads a grid file (.yaml, .yml or .json): a clear error naming the file otherwise. */
+/**
+ * YAML text as a value. A warning (an unknown tag, an ambiguous anchor, several documents)
+ * refuses the file like an error: it means the grid is not what its author wrote.
+ */
+function parseYamlStrict(text: string): unknown {
+  // logLevel 'error': nothing goes to process warnings (stderr) while turning it into values.
+  const doc = parseDocument(text, { logLevel: 'error' });
+  const problem = doc.errors[0] ?? doc.warnings[0];
+  if (problem) throw problem;
+  return doc.toJS({ maxAliasCount: 100 });
+}
+
+/** Reads a grid file (.yaml, .yml or .json): a clear one-line error naming the file otherwise. */
 export function readGridFile(file: string): Dict {
   let text: string;
   try {
@@ -60,15 +72,28 @@ export function readGridFile(file: string): Dict {
     throw new BadInputError(`cannot read grid ${file}: ${(err as Error).message}`);
   }
   let value: unknown;
+  const json = /\.json$/i.test(file);
   try {
-    value = /\.json$/i.test(file) ? JSON.parse(text) : parseYaml(text);
+    value = json ? JSON.parse(text) : parseYamlStrict(text);
   } catch (err) {
-    const kind = /\.json$/i.test(file) ? 'JSON' : 'YAML';
-    throw new BadInputError(`grid ${file} is not valid ${kind}: ${(err as Error).message}`);
+    // One line: YAML's message without its code frame, JSON's quoted text with newlines folded.
+    const message = (err as Error).message;
+    const why = json ? message.replace(/\s+/g, ' ') : message.split('\n')[0].replace(/:$/, '');
+    throw new BadInputError(`grid ${file} is not valid ${json ? 'JSON' : 'YAML'}: ${why}`);
   }
   if (!isDict(value)) throw new BadInputError(`grid ${file} must be a mapping of settings`);
+  try {
+    JSON.stringify(value); // the plan stores the grid as JSON
+  } catch {
+    throw new BadInputError(
+      `grid ${file}: a YAML alias (*name) refers to a list or mapping that holds it; write the values out`,
+    );
+  }
   return value;
 }
+
+/** A grid value in a label: as written, whatever its type (an object's toString may be gone). */
+const shown = (v: unknown): string => (typeof v === 'string' ? v : JSON.stringify(v));
 
 const listOf = (v: unknown): unknown[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 
@@ -142,6 +167,11 @@ export function expandGrid(grid: Dict, where: string): ResolvedJob[] {
   /** space x dataset pairs (text spaces: their own dataset). */
   const spaceData = (list: unknown[]): [unknown, unknown][] =>
     list.flatMap((space) => {
+      if (typeof space === 'string' && !SPACE_NAMES.includes(space)) {
+        throw new BadInputError(
+          `${where}: unknown space ${JSON.stringify(space)} (known: ${SPACE_NAMES.join(', ')})`,
+        );
+      }
       const text = typeof space === 'string' && spaceBinding(space).input === 'text';
       const ds = text || datasets.length === 0 ? [undefined] : datasets;
       return ds.map((d) => [space, d] as [unknown, unknown]);
@@ -167,7 +197,7 @@ export function expandGrid(grid: Dict, where: string): ResolvedJob[] {
           for (const variant of variants as Dict[]) {
             for (const fields of product({ ...without(train, 'variants'), ...variant })) {
               const spec = { stage: 'train', space, scale, seed, dataset, ...fields };
-              const t = add(spec, `train ${space} seed ${String(seed)}`);
+              const t = add(spec, `train ${shown(space)} seed ${shown(seed)}`);
               for (const sc of score ? product(score) : []) {
                 add({ stage: 'score', train: t.id, ...sc }, `score of ${t.id}`);
               }
@@ -197,7 +227,7 @@ export function expandGrid(grid: Dict, where: string): ResolvedJob[] {
                   ...fields,
                   ...(shards === undefined ? {} : { shard }),
                 },
-                `groundtruth ${space}`,
+                `groundtruth ${shown(space)}`,
               );
             }
           }
@@ -215,7 +245,10 @@ export function expandGrid(grid: Dict, where: string): ResolvedJob[] {
         for (const dataset of searchData) {
           for (const seed of listOf(search.seeds ?? seeds)) {
             for (const fields of product(without(search, 'spaces', 'datasets', 'seeds'))) {
-              add({ stage: 'search', space, scale, seed, dataset, ...fields }, `search ${space}`);
+              add(
+                { stage: 'search', space, scale, seed, dataset, ...fields },
+                `search ${shown(space)}`,
+              );
             }
           }
         }
@@ -237,7 +270,10 @@ export function expandGrid(grid: Dict, where: string): ResolvedJob[] {
       for (const [space, dataset] of spaceData(spaces)) {
         for (const seed of seeds) {
           for (const fields of product({ ...without(sub, 'repeats'), repeat })) {
-            add({ stage: 'subspace', space, scale, seed, dataset, ...fields }, `subspace ${space}`);
+            add(
+              { stage: 'subspace', space, scale, seed, dataset, ...fields },
+              `subspace ${shown(space)}`,
+            );
           }
         }
       }
@@ -279,8 +315,14 @@ function orderJobs(jobs: ResolvedJob[], where: string): ResolvedJob[] {
 export function planGrid(file: string): SweepPlan {
   const grid = readGridFile(file);
   const where = path.basename(file);
-  const name = checkSweepName(
-    typeof grid.name === 'string' ? grid.name : path.basename(file).replace(/\.(ya?ml|json)$/i, ''),
-  );
+  if (grid.name !== undefined && typeof grid.name !== 'string') {
+    throw new BadInputError(`${where}: name must be text, got ${JSON.stringify(grid.name)}`);
+  }
+  let name: string;
+  try {
+    name = checkSweepName(grid.name ?? path.basename(file).replace(/\.(ya?ml|json)$/i, ''));
+  } catch (err) {
+    throw new BadInputError(`${where}: ${(err as Error).message}`);
+  }
   return { schema: 1, name, grid, jobs: expandGrid(grid, where) };
 }

@@ -260,7 +260,8 @@ export function parseJobSpec(value: unknown, where: string): JobSpec {
   const { rules, required } = STAGES[stage as JobStage];
   for (const [name, x] of Object.entries(v)) {
     if (name === 'stage' || x === undefined) continue;
-    const rule = rules[name];
+    // Own fields only: 'constructor' or 'toString' must not find Object's and pass unchecked.
+    const rule = Object.hasOwn(rules, name) ? rules[name] : undefined;
     if (!rule) {
       throw new JobSpecError(
         `${where}: unknown field ${JSON.stringify(name)} for stage ${stage} (known: ${Object.keys(rules).join(', ')})`,

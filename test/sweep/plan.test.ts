@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { BadInputError } from '../../src/errors';
 import { spaceBinding } from '../../src/supernet/registry';
 import { estimateSweep } from '../../src/sweep/estimate';
 import { expandGrid, planGrid } from '../../src/sweep/grid';
@@ -167,6 +168,77 @@ test('grid: spaces x seeds with score and ground truth; YAML and JSON plan the s
     () => expandGrid({ scale: 'smoke', spaces: ['nb999'], train: {} }, 'g'),
     /unknown space "nb999"/,
   );
+});
+
+test('a bad grid file is refused in one line naming the file (found by the grid fuzz drill)', () => {
+  const warnings: string[] = [];
+  const onWarning = (w: Error) => warnings.push(w.message);
+  process.on('warning', onWarning);
+  const cases: [string, string, RegExp][] = [
+    // YAML and JSON syntax errors: the parser's message without its code frame or raw newlines
+    [
+      'flow.yaml',
+      'scale: smoke\nspaces: [nb201\nseeds: [0]\n',
+      /is not valid YAML: .*line \d+, column \d+$/,
+    ],
+    [
+      'broken.json',
+      '{\n "scale": "smoke",\n "spaces":es": [\n  "nb201"\n ]\n}',
+      /is not valid JSON: /,
+    ],
+    // YAML warnings (an unknown tag, several documents) refuse the file, not print on stderr
+    [
+      'tag.yaml',
+      'name: !custom tagged\nscale: smoke\nspaces: [nb201]\ntrain: {}\n',
+      /Unresolved tag: !custom/,
+    ],
+    ['docs.yaml', 'scale: smoke\nspaces: [nb201]\n---\nspaces: [nb101]\n', /multiple documents/],
+    // an alias inside what it names: a circular value (a TypeError in messages and plan.json)
+    [
+      'circle.yaml',
+      'scale: smoke\nspaces: [nb201]\nseeds: &s [0, *s]\ntrain: {}\n',
+      /alias \(\*name\) refers to a list or mapping that holds it/,
+    ],
+    // a field named like an Object method passed unchecked into the job (and its id)
+    [
+      'proto.yaml',
+      'scale: smoke\nspaces: [nb201]\ntrain: {constructor: 2}\n',
+      /unknown field "constructor"/,
+    ],
+    // errors that came without the file's name
+    ['space.yaml', 'scale: smoke\nspaces: [nb999]\ntrain: {}\n', /unknown space "nb999"/],
+    ['name.yaml', 'name: "a b"\nscale: smoke\nspaces: [nb201]\ntrain: {}\n', /name "a b" must be/],
+    // a seed whose toString is gone made the label of the job a TypeError
+    [
+      'seed.json',
+      JSON.stringify({ scale: 'smoke', spaces: ['nb201'], seeds: [{ toString: 0 }], train: {} }),
+      /seed must be an integer/,
+    ],
+    // a name that is not text was ignored (the file's name used instead)
+    ['number.yaml', 'name: 5\nscale: smoke\nspaces: [nb201]\ntrain: {}\n', /name must be text/],
+  ];
+  try {
+    for (const [base, text, message] of cases) {
+      const file = path.join(tmp, base);
+      fs.writeFileSync(file, text);
+      assert.throws(
+        () => planGrid(file),
+        (err: Error) => {
+          assert.ok(err instanceof BadInputError, `${base}: ${err.name}: ${err.message}`);
+          assert.ok(
+            !err.message.includes('\n'),
+            `${base}: one line: ${JSON.stringify(err.message)}`,
+          );
+          assert.ok(err.message.includes(base), `${base}: names the file: ${err.message}`);
+          assert.match(err.message, message);
+          return true;
+        },
+      );
+    }
+  } finally {
+    process.off('warning', onWarning);
+  }
+  assert.deepEqual(warnings, [], 'nothing printed as a process warning');
 });
 
 test('estimate: images over the bench throughput, per engine', () => {
