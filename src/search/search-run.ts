@@ -20,8 +20,6 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import * as tf from '@tensorflow/tfjs';
-import type { Batch } from '../data/batches';
 import type { Dataset } from '../data/types';
 import { Rng } from '../engine/random';
 import { libraryInfo, type LibraryInfo } from '../info';
@@ -33,7 +31,6 @@ import {
   type DifferentiableMethod,
   type DifferentiableSearchHyper,
 } from '../optim/differentiable-search';
-import type { ImageBatch } from '../optim/relaxed-nb201';
 import { formatNb201, parseNb201 } from '../spaces/nb201/arch';
 import type { Nb201Op } from '../spaces/nb201/definition';
 import { createSupernet } from '../supernet/network';
@@ -210,33 +207,12 @@ export function resolveSearchConfig(
   };
 }
 
-/** Fields that must agree for a run folder to be resumed. */
-const RESUME_KEYS = [
-  'kind',
-  'space',
-  'method',
-  'dataset',
-  'scale',
-  'seed',
-  'epochs',
-  'batchSize',
-  'channels',
-  'cellsPerStage',
-  'inputChannels',
-  'classes',
-  'imageSize',
-  'trainImages',
-  'validImages',
-  'validFraction',
-  'augment',
-  'ermData',
-  'hyper',
-  'rsws',
-  'groundTruth',
-] as const;
+/** What may change on resume (engine, library, creation time); every other field must agree. */
+const FREE_ON_RESUME: readonly string[] = ['engine', 'library', 'createdAt'];
 
 function assertSameSearch(saved: SearchRunConfig, config: SearchRunConfig, runDir: string): void {
-  const diffs = configDifferences(saved, config, RESUME_KEYS);
+  const keys = Object.keys(config).filter((k) => !FREE_ON_RESUME.includes(k));
+  const diffs = configDifferences(saved, config, keys as (keyof SearchRunConfig)[]);
   if (diffs.length > 0) {
     throw new Error(
       `${runDir} holds a search with a different configuration (${diffs.join('; ')}); use another --out, the same settings, or --fresh`,
@@ -355,10 +331,6 @@ export async function runSearch(
   if (!outcome.complete) return { config, result: null, epochsRun: outcome.epochsRun };
   const result = await finish(config, outcome.partial, options, progress);
   return { config, result, epochsRun: outcome.epochsRun };
-}
-
-export function toImageBatch(b: Batch): ImageBatch {
-  return { x: tf.tensor4d(b.images, b.shape), y: tf.tensor1d(b.labels, 'int32') };
 }
 
 /** The union of two datasets of the same shape (the ERM objective's training data). */

@@ -1,6 +1,5 @@
 /** Search spaces as pure data: parse/format/validate, enumerate, sample, mutate, params/FLOPs. */
 /** The list of spaces is src/supernet/registry.ts (each binding points at its pure space). */
-import type { SearchSpace } from './types';
 
 export * from './types';
 export * from './nb201';
@@ -8,6 +7,3 @@ export * from './nb101';
 export * from './darts';
 export * from './darts-ptb';
 export * from './proxyless';
-
-/** A space whose architecture and skeleton types are not known statically. */
-export type AnySearchSpace = SearchSpace<unknown, unknown>;

@@ -34,13 +34,6 @@ export interface Nb201Skeleton {
   classes: number;
 }
 
-export const NB201_BENCHMARK_SKELETON: Readonly<Nb201Skeleton> = Object.freeze({
-  channels: 16,
-  cellsPerStage: 5,
-  inputChannels: 3,
-  classes: 10,
-});
-
 /**
  * train: batch statistics, running statistics updated with `bnMomentum` (PyTorch convention:
  *   running = (1 - m) * running + m * batch, unbiased batch variance);
