@@ -22,6 +22,8 @@ export interface Command {
   /** Extra help text shown by `supernet-lab <name> --help` after the option list. */
   details?: string;
   options: Record<string, OptionSpec>;
+  /** Whether the command takes words after its name (`sweep plan GRID`); others refuse them. */
+  positionals?: boolean;
   /** Returns the process exit code. */
   run(values: OptionValues, positionals: string[]): Promise<number>;
 }
@@ -50,6 +52,7 @@ export function parseCommandArgs(
     if (spec.multiple !== undefined) options[name].multiple = spec.multiple;
     if (spec.short !== undefined) options[name].short = spec.short;
   }
+  let parsed: { values: OptionValues; positionals: string[] };
   try {
     const { values, positionals } = parseArgs({
       args: attachNegativeNumbers(argv, options),
@@ -57,11 +60,18 @@ export function parseCommandArgs(
       strict: true,
       allowPositionals: true,
     });
-    return { values: values as OptionValues, positionals };
+    parsed = { values: values as OptionValues, positionals };
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     throw new UsageError(message.split('\n')[0].split('. To specify')[0]);
   }
+  // A stray word is most often a flag's value typed after a boolean switch: say so, never ignore it.
+  if (!command.positionals && parsed.positionals.length > 0) {
+    throw new UsageError(
+      `${command.name}: unexpected argument ${JSON.stringify(parsed.positionals[0])} (every input is a --flag; see supernet-lab ${command.name} --help)`,
+    );
+  }
+  return parsed;
 }
 
 /**

@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { commandHelp, UsageError, type Command } from '../../src/cli/command';
-import { debugRequested, exitCodeFor, formatCliError } from '../../src/cli/main';
+import { debugRequested, exitCodeFor, formatCliError, main } from '../../src/cli/main';
 import { DivergenceError } from '../../src/core/divergence';
 import { BadInputError, CorruptFileError } from '../../src/errors';
 import { RunLockedError } from '../../src/runs/lock';
@@ -100,4 +100,41 @@ test('CLI: a corrupt config.json is one line on stderr (exit 2); --debug or SUPE
     assert.match(d.stderr, /CorruptFileError: .*config\.json is not valid JSON/);
     assert.match(d.stderr, STACK, 'the stack is shown');
   }
+});
+
+/** Runs `main` in this process and captures its exit code and stderr. */
+async function mainCaptured(argv: string[]): Promise<{ code: number; stderr: string }> {
+  const write = process.stderr.write.bind(process.stderr);
+  let stderr = '';
+  process.stderr.write = ((chunk: string | Uint8Array) => {
+    stderr += chunk.toString();
+    return true;
+  }) as typeof process.stderr.write;
+  try {
+    return { code: await main(argv), stderr };
+  } finally {
+    process.stderr.write = write;
+  }
+}
+
+// Found by the CLI-flags fuzz drill: each of these ran (exit 0 or 1) instead of being refused.
+test('CLI: stray words, flags the chosen mode ignores and out-of-range forwarded flags are bad input (exit 2)', async () => {
+  const cases: [string[], RegExp][] = [
+    [['space', '--count', 'stray'], /unexpected argument "stray"/],
+    [['correlate', 'a.csv'], /unexpected argument "a\.csv"/],
+    [['space', '--sample', '2', '--channels=1.5'], /--channels applies to --arch only/],
+    [['space', '--count', '--seed=7'], /--seed applies to --sample only/],
+    [['space', '--sample', '2', '--seed= '], /--seed must be an integer/],
+    [['space', '--sample', '2', '--seed=999999999999999999999999'], /--seed must be in/],
+    [['study', '--no-report', '--batch-size=1e999'], /--batch-size must be an integer/],
+  ];
+  for (const [argv, message] of cases) {
+    const r = await mainCaptured(argv);
+    assert.equal(r.code, 2, `${argv.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, message, argv.join(' '));
+    assert.ok(r.stderr.trim().split('\n').length <= 2, r.stderr);
+  }
+  // The commands that do take words still do.
+  const plan = await mainCaptured(['sweep', 'plan']);
+  assert.doesNotMatch(plan.stderr, /unexpected argument/);
 });

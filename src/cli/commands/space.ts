@@ -19,6 +19,8 @@ function countsJson(c: SpaceCounts): Record<string, number | string> {
   return out;
 }
 
+const SKELETON_FLAGS = ['channels', 'cells', 'classes', 'in-channels', 'image-size'] as const;
+
 export const spaceCommand: Command = {
   name: 'space',
   summary:
@@ -73,6 +75,14 @@ Other spaces (see each space's module for its string format):
           : `space: give only one of ${modes.map((m) => `--${m}`).join(', ')}`,
       );
     }
+    // A flag the chosen mode does not read is refused, never silently ignored.
+    const usedBy: Record<string, (typeof modes)[number]> = { seed: 'sample' };
+    for (const flag of SKELETON_FLAGS) usedBy[flag] = 'arch';
+    for (const [flag, mode] of Object.entries(usedBy)) {
+      if (values[flag] !== undefined && mode !== modes[0]) {
+        throw new UsageError(`space: --${flag} applies to --${mode} only, not --${modes[0]}`);
+      }
+    }
     const out = (obj: unknown) => process.stdout.write(JSON.stringify(obj) + '\n');
     if (modes[0] === 'count') {
       out(countsJson(space.counts()));
@@ -80,7 +90,7 @@ Other spaces (see each space's module for its string format):
     }
     if (modes[0] === 'sample') {
       const n = intOption(values, 'sample', 1, 1, 1_000_000);
-      const rng = createRng(stringOption(values, 'seed', '0'));
+      const rng = createRng(String(intOption(values, 'seed', 0, 0, 2 ** 32 - 1)));
       const lines: string[] = [];
       for (let i = 0; i < n; i++) lines.push(space.format(space.sample(rng)));
       process.stdout.write(lines.join('\n') + '\n');

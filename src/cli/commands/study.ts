@@ -130,6 +130,8 @@ ${FRONTIER_HELP}`,
     if (values['frontier'] === true) return studyFrontier(values);
     const s = runSettings(values);
     const preset = presetWithOverrides(s, values);
+    // Only the children read --batch-size: check it here, before a lock or a training is started.
+    intOption(values, 'batch-size', 1, 1, 1_000_000);
     const dataset = datasetName(preset);
     const out = path.resolve(
       stringOption(

@@ -185,6 +185,7 @@ Queue URLs: redis://[user:password@]host[:port][/db], rediss://... for TLS.`,
     watch: { type: 'boolean', description: 'status: print the status until the sweep is finished' },
     json: { type: 'boolean', description: 'plan, status: print JSON' },
   },
+  positionals: true,
   async run(values, positionals) {
     const [sub, target, ...extra] = positionals;
     if (sub === undefined || !(SUBCOMMANDS as readonly string[]).includes(sub)) {
