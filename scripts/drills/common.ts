@@ -64,11 +64,16 @@ export interface CliResult {
 /**
  * Runs `supernet-lab <args>` (src/cli/run.ts through tsx) in a new process group; with
  * `killAfterMs`, kill -9 of the whole group at that moment (the command and any worker it
- * started), as a crash of the machine would.
+ * started), as a crash of the machine would; with `killWhen`, the same once it settles.
  */
 export function runCli(
   args: readonly string[],
-  options: { killAfterMs?: number; env?: NodeJS.ProcessEnv; cwd?: string } = {},
+  options: {
+    killAfterMs?: number;
+    killWhen?: Promise<unknown>;
+    env?: NodeJS.ProcessEnv;
+    cwd?: string;
+  } = {},
 ): Promise<CliResult> {
   const t0 = Date.now();
   const child = spawn(
@@ -89,9 +94,13 @@ export function runCli(
   if (options.killAfterMs !== undefined) {
     timer = setTimeout(() => killGroup(child.pid!), options.killAfterMs);
   }
+  let exited = false;
+  const kill = () => !exited && killGroup(child.pid!);
+  options.killWhen?.then(kill, kill);
   return new Promise((resolve, reject) => {
     child.on('error', reject);
     child.on('close', (code, signal) => {
+      exited = true;
       if (timer) clearTimeout(timer);
       // Workers of a killed group may outlive the leader for a moment: make sure they are gone.
       if (signal === 'SIGKILL') killGroup(child.pid!);

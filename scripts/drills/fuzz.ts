@@ -30,7 +30,7 @@ function validStrings(space: SearchSpace<unknown, unknown>, count: number, seed:
 }
 
 /** Character edits of a string: delete, insert, replace, duplicate a slice. */
-function mutated(bases: readonly string[], alphabet: string): fc.Arbitrary<string> {
+export function mutated(bases: readonly string[], alphabet: string): fc.Arbitrary<string> {
   const edit = fc.record({
     kind: fc.constantFrom('delete', 'insert', 'replace', 'duplicate'),
     at: fc.nat(),
@@ -319,7 +319,9 @@ function cliArgv(): fc.Arbitrary<string[]> {
 const STACK = /^\s+at .*:\d+:\d+\)?$/m;
 
 /** Runs `main(argv)` with stdout and stderr captured. */
-async function captured(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+export async function captured(
+  argv: string[],
+): Promise<{ code: number; stdout: string; stderr: string }> {
   const out = process.stdout.write.bind(process.stdout);
   const err = process.stderr.write.bind(process.stderr);
   let stdout = '';

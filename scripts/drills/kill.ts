@@ -15,7 +15,6 @@ import {
   copyDir,
   newResult,
   runCli,
-  skipped,
   tail,
   tempDir,
   timed,
@@ -285,19 +284,4 @@ export async function killDrill(
     }
     fs.rmSync(refDir, { recursive: true, force: true });
   });
-}
-
-/**
- * The sweep-worker slot (issue 15 builds `supernet-lab worker`): skipped, with the reason,
- * until that command exists and this drill knows how to give it a job.
- */
-export function sweepWorkerDrill(commandNames: readonly string[]): DrillResult {
-  if (!commandNames.includes('worker')) {
-    return skipped('kill', 'sweep-worker', 'no `supernet-lab worker` command yet (issue 15)');
-  }
-  return skipped(
-    'kill',
-    'sweep-worker',
-    '`supernet-lab worker` exists; its kill drill (a queued job killed mid-run, then re-run) is not written yet',
-  );
 }
