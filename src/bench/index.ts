@@ -802,6 +802,49 @@ export async function runBench(
     const torchStart = (cands: TorchResult[] | undefined, layout: TorchLayout | null) =>
       cands?.flatMap((c) => c.results).find((r) => r.layout === layout)?.startRssMiB ?? null;
 
+    // The batch-16 and single-thread rows: training only, one process, against PyTorch's runs of
+    // the same kind (`only`: its runs with that many threads).
+    const trainOnlyRows = async (
+      engine: EngineName,
+      label: string,
+      runSpecs: WorkloadSpec[],
+      runThreads: number,
+      row: {
+        metric: BenchMetric;
+        kind: 'full' | 'small';
+        only?: number;
+        mode: (r: WorkloadResult) => string;
+        batch: (i: number) => number;
+      },
+    ) => {
+      const out = await runEngineIsolated(engine, runSpecs, runThreads);
+      if (!out.ok) {
+        notes.push(`${engine} ${label} run failed: ${firstLine(out.error)}`);
+        return;
+      }
+      out.results.forEach((r, i) => {
+        report.runs.push({ config: configs[i].id, who: engine, mode: row.mode(r), result: r });
+        const cands = candidatesFor(i, row.kind, 'train', row.only);
+        const ref = cands ? fastest(cands) : null;
+        const torch = torchAt.get(row.only ?? ref?.threads ?? 0)?.[row.kind];
+        report.comparisons.push(
+          compareRow(
+            {
+              config: configs[i].id,
+              metric: row.metric,
+              engine,
+              threads: row.only ?? r.threads,
+              processes: 1,
+              batch: row.batch(i),
+            },
+            oursOf(r, runSpecs[i], 'train'),
+            cands,
+            torchStart(torch?.slice(i, i + 1), ref?.layout ?? null),
+          ),
+        );
+      });
+    };
+
     // 2. Each engine, one process per network and batch. The CPU engines (in a quick run: the
     //    first available one) also get the batch-16 row and the single-thread row.
     let extraDone = 0;
@@ -852,71 +895,21 @@ export async function runBench(
       if (!cpuEngine || (quick && extraDone > 0)) continue;
       extraDone++;
       log(`[bench] ${engine}: batch ${SMALL_BATCH}, 1 process x ${threads} threads`);
-      const small = await runEngineIsolated(engine, smallSpecs, threads);
-      if (!small.ok)
-        notes.push(`${engine} batch-${SMALL_BATCH} run failed: ${firstLine(small.error)}`);
-      else {
-        small.results.forEach((r, i) => {
-          report.runs.push({
-            config: configs[i].id,
-            who: engine,
-            mode: `1 process x ${r.threads} threads, batch ${SMALL_BATCH}`,
-            result: r,
-          });
-          const cands = candidatesFor(i, 'small', 'train');
-          const ref = cands ? fastest(cands) : null;
-          report.comparisons.push(
-            compareRow(
-              {
-                config: configs[i].id,
-                metric: 'train-batch16',
-                engine,
-                threads: r.threads,
-                processes: 1,
-                batch: SMALL_BATCH,
-              },
-              oursOf(r, smallSpecs[i], 'train'),
-              cands,
-              torchStart(
-                torchAt.get(ref?.threads ?? 0)?.small.slice(i, i + 1),
-                ref?.layout ?? null,
-              ),
-            ),
-          );
-        });
-      }
+      await trainOnlyRows(engine, `batch-${SMALL_BATCH}`, smallSpecs, threads, {
+        metric: 'train-batch16',
+        kind: 'small',
+        mode: (r) => `1 process x ${r.threads} threads, batch ${SMALL_BATCH}`,
+        batch: () => SMALL_BATCH,
+      });
       if (threads > 1) {
         log(`[bench] ${engine}: 1 process x 1 thread`);
-        const single = await runEngineIsolated(engine, trainOnly, 1);
-        if (!single.ok)
-          notes.push(`${engine} single-thread run failed: ${firstLine(single.error)}`);
-        else {
-          single.results.forEach((r, i) => {
-            report.runs.push({
-              config: configs[i].id,
-              who: engine,
-              mode: '1 process x 1 thread',
-              result: r,
-            });
-            const cands = candidatesFor(i, 'full', 'train', 1);
-            const ref = cands ? fastest(cands) : null;
-            report.comparisons.push(
-              compareRow(
-                {
-                  config: configs[i].id,
-                  metric: 'train-single-thread',
-                  engine,
-                  threads: 1,
-                  processes: 1,
-                  batch: configs[i].batch,
-                },
-                oursOf(r, trainOnly[i], 'train'),
-                cands,
-                torchStart(torchAt.get(1)?.full.slice(i, i + 1), ref?.layout ?? null),
-              ),
-            );
-          });
-        }
+        await trainOnlyRows(engine, 'single-thread', trainOnly, 1, {
+          metric: 'train-single-thread',
+          kind: 'full',
+          only: 1,
+          mode: () => '1 process x 1 thread',
+          batch: (i) => configs[i].batch,
+        });
       }
     }
 
