@@ -216,7 +216,15 @@ export class Nb201Network {
     return tf.tidy(() => {
       let h = this.convBnNoRelu(x, this.stem.w, this.stem.bn, options);
       for (const stage of this.stages) {
-        for (const cell of stage.cells) h = this.cellForward(cell, h, arch, options);
+        for (const cell of stage.cells) {
+          // Without a tape nothing needs a cell's intermediates once its output exists: free
+          // them cell by cell (a batch-256 evaluation otherwise holds ~2 GiB at its end).
+          const input = h;
+          h =
+            options.mode === 'train'
+              ? this.cellForward(cell, input, arch, options)
+              : tf.tidy(() => this.cellForward(cell, input, arch, options));
+        }
         if (stage.reduction) {
           const r = stage.reduction;
           const a = this.reluConvBnForward(r.a, h, options);
