@@ -50,7 +50,14 @@ import {
   type ExperimentOptions,
 } from './context';
 import { fmt, mean, type ComparisonRow, type StudyResult } from './report';
-import { ensureScores, ensureSupernet, runData, type SupernetRun } from './runs';
+import {
+  ensureScores,
+  ensureSupernet,
+  runData,
+  type SupernetRequest,
+  type SupernetRun,
+} from './runs';
+import { submitSupernets } from './queue';
 
 /** Environment variable naming another seed table for the notebook (default: the shipped one). */
 export const FRONTIER_TABLE_ENV_VAR = 'SUPERNET_LAB_FRONTIER_TABLE';
@@ -419,15 +426,22 @@ export async function budgetFrontier(
   const runs: SupernetRun[] = [];
   /** Scores of the cells per run and checkpoint (the scatter shows the largest budget's). */
   const scores = new Map<string, number[]>();
-  for (const plan of plans) {
-    const hyper = {
+  const requestOf = (plan: (typeof plans)[number]): SupernetRequest => ({
+    purpose: 'frontier',
+    dataset,
+    seed: ctx.seed,
+    hyper: {
       ...supernetPreset(settings.preset),
       ...settings.hyper,
       channels: plan.channels,
       epochs: plan.epochs,
       checkpointEpochs: plan.checkpoints,
-    };
-    const run = await ensureSupernet(ctx, { purpose: 'frontier', dataset, seed: ctx.seed, hyper });
+    },
+  });
+  // With a queue, every run of the frontier trains at once on its workers (no-op without one).
+  await submitSupernets(ctx, plans.map(requestOf));
+  for (const plan of plans) {
+    const run = await ensureSupernet(ctx, requestOf(plan));
     runs.push(run);
     const trainImages = (await runData(ctx, run.config)).train.shape[0];
     const throughput = mean(run.log.map((e) => e.imagesPerSecond));

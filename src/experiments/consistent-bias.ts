@@ -14,6 +14,7 @@ import { baseRequest, baseStudy, joinTruth, validTruthValues, type BaseStudy } f
 import { resolveContext, type ExperimentContext, type ExperimentOptions } from './context';
 import { fmt, mean, type ComparisonRow, type StudyResult } from './report';
 import { ensureSupernet } from './runs';
+import { submitSupernets } from './queue';
 import { existingTrickRuns, finalScores } from './tricks';
 
 export interface MutualSummary {
@@ -69,6 +70,9 @@ export async function consistentBias(
 ): Promise<ConsistentBiasResult> {
   const t0 = Date.now();
   const ctx = resolveContext(options);
+  const seedRequest = baseRequest(ctx, { purpose: 'seed', seed: ctx.settings.tricks.otherSeed });
+  // With a queue, both supernets train at once on its workers (a no-op without one).
+  await submitSupernets(ctx, [baseRequest(ctx), seedRequest]);
   const base = await baseStudy(ctx, 'all');
   const { truth } = base;
   const final = base.epochs[base.epochs.length - 1].table;
@@ -84,10 +88,7 @@ export async function consistentBias(
   const budgets = matrixOf(budgetEntries);
 
   // Fig. 7: different seeds (and tricks already trained by notebook 07).
-  const seedRun = await ensureSupernet(
-    ctx,
-    baseRequest(ctx, { purpose: 'seed', seed: ctx.settings.tricks.otherSeed }),
-  );
+  const seedRun = await ensureSupernet(ctx, seedRequest);
   const runEntries = [
     { label: `seed ${ctx.seed}`, table: final, column: 'accuracy' },
     {

@@ -15,11 +15,22 @@ import {
 import { loadTrainingData, sharedCifarSubset, type TrainingData } from '../train/data';
 import { TRAIN_DATASETS, type Scale, type TrainDataset } from '../core/scale';
 import { defaultRunsRoot } from '../runs/folder';
+import { defaultStorageRoot } from '../sweep/storage';
 import { experimentSettings, scaleFromEnv, type ExperimentSettings } from './scales';
 
 /** Environment variables the experiments read (all optional). */
 export const RUNS_ENV_VAR = 'SUPERNET_LAB_RUNS';
 export const DATASET_ENV_VAR = 'SUPERNET_LAB_DATASET';
+/** A sweep queue URL: the supernets an experiment is missing are trained by its workers. */
+export const QUEUE_ENV_VAR = 'SUPERNET_LAB_QUEUE';
+
+/** Where an experiment sends the runs it is missing (see src/experiments/queue.ts). */
+export interface ExperimentQueue {
+  /** redis:// or rediss:// URL of the sweep queue. */
+  url: string;
+  /** The storage root the workers write (their --storage): runs/<job id> are read from here. */
+  storage: string;
+}
 
 export interface ExperimentOptions {
   /** Default: SUPERNET_LAB_SCALE, else laptop. */
@@ -36,6 +47,13 @@ export interface ExperimentOptions {
   dataSource?: string;
   /** Replace (parts of) the scale's settings, e.g. for a quick look with fewer architectures. */
   settings?: Partial<ExperimentSettings>;
+  /**
+   * Sweep queue URL for the runs this experiment is missing, or a resolved queue (default:
+   * SUPERNET_LAB_QUEUE; null: train here even when it is set).
+   */
+  queue?: string | ExperimentQueue | null;
+  /** Storage root of the queue's workers (default: SUPERNET_LAB_STORAGE, else kernels-data/sweeps). */
+  storage?: string;
 }
 
 export interface ExperimentContext {
@@ -48,6 +66,8 @@ export interface ExperimentContext {
   settings: ExperimentSettings;
   log: (line: string) => void;
   dataSource?: string;
+  /** Set when missing runs go to a sweep queue instead of training in this process. */
+  queue?: ExperimentQueue;
 }
 
 /** The dataset the notebooks use when none is named; see ExperimentOptions.dataset. */
@@ -75,6 +95,12 @@ export function experimentContext(options: ExperimentOptions = {}): ExperimentCo
     throw new Error(`seed must be a non-negative integer, got ${seed}`);
   }
   const envRuns = process.env[RUNS_ENV_VAR];
+  const envQueue = process.env[QUEUE_ENV_VAR]?.trim() || undefined;
+  const given = options.queue === undefined ? envQueue : options.queue;
+  const queue: ExperimentQueue | undefined =
+    typeof given === 'string'
+      ? { url: given, storage: path.resolve(options.storage ?? defaultStorageRoot()) }
+      : (given ?? undefined);
   return {
     kind: 'experiment-context',
     scale,
@@ -86,6 +112,7 @@ export function experimentContext(options: ExperimentOptions = {}): ExperimentCo
     settings,
     log: options.log ?? ((line: string) => console.log(line)),
     ...(options.dataSource ? { dataSource: options.dataSource } : {}),
+    ...(queue ? { queue } : {}),
   };
 }
 

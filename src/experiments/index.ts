@@ -15,6 +15,7 @@ export type {
 } from './scales';
 export {
   DATASET_ENV_VAR,
+  QUEUE_ENV_VAR,
   RUNS_ENV_VAR,
   benchmarkTruth,
   defaultDataset,
@@ -25,7 +26,14 @@ export {
   resolveContext,
   trainingData,
 } from './context';
-export type { BenchmarkTruth, DataSizes, ExperimentContext, ExperimentOptions } from './context';
+export type {
+  BenchmarkTruth,
+  DataSizes,
+  ExperimentContext,
+  ExperimentOptions,
+  ExperimentQueue,
+} from './context';
+export { experimentSweepName, submitSupernets, supernetJob, trainOnQueue } from './queue';
 export {
   baseHyper,
   configDifferences,

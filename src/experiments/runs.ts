@@ -41,6 +41,8 @@ import { scoreRun } from '../evaluate/score-run';
 import { ensureEngine, trainingData, type ExperimentContext } from './context';
 import type { BaseSupernetSettings } from './scales';
 import { trainSubspaceSupernet, type SubspaceSpec } from './subspace';
+import { runDir } from '../sweep/storage';
+import { trainOnQueue } from './queue';
 
 const IGNORED_KEYS = new Set([
   'library',
@@ -139,18 +141,24 @@ function usable(dir: string, config: Record<string, unknown>, epochs: readonly n
 }
 
 /**
- * The run folder in `runsDir` whose config matches `wanted` (see configDifferences) and that
- * has or will have the checkpoints of `epochs`; complete runs first, then the most advanced.
+ * The run folder in `runsDir` (a folder of run folders, or several) whose config matches
+ * `wanted` (see configDifferences) and that has or will have the checkpoints of `epochs`;
+ * complete runs first, then the most advanced.
  */
 export function findMatchingRun(
-  runsDir: string,
+  runsDir: string | readonly string[],
   wanted: Record<string, unknown>,
   epochs: readonly number[],
 ): string | null {
-  if (!fs.existsSync(runsDir)) return null;
+  const roots = (typeof runsDir === 'string' ? [runsDir] : runsDir).filter((d) => fs.existsSync(d));
   const candidates: { dir: string; done: number }[] = [];
-  for (const name of fs.readdirSync(runsDir).sort()) {
-    const dir = path.join(runsDir, name);
+  const dirs = roots.flatMap((r) =>
+    fs
+      .readdirSync(r)
+      .sort()
+      .map((name) => path.join(r, name)),
+  );
+  for (const dir of dirs) {
     const file = path.join(dir, 'config.json');
     if (!fs.existsSync(file)) continue;
     let config: Record<string, unknown>;
@@ -230,7 +238,9 @@ function requestConfig(
 /**
  * A complete supernet run for `request`: reused when a matching complete one exists, resumed
  * when a matching one is incomplete, else trained into a new folder
- * `<purpose>-<dataset>-<scale>-seed<seed>-<hash>` of the runs folder.
+ * `<purpose>-<dataset>-<scale>-seed<seed>-<hash>` of the runs folder. With a queue
+ * (ExperimentContext.queue, SUPERNET_LAB_QUEUE) the queue's workers train a missing run instead
+ * and it is read from their storage root (see trainQueued).
  */
 export async function ensureSupernet(
   ctx: ExperimentContext,
@@ -247,6 +257,48 @@ export async function lookupSupernet(
   return supernetRun(ctx, request, false);
 }
 
+/** Where an experiment looks for run folders: its runs folder, and the queue's storage root. */
+function runFolders(ctx: ExperimentContext): string[] {
+  return ctx.queue ? [ctx.runsDir, path.join(ctx.queue.storage, 'runs')] : [ctx.runsDir];
+}
+
+/**
+ * With a queue: unless a complete matching run exists, the queue's workers train `request`
+ * (when a train job reproduces it, src/experiments/queue.ts) and this waits for them. The run
+ * folder they write must match the request, or the experiment stops (never reads another run).
+ */
+async function trainQueued(
+  ctx: ExperimentContext,
+  request: SupernetRequest,
+  wanted: RunConfigInput,
+  needed: readonly number[],
+): Promise<void> {
+  const epochs = request.hyper.epochs;
+  const found = findMatchingRun(runFolders(ctx), wanted, needed);
+  if (found && (latestCheckpoint(found) ?? 0) >= epochs) return;
+  const job = await trainOnQueue(ctx, request);
+  if (!job) return;
+  const dir = runDir(ctx.queue!.storage, job.id);
+  const file = path.join(dir, 'config.json');
+  const differ = fs.existsSync(file)
+    ? configDifferences(
+        normalizeRunConfig(readJson<Record<string, unknown>>(file), file) as unknown as Record<
+          string,
+          unknown
+        >,
+        wanted as unknown as Record<string, unknown>,
+      )
+    : ['config.json'];
+  const done = latestCheckpoint(dir) ?? 0;
+  if (differ.length > 0 || done < epochs) {
+    throw new Error(
+      `queued job ${job.id} finished, but its run folder ${dir} is not the run the experiment asked for ` +
+        `(${differ.length > 0 ? `it differs on ${differ.join(', ')}` : `${done} of ${epochs} epochs`}): ` +
+        `unset SUPERNET_LAB_QUEUE to train it here, and report the mismatch (src/experiments/queue.ts)`,
+    );
+  }
+}
+
 async function supernetRun(
   ctx: ExperimentContext,
   request: SupernetRequest,
@@ -256,11 +308,12 @@ async function supernetRun(
   const wanted = requestConfig(ctx, request, engine.name);
   const data = await runData(ctx, wanted);
   const needed = [...new Set([...request.hyper.checkpointEpochs, request.hyper.epochs])];
+  if (train && ctx.queue) await trainQueued(ctx, request, wanted, needed);
   const found = request.dir
     ? fs.existsSync(path.join(request.dir, 'config.json'))
       ? request.dir
       : null
-    : findMatchingRun(ctx.runsDir, wanted, needed);
+    : findMatchingRun(runFolders(ctx), wanted, needed);
   const dir =
     found ??
     request.dir ??

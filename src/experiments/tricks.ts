@@ -18,6 +18,7 @@ import { correlationHeatmap } from '../plots/heatmap';
 import * as train from '../train';
 import type { TrainDataset } from '../core/scale';
 import { baseRequest, baseStudy, joinTruth, studyArchs, type BaseStudy } from './base';
+import { submitSupernets } from './queue';
 import {
   benchmarkTruth,
   hasBenchmarkTruth,
@@ -212,6 +213,12 @@ export async function trainingTricks(
 ): Promise<TricksResult> {
   const t0 = Date.now();
   const ctx = resolveContext(options);
+  const variants = trickVariants(ctx).filter((v) => !only || only.includes(v.id));
+  // With a queue, every row's supernet trains at once on its workers (a no-op without one).
+  await submitSupernets(ctx, [
+    baseRequest(ctx),
+    ...variants.flatMap((v) => (v.request ? [v.request] : [])),
+  ]);
   const base = await baseStudy(ctx, 'final');
   const truth = base.truth;
   const k = ctx.settings.k;
@@ -220,7 +227,6 @@ export async function trainingTricks(
   const baseTruth = numericColumn(baseFinal, 'truth');
   const baseRho = spearman(baseScore, baseTruth);
   const baseTop = topK({ score: baseScore, valid: baseTruth, test: baseTruth }, k).test;
-  const variants = trickVariants(ctx).filter((v) => !only || only.includes(v.id));
   const rows: TrickRow[] = [];
   const aligned: { label: string; table: ColumnTable; column: string }[] = [];
   for (const v of variants) {

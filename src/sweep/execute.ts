@@ -94,6 +94,8 @@ export async function runJob(job: ResolvedJob, options: RunJobOptions): Promise<
     OMP_NUM_THREADS: threads,
     ...(options.engine ? { SUPERNET_LAB_ENGINE: options.engine } : {}),
   };
+  // A job trains its own run: an experiment inside it must not send work to a queue again.
+  delete env.SUPERNET_LAB_QUEUE;
   const code = await new Promise<number | null>((resolve, reject) => {
     const child = fork(jobProcessScript(), [dir, ...argv], {
       env,
