@@ -90,6 +90,8 @@ Examples:
       seed: s.seed,
       runsDir: path.dirname(out),
       log: (line) => progress.line(line),
+      // This is the job a queue would run: it trains here (never hands itself to the queue).
+      queue: null,
       ...(s.dataDir ? { dataSource: s.dataDir } : {}),
       settings: {
         base: {
