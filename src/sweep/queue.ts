@@ -20,6 +20,7 @@ import {
   type Job,
   type RedisOptions,
 } from 'bullmq';
+import * as fs from 'node:fs';
 import { BadInputError } from '../errors';
 import { runJob, type JobOutcome, type RunJobOptions } from './execute';
 import { describeJob, resolveJob, type JobSpec, type ResolvedJob } from './spec';
@@ -27,6 +28,9 @@ import { isDone, readParked, workerName, writeParked, clearParked } from './stor
 
 /** The BullMQ queue every sweep uses (job ids are global: one job, one run folder). */
 export const QUEUE_NAME = 'supernet-lab';
+
+/** PEM file of the CA that signed the Redis server's certificate (rediss:// URLs). */
+export const QUEUE_CA_ENV_VAR = 'SUPERNET_LAB_QUEUE_CA';
 
 export interface JobPayload {
   schema: 1;
@@ -36,8 +40,9 @@ export interface JobPayload {
 
 /**
  * ioredis options of a queue URL: redis://[user:password@]host[:port][/db] or rediss://... (TLS;
- * the CA list is Node's, plus NODE_EXTRA_CA_CERTS). `?tls-insecure=1` skips certificate checks
- * (self-signed test servers only). A clear error names a URL that is not one of these.
+ * the CA list is Node's, plus NODE_EXTRA_CA_CERTS, or only the PEM file SUPERNET_LAB_QUEUE_CA
+ * names: a lab's own CA). `?tls-insecure=1` skips certificate checks (self-signed test servers
+ * only). A clear error names a URL that is not one of these, or a CA file that cannot be read.
  */
 export function redisOptions(url: string): RedisOptions {
   let u: URL;
@@ -71,8 +76,20 @@ export function redisOptions(url: string): RedisOptions {
   if (u.username) options.username = decodeURIComponent(u.username);
   if (u.password) options.password = decodeURIComponent(u.password);
   if (u.protocol === 'rediss:') {
+    const caFile = process.env[QUEUE_CA_ENV_VAR]?.trim();
+    let ca: string | undefined;
+    if (caFile) {
+      try {
+        ca = fs.readFileSync(caFile, 'utf8');
+      } catch (err) {
+        throw new BadInputError(
+          `${QUEUE_CA_ENV_VAR}=${caFile}: cannot read the CA certificate (${(err as Error).message})`,
+        );
+      }
+    }
     options.tls = {
       servername: u.hostname,
+      ...(ca ? { ca } : {}),
       ...(u.searchParams.get('tls-insecure') === '1' ? { rejectUnauthorized: false } : {}),
     };
   }

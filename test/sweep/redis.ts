@@ -41,28 +41,44 @@ async function waitForPort(port: number, ms: number): Promise<void> {
   }
 }
 
+/** PEM files of a TLS server: its certificate and key, and the CA that signed it. */
+export interface TestTls {
+  cert: string;
+  key: string;
+  ca: string;
+}
+
 export class TestRedis {
   private proc: ChildProcess | null = null;
   private constructor(
     readonly port: number,
     readonly dir: string,
     private readonly password?: string,
+    private readonly tls?: TestTls,
   ) {}
 
-  static async create(options: { password?: string } = {}): Promise<TestRedis> {
+  /** With `tls`, the server listens for TLS only (rediss://) on `port`. */
+  static async create(options: { password?: string; tls?: TestTls } = {}): Promise<TestRedis> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sweep-redis-'));
-    const r = new TestRedis(await freePort(), dir, options.password);
+    const r = new TestRedis(await freePort(), dir, options.password, options.tls);
     await r.start();
     return r;
   }
 
   get url(): string {
     const auth = this.password ? `:${encodeURIComponent(this.password)}@` : '';
-    return `redis://${auth}127.0.0.1:${this.port}`;
+    return `${this.tls ? 'rediss' : 'redis'}://${auth}127.0.0.1:${this.port}`;
   }
 
   async start(): Promise<void> {
-    const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir];
+    const listen = this.tls
+      ? ['--port', '0', '--tls-port', String(this.port), '--tls-cert-file', this.tls.cert]
+      : ['--port', String(this.port)];
+    if (this.tls) {
+      listen.push('--tls-key-file', this.tls.key, '--tls-ca-cert-file', this.tls.ca);
+      listen.push('--tls-auth-clients', 'no');
+    }
+    const args = [...listen, '--bind', '127.0.0.1', '--dir', this.dir];
     args.push('--appendonly', 'yes', '--appendfsync', 'always', '--save', '');
     if (this.password) args.push('--requirepass', this.password);
     this.proc = spawn('redis-server', args, { stdio: 'ignore' });
