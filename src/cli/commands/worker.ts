@@ -24,7 +24,8 @@ Examples:
   options: {
     queue: {
       type: 'string',
-      description: 'Redis URL: redis://[user:password@]host[:port][/db], rediss:// for TLS',
+      description:
+        'Redis URL: redis://[user:password@]host[:port][/db], rediss:// for TLS (own CA: SUPERNET_LAB_QUEUE_CA=ca.pem)',
     },
     storage: {
       type: 'string',
