@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import * as aq from 'arquero';
 import type { ColumnTable } from 'arquero';
 import { CorruptFileError } from '../errors';
+import { readJournalText } from '../runs/folder';
 import { readVerifiedFile } from '../runs/integrity';
 import { AnalysisInputError, requireColumns, stringColumn } from './columns';
 import { displayPath, mergeSources, sourcesOf, withSources, type SourceRef } from './provenance';
@@ -77,7 +78,7 @@ export function readCsvTable(file: string): ColumnTable {
 
 function readJsonLines(file: string, needEpoch: boolean): Record<string, unknown>[] {
   if (!fs.existsSync(file)) return [];
-  const lines = fs.readFileSync(file, 'utf8').split('\n');
+  const lines = readJournalText(file).split('\n');
   const rows: Record<string, unknown>[] = [];
   lines.forEach((line, i) => {
     if (line.trim() === '') return;

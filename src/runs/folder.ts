@@ -3,7 +3,7 @@
  *
  *   config.json                 full resolved config (kind, space, dataset, scale, seed, engine,
  *                               every hyper-parameter, library, createdAt)
- *   log.jsonl                   one object per epoch {epoch, loss, accuracy, lr, imagesPerSecond, seconds}
+ *   log.jsonl (+ .sha256)       one object per epoch {epoch, loss, accuracy, lr, imagesPerSecond, seconds}
  *   checkpoints/epoch-0007/     manifest.json + tensors.bin (weights, optimizer state, RNG state);
  *                               the manifest records tensors.bin's sha256 and byte length, and
  *                               manifest.json.sha256 holds the manifest's own sha256
@@ -25,6 +25,7 @@ import {
   checksumSidecarPath,
   digestOf,
   formatChecksumSidecar,
+  parseChecksumSidecar,
   readVerifiedFile,
   verifyDigest,
   type FileDigest,
@@ -150,31 +151,61 @@ export function readLog(runDir: string): EpochLogEntry[] {
   const file = logPath(runDir);
   if (!fs.existsSync(file)) return [];
   const out: EpochLogEntry[] = [];
-  const lines = fs.readFileSync(file, 'utf8').split('\n');
+  const lines = readJournalText(file).split('\n');
   lines.forEach((line, i) => {
     if (line.trim() === '') return;
     try {
       out.push(JSON.parse(line) as EpochLogEntry);
     } catch {
-      // A torn last line (killed mid-append) is dropped; anything else is an error.
+      // A torn last line (a log appended to by older code, killed mid-append) is dropped;
+      // anything else is an error.
       if (i < lines.length - 1 && lines.slice(i + 1).some((l) => l.trim() !== '')) {
-        throw new Error(`${file}:${i + 1} is not valid JSON`);
+        throw new CorruptFileError(file, `${file}:${i + 1} is not valid JSON`);
       }
     }
   });
   return out;
 }
 
-/** Appends one epoch line (the log is a journal; `truncateLog` repairs it on resume). */
+/**
+ * A JSON-lines journal's text (log.jsonl, arch.jsonl), checked against its sidecar like any
+ * table. A torn last line after the content the checksum covers (an append cut short) is
+ * dropped; any other mismatch is an error.
+ */
+export function readJournalText(file: string): string {
+  try {
+    return readTableText(file);
+  } catch (err) {
+    if (!(err instanceof CorruptFileError)) throw err;
+    const text = fs.readFileSync(file, 'utf8');
+    const whole = text.slice(0, text.lastIndexOf('\n') + 1);
+    const sidecar = checksumSidecarPath(file);
+    const expected = parseChecksumSidecar(sidecar, fs.readFileSync(sidecar, 'utf8'));
+    if (whole !== text && digestOf(whole).sha256 === expected) return whole;
+    throw err;
+  }
+}
+
+/**
+ * Adds one epoch line. The log is small (a line per epoch), so it is rewritten whole with its
+ * checksum, atomically: a reader never sees a half-written line or an unchecked number.
+ */
 export function appendLog(runDir: string, entry: EpochLogEntry): void {
+  writeLog(runDir, [...readLog(runDir), entry]);
+}
+
+/** Writes log.jsonl (atomically, with its checksum sidecar). */
+export function writeLog(runDir: string, entries: readonly EpochLogEntry[]): void {
   fs.mkdirSync(runDir, { recursive: true });
-  fs.appendFileSync(logPath(runDir), JSON.stringify(entry) + '\n');
+  writeTableAtomic(logPath(runDir), entries.map((e) => JSON.stringify(e) + '\n').join(''));
 }
 
 /** Keeps only log entries with epoch <= maxEpoch (rewritten atomically). */
 export function truncateLog(runDir: string, maxEpoch: number): void {
-  const kept = readLog(runDir).filter((e) => e.epoch <= maxEpoch);
-  writeFileAtomic(logPath(runDir), kept.map((e) => JSON.stringify(e) + '\n').join(''));
+  writeLog(
+    runDir,
+    readLog(runDir).filter((e) => e.epoch <= maxEpoch),
+  );
 }
 
 // ---- checkpoints ----

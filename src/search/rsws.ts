@@ -11,14 +11,7 @@ import { NB201_EDGES, NB201_OPS } from '../spaces/nb201/definition';
 import { uniformSimplex } from '../optim/simplex';
 import type { TrainingData } from '../train/data';
 import type { ProgressSink } from '../train/progress';
-import {
-  appendLog,
-  latestCheckpoint,
-  readLog,
-  truncateLog,
-  writeScores,
-  type ScoreRow,
-} from '../runs/folder';
+import { latestCheckpoint, readLog, writeLog, writeScores, type ScoreRow } from '../runs/folder';
 import { NB201_SAMPLING } from '../spaces/nb201/codec';
 import type { RunConfigInput } from '../runs/config';
 import { spaceBinding } from '../supernet/registry';
@@ -104,8 +97,10 @@ export async function runRsws(
   // Mirror the supernet's per-epoch log into the search folder (entropy of the uniform weights).
   const uniform = uniformSimplex(NB201_EDGES.length, NB201_OPS.length);
   const entropy = Math.log(NB201_OPS.length);
-  truncateLog(runDir, 0);
-  for (const e of readLog(supernetDir)) appendLog(runDir, { ...e, entropy, derived: null });
+  writeLog(
+    runDir,
+    readLog(supernetDir).map((e) => ({ ...e, entropy, derived: null })),
+  );
   const partialBase = {
     method: config.method,
     dataset: config.dataset,

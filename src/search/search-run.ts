@@ -273,6 +273,7 @@ const RUN_FILES = [
   'scores',
   'supernet',
   'log.jsonl',
+  'log.jsonl.sha256',
   'arch.jsonl',
   'arch.jsonl.sha256',
   'groundtruth.csv',

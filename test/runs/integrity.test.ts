@@ -8,12 +8,15 @@ import { readCsvTable } from '../../src/analysis/runs';
 import { CorruptFileError } from '../../src/errors';
 import { sha256Hex } from '../../src/runs/integrity';
 import {
+  appendLog,
   checkpointName,
   checkpointsDir,
   groundTruthPath,
   latestCheckpoint,
   latestVerifiedCheckpoint,
+  logPath,
   readCheckpoint,
+  readLog,
   readGroundTruth,
   readScores,
   writeCheckpoint,
@@ -179,4 +182,35 @@ test('groundtruth.csv: checksum verified; tables without a sidecar (older folder
     corruptMessage(() => readGroundTruth(file)),
     /is not a sha256 checksum line/,
   );
+});
+
+test('log.jsonl carries a checksum: a changed digit is an error naming the file, a torn tail is dropped', () => {
+  const dir = tempRun();
+  const entry = (epoch: number) => ({
+    epoch,
+    loss: 2.25 - epoch / 8,
+    accuracy: 10 + epoch,
+    lr: 0.1,
+    imagesPerSecond: 100,
+    seconds: 1,
+  });
+  for (const e of [1, 2, 3]) appendLog(dir, entry(e));
+  const file = logPath(dir);
+  assert.ok(fs.existsSync(`${file}.sha256`));
+  assert.deepEqual(readLog(dir), [entry(1), entry(2), entry(3)]);
+  const good = fs.readFileSync(file, 'utf8');
+  // An append cut short after the checked content: the complete lines still read.
+  fs.appendFileSync(file, '{"epoch": 4, "lo');
+  assert.deepEqual(readLog(dir), [entry(1), entry(2), entry(3)]);
+  // A loss that changed on disk (still valid JSON) would be a silently wrong curve: refused.
+  fs.writeFileSync(file, good.replace('"loss":2', '"loss":3'));
+  assert.notEqual(fs.readFileSync(file, 'utf8'), good);
+  assert.throws(
+    () => readLog(dir),
+    (e: unknown) => e instanceof CorruptFileError && e.message.includes(file),
+  );
+  // A log written before checksums existed (no sidecar) still reads.
+  fs.writeFileSync(file, good);
+  fs.rmSync(`${file}.sha256`);
+  assert.deepEqual(readLog(dir), [entry(1), entry(2), entry(3)]);
 });
