@@ -32,6 +32,7 @@ import {
   writeTableAtomic,
 } from '../src/runs/folder';
 import { groundTruthPreset } from '../src/supernet/nb201/presets';
+import { cpuSimd } from '../src/info';
 import { spaceBinding } from '../src/supernet/registry';
 import { sampleArchs } from '../src/train/pipeline';
 
@@ -166,6 +167,7 @@ writeFileAtomic(
       workers: Number(values.workers),
       wallHours: Number(hours.toFixed(2)),
       cpu: os.cpus()[0]?.model ?? 'unknown',
+      cpuSimd: cpuSimd(),
       generated: new Date().toISOString().slice(0, 10),
     },
     null,

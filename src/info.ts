@@ -13,6 +13,25 @@ function versionOf(pkg: string): string | null {
   }
 }
 
+/**
+ * The widest x86 vector extension this CPU has ('avx512', 'avx2', 'sse4', or the architecture
+ * elsewhere). oneDNN picks its kernels by it, so native results are bit-identical only between
+ * machines that share it (a CPU model name such as "AMD EPYC" does not tell).
+ */
+export function cpuSimd(): string {
+  let flags = '';
+  try {
+    flags = /^flags\s*:(.*)$/m.exec(fs.readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? '';
+  } catch {
+    return process.arch;
+  }
+  const has = (f: string) => flags.includes(` ${f}`);
+  if (has('avx512f')) return 'avx512';
+  if (has('avx2')) return 'avx2';
+  if (has('sse4_2')) return 'sse4';
+  return process.arch;
+}
+
 export interface LibraryInfo {
   supernetLab: string;
   node: string;
