@@ -282,10 +282,7 @@ async function trainQueued(
   const file = path.join(dir, 'config.json');
   const differ = fs.existsSync(file)
     ? configDifferences(
-        normalizeRunConfig(readJson<Record<string, unknown>>(file), file) as unknown as Record<
-          string,
-          unknown
-        >,
+        readRunConfig(dir) as unknown as Record<string, unknown>,
         wanted as unknown as Record<string, unknown>,
       )
     : ['config.json'];
