@@ -149,13 +149,36 @@ export function intOption(
   return n;
 }
 
-/** Reads a finite numeric flag. */
-export function numberOption(values: OptionValues, name: string, fallback: number): number {
+/** An integer flag in [min, max], or undefined when it is not given. */
+export function optionalInt(
+  values: OptionValues,
+  name: string,
+  min: number,
+  max?: number,
+): number | undefined {
+  return values[name] === undefined ? undefined : intOption(values, name, min, min, max);
+}
+
+const NUMBER_RULES = {
+  '> 0': (n: number) => n > 0,
+  '>= 0': (n: number) => n >= 0,
+  'in [0, 1)': (n: number) => n >= 0 && n < 1,
+  'in (0, 1)': (n: number) => n > 0 && n < 1,
+};
+
+/** Reads a finite numeric flag; with `rule`, the value (given or fallback) must also obey it. */
+export function numberOption(
+  values: OptionValues,
+  name: string,
+  fallback: number,
+  rule?: keyof typeof NUMBER_RULES,
+): number {
   const v = values[name];
-  if (v === undefined) return fallback;
-  const n = typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN;
-  if (!Number.isFinite(n))
+  const n = v === undefined ? fallback : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN;
+  if (!Number.isFinite(n) && v !== undefined) {
     throw new UsageError(`--${name} must be a number, got ${JSON.stringify(v)}`);
+  }
+  if (rule && !NUMBER_RULES[rule](n)) throw new UsageError(`--${name} must be ${rule}, got ${n}`);
   return n;
 }
 

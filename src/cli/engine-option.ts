@@ -1,5 +1,4 @@
 import {
-  ENGINE_ENV_VAR,
   ENGINE_REQUESTS,
   EngineUnavailableError,
   defaultEngineRequest,
@@ -8,14 +7,7 @@ import {
   type EngineInfo,
   type EngineRequest,
 } from '../engine';
-import { UsageError, type OptionSpec, type OptionValues } from './command';
-
-/** The `--engine` flag; add it to any command's options as `engine: engineOption`. */
-export const engineOption: OptionSpec = {
-  type: 'string',
-  description: `tensor engine: ${ENGINE_REQUESTS.join(' | ')} (or env ${ENGINE_ENV_VAR})`,
-  default: 'auto',
-};
+import { UsageError, type OptionValues } from './command';
 
 /** Reads `--engine` (falling back to SUPERNET_LAB_ENGINE, then 'auto'); UsageError if bad. */
 export function engineRequestOption(values: OptionValues, name = 'engine'): EngineRequest {
@@ -35,10 +27,7 @@ export function engineRequestOption(values: OptionValues, name = 'engine'): Engi
   );
 }
 
-/**
- * Initialises the engine chosen by `--engine`. An unavailable engine becomes a UsageError
- * (exit 2) whose message says why and how to get it.
- */
+/** Initialises the engine chosen by `--engine`; a failure is a UsageError (exit 2) saying why. */
 export async function initEngineFromOptions(
   values: OptionValues,
   name = 'engine',
@@ -47,7 +36,7 @@ export async function initEngineFromOptions(
   try {
     return await initEngine(requested);
   } catch (err) {
-    if (err instanceof EngineUnavailableError) throw new UsageError(`--${name}: ${err.message}`);
-    throw err;
+    const prefix = err instanceof EngineUnavailableError ? `--${name}: ` : '';
+    throw new UsageError(prefix + (err as Error).message);
   }
 }

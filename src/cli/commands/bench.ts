@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { formatBenchTable, runBench, SOAK_STEPS } from '../../bench';
 import { ENGINE_NAMES, type EngineName } from '../../engine';
-import { intOption, stringOption, UsageError, type Command } from '../command';
+import { optionalInt, stringOption, UsageError, type Command } from '../command';
 
 function engineList(value: string): EngineName[] {
   const names = value
@@ -80,12 +80,9 @@ the load average at the start and the end).`,
   },
   async run(values) {
     const engines = typeof values.engines === 'string' ? engineList(values.engines) : undefined;
-    const threads =
-      values.threads === undefined ? undefined : intOption(values, 'threads', 1, 1, 1024);
-    const processes =
-      values.processes === undefined ? undefined : intOption(values, 'processes', 1, 1, 1024);
-    const soak =
-      values.soak === undefined ? undefined : intOption(values, 'soak', 0, 0, 10_000_000);
+    const threads = optionalInt(values, 'threads', 1, 1024);
+    const processes = optionalInt(values, 'processes', 1, 1024);
+    const soak = optionalInt(values, 'soak', 0, 10_000_000);
     const out =
       typeof values.out === 'string' ? path.resolve(stringOption(values, 'out')) : undefined;
     const { report, file } = await runBench({

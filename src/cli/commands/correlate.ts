@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import { AnalysisInputError } from '../../analysis/columns';
 import { readCsvTable } from '../../analysis/runs';
 import { correlateColumns } from '../../analysis/summary';
-import { intOption, numberOption, stringOption, UsageError, type Command } from '../command';
+import { intOption, numberOption, stringOption, type Command } from '../command';
 
 export const correlateCommand: Command = {
   name: 'correlate',
@@ -32,15 +32,11 @@ Example: supernet-lab correlate --table scores.csv --x accuracy --y cifar100_tes
     const y = stringOption(values, 'y');
     const resamples = intOption(values, 'resamples', 1000, 0, 1_000_000);
     const seed = intOption(values, 'seed', 0, 0, 2 ** 32 - 1);
-    const level = numberOption(values, 'level', 0.95);
-    if (!(level > 0 && level < 1)) throw new UsageError(`--level must be in (0, 1), got ${level}`);
+    const level = numberOption(values, 'level', 0.95, 'in (0, 1)');
     const sparseThreshold =
       values['sparse-threshold'] === undefined
         ? undefined
-        : numberOption(values, 'sparse-threshold', 0);
-    if (sparseThreshold !== undefined && sparseThreshold < 0) {
-      throw new UsageError(`--sparse-threshold must be >= 0, got ${sparseThreshold}`);
-    }
+        : numberOption(values, 'sparse-threshold', 0, '>= 0');
     try {
       const table = readCsvTable(file);
       const result = correlateColumns(table, x, y, {

@@ -12,11 +12,13 @@ import {
   choiceOption,
   intOption,
   numberOption,
+  optionalInt,
   stringOption,
   type OptionSpec,
   type OptionValues,
 } from '../command';
-import { ENGINE_REQUESTS, initEngine, parseEngineRequest, type EngineInfo } from '../../engine';
+import { ENGINE_REQUESTS, type EngineInfo, type EngineRequest } from '../../engine';
+import { engineRequestOption, initEngineFromOptions } from '../engine-option';
 import { packageRoot } from '../../info';
 import { SCALES, TRAIN_DATASETS, type Scale } from '../../core/scale';
 import { SAMPLER_NAMES } from '../../supernet/binding';
@@ -141,7 +143,7 @@ export interface RunSettings {
   space: string;
   scale: Scale;
   seed: number;
-  engineRequest: string;
+  engineRequest: EngineRequest;
   dataDir?: string;
   download: boolean;
   progressMode: ProgressMode;
@@ -150,19 +152,6 @@ export interface RunSettings {
 /** --space: one of the registry's (exit 2 naming the value otherwise). */
 export function spaceOption(values: OptionValues): string {
   return choiceOption(values, 'space', SPACE_NAMES, 'nb201');
-}
-
-function engineRequestOf(values: OptionValues): string {
-  const engine =
-    typeof values['engine'] === 'string'
-      ? values['engine']
-      : (process.env.SUPERNET_LAB_ENGINE ?? 'auto');
-  try {
-    parseEngineRequest(engine, '--engine');
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
-  return engine;
 }
 
 export function progressModeOf(values: OptionValues): ProgressMode {
@@ -175,7 +164,7 @@ export function runSettings(values: OptionValues): RunSettings {
     space: spaceOption(values),
     scale: choiceOption(values, 'scale', SCALES, 'laptop'),
     seed: intOption(values, 'seed', 0, 0, 2 ** 32 - 1),
-    engineRequest: engineRequestOf(values),
+    engineRequest: engineRequestOption(values),
     dataDir: typeof values['data-dir'] === 'string' ? values['data-dir'] : undefined,
     download: values['download'] === true,
     progressMode: progressModeOf(values),
@@ -191,7 +180,7 @@ export function folderSettings(
     space: config.space,
     scale: config.scale,
     seed: config.seed,
-    engineRequest: engineRequestOf(values),
+    engineRequest: engineRequestOption(values),
     dataDir: typeof values['data-dir'] === 'string' ? values['data-dir'] : undefined,
     download: false,
     progressMode: progressModeOf(values),
@@ -202,17 +191,16 @@ export function makeProgress(mode: ProgressMode, label: string): ProgressSink {
   return createProgress({ label, bar: mode === 'bar', silent: mode === 'none' });
 }
 
-export async function setUpEngine(
-  settings: Pick<RunSettings, 'engineRequest'>,
-): Promise<EngineInfo> {
-  try {
-    return await initEngine(parseEngineRequest(settings.engineRequest, '--engine'));
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+export function setUpEngine(settings: Pick<RunSettings, 'engineRequest'>): Promise<EngineInfo> {
+  return initEngineFromOptions({ engine: settings.engineRequest });
 }
 
-function imagesOption(values: OptionValues, name: string, fallback: number | null): number | null {
+/** An image count flag: a positive integer, or 'all' (null). */
+export function imagesOption<F extends number | null | undefined>(
+  values: OptionValues,
+  name: string,
+  fallback: F,
+): number | null | F {
   const v = values[name];
   if (v === 'all') return null;
   if (v === undefined) return fallback;
@@ -256,9 +244,8 @@ export function presetWithOverrides(settings: RunSettings, values: OptionValues)
     }
   }
   const size = {
-    channels:
-      values['channels'] === undefined ? undefined : intOption(values, 'channels', 1, 1, 4096),
-    cells: values['cells'] === undefined ? undefined : intOption(values, 'cells', 1, 0, 100),
+    channels: optionalInt(values, 'channels', 1, 4096),
+    cells: optionalInt(values, 'cells', 0, 100),
   };
   if (size.channels !== undefined || size.cells !== undefined) {
     if (!binding.resize) rejectFlags(values, settings.space, ['channels', 'cells']);
@@ -272,18 +259,10 @@ export function hyperWithOverrides(h: SpaceHyper, values: OptionValues): SpaceHy
   const out: SpaceHyper = { ...h };
   out.epochs = intOption(values, 'epochs', h.epochs, 1, 1_000_000);
   out.batchSize = intOption(values, 'batch-size', h.batchSize, 1, 1_000_000);
-  out.lr = numberOption(values, 'lr', h.lr);
-  if (!(out.lr > 0)) throw new UsageError(`--lr must be > 0, got ${out.lr}`);
-  out.weightDecay = numberOption(values, 'weight-decay', h.weightDecay);
-  if (!(out.weightDecay >= 0)) {
-    throw new UsageError(`--weight-decay must be >= 0, got ${out.weightDecay}`);
-  }
-  out.clipNorm = numberOption(values, 'clip', h.clipNorm);
-  if (!(out.clipNorm >= 0)) throw new UsageError(`--clip must be >= 0, got ${out.clipNorm}`);
-  out.momentum = numberOption(values, 'momentum', h.momentum);
-  if (!(out.momentum >= 0 && out.momentum < 1)) {
-    throw new UsageError(`--momentum must be in [0, 1), got ${out.momentum}`);
-  }
+  out.lr = numberOption(values, 'lr', h.lr, '> 0');
+  out.weightDecay = numberOption(values, 'weight-decay', h.weightDecay, '>= 0');
+  out.clipNorm = numberOption(values, 'clip', h.clipNorm, '>= 0');
+  out.momentum = numberOption(values, 'momentum', h.momentum, 'in [0, 1)');
   if (values['no-nesterov'] === true) out.nesterov = false;
   if (values['no-augment'] === true) out.augment = false;
   out.calibrationBatches = intOption(values, 'calib-batches', h.calibrationBatches, 0, 1_000_000);

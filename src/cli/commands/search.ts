@@ -2,8 +2,8 @@ import * as path from 'node:path';
 import {
   UsageError,
   choiceOption,
-  intOption,
   numberOption,
+  optionalInt,
   stringOption,
   type Command,
   type OptionValues,
@@ -23,28 +23,15 @@ import {
   COMMON_OPTIONS,
   WAIT_OPTION,
   defaultOut,
+  imagesOption,
   lockRunFolder,
   makeProgress,
   runSettings,
   setUpEngine,
 } from './run-options';
 
-function imagesOption(values: OptionValues, name: string): number | null | undefined {
-  const v = values[name];
-  if (v === undefined) return undefined;
-  if (v === 'all') return null;
-  return intOption(values, name, 1, 1);
-}
-
-function optionalInt(values: OptionValues, name: string, min: number, max: number) {
-  return values[name] === undefined ? undefined : intOption(values, name, min, min, max);
-}
-
 function optionalPositive(values: OptionValues, name: string): number | undefined {
-  if (values[name] === undefined) return undefined;
-  const v = numberOption(values, name, NaN);
-  if (!(v > 0)) throw new UsageError(`--${name} must be > 0, got ${v}`);
-  return v;
+  return values[name] === undefined ? undefined : numberOption(values, name, NaN, '> 0');
 }
 
 export const searchCommand: Command = {
@@ -124,8 +111,8 @@ Example: supernet-lab search --space nb201 --method gaea-bilevel --dataset fashi
         batchSize: optionalInt(values, 'batch-size', 1, 100_000),
         channels: optionalInt(values, 'channels', 1, 4096),
         cellsPerStage: optionalInt(values, 'cells', 1, 100),
-        trainImages: imagesOption(values, 'train-images'),
-        validImages: imagesOption(values, 'valid-images'),
+        trainImages: imagesOption(values, 'train-images', undefined),
+        validImages: imagesOption(values, 'valid-images', undefined),
         rswsSamples: optionalInt(values, 'samples', 1, 15284),
         calibrationBatches: optionalInt(values, 'calib-batches', 0, 100_000),
         calibrationBatchSize: optionalInt(values, 'calib-size', 1, 100_000),

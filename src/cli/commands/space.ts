@@ -1,4 +1,11 @@
-import { UsageError, choiceOption, intOption, stringOption, type Command } from '../command';
+import {
+  UsageError,
+  choiceOption,
+  intOption,
+  optionalInt,
+  stringOption,
+  type Command,
+} from '../command';
 import type { SkeletonOptions, SpaceCounts } from '../../spaces';
 import { createRng } from '../../engine/random';
 import { SPACE_NAMES, spaceBinding } from '../../supernet/registry';
@@ -99,8 +106,7 @@ Other spaces (see each space's module for its string format):
     const text = stringOption(values, 'arch');
     const checked = space.check(text);
     if (!checked.ok) throw new UsageError(`space: --arch: ${checked.error}`);
-    const opt = (flag: string): number | undefined =>
-      values[flag] === undefined ? undefined : intOption(values, flag, 0, 1, 1 << 20);
+    const opt = (flag: string) => optionalInt(values, flag, 1, 1 << 20);
     const sk: SkeletonOptions = {
       channels: opt('channels'),
       cells: opt('cells'),

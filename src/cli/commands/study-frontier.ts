@@ -27,6 +27,18 @@ larger budget would need (images and hours at the bench's throughput) to reach s
 regime, and writes <out>/frontier.json and <out>/frontier.html (default out:
 kernels-data/runs/frontier-<scale>-seed<seed>). About 25 minutes at --scale laptop on 2 cores.`;
 
+/** --table: a seed-table CSV that must exist (undefined without the flag). */
+export function seedTableOption(values: OptionValues): string | undefined {
+  if (typeof values['table'] !== 'string') return undefined;
+  const file = path.resolve(values['table']);
+  if (!fs.existsSync(file)) {
+    throw new UsageError(
+      `--table ${values['table']} does not exist: pass a seed-table CSV (arch,seed,val_accuracy,...)`,
+    );
+  }
+  return file;
+}
+
 export async function studyFrontier(values: OptionValues): Promise<number> {
   const s = runSettings(values);
   if (s.space !== 'nb201') {
@@ -34,12 +46,7 @@ export async function studyFrontier(values: OptionValues): Promise<number> {
       `--frontier ranks NAS-Bench-201 cells of a seed table, got --space ${s.space}: drop --space`,
     );
   }
-  const table = typeof values['table'] === 'string' ? path.resolve(values['table']) : undefined;
-  if (table && !fs.existsSync(table)) {
-    throw new UsageError(
-      `--table ${values['table']} does not exist: pass a seed-table CSV (arch,seed,val_accuracy,...)`,
-    );
-  }
+  const table = seedTableOption(values);
   await setUpEngine(s);
   const out = path.resolve(
     stringOption(values, 'out', path.join(defaultRunsRoot(), `frontier-${s.scale}-seed${s.seed}`)),

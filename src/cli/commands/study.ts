@@ -1,9 +1,15 @@
-import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { UsageError, intOption, stringOption, type Command, type OptionValues } from '../command';
+import {
+  UsageError,
+  intOption,
+  optionalInt,
+  stringOption,
+  type Command,
+  type OptionValues,
+} from '../command';
 import { formatSummary, runStudy } from '../../study';
 import { shippedTableFor } from '../../study/table';
-import { FRONTIER_HELP, studyFrontier } from './study-frontier';
+import { FRONTIER_HELP, seedTableOption, studyFrontier } from './study-frontier';
 import { defaultRunsRoot } from '../../runs/folder';
 import { loadRunData, runSetup, sampleArchs } from '../../train/pipeline';
 import {
@@ -42,17 +48,10 @@ function groundTruthTable(
   scale: string,
 ): string | null {
   const train = values['train-groundtruth'] === true;
-  if (typeof values['table'] === 'string') {
-    if (train) throw new UsageError('give --table FILE or --train-groundtruth, not both');
-    const file = path.resolve(values['table']);
-    if (!fs.existsSync(file)) {
-      throw new UsageError(
-        `--table ${values['table']} does not exist: pass a seed-table CSV (arch,seed,val_accuracy,...)`,
-      );
-    }
-    return file;
+  if (typeof values['table'] === 'string' && train) {
+    throw new UsageError('give --table FILE or --train-groundtruth, not both');
   }
-  return train ? null : shippedTableFor(space, dataset, scale);
+  return seedTableOption(values) ?? (train ? null : shippedTableFor(space, dataset, scale));
 }
 
 export const studyCommand: Command = {
@@ -141,12 +140,8 @@ ${FRONTIER_HELP}`,
       ),
     );
     const workers = intOption(values, 'workers', defaultWorkers(), 1, 256);
-    const gtArchs =
-      values['gt-archs'] === undefined ? undefined : intOption(values, 'gt-archs', 1, 2, 15284);
-    const scoredArchs =
-      values['scored-archs'] === undefined
-        ? undefined
-        : intOption(values, 'scored-archs', 1, 2, 1_000_000);
+    const gtArchs = optionalInt(values, 'gt-archs', 2, 15284);
+    const scoredArchs = optionalInt(values, 'scored-archs', 2, 1_000_000);
     if (gtArchs !== undefined && scoredArchs !== undefined && gtArchs > scoredArchs) {
       throw new UsageError(`--gt-archs (${gtArchs}) cannot exceed --scored-archs (${scoredArchs})`);
     }

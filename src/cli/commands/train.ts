@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { UsageError, choiceOption, intOption, stringOption, type Command } from '../command';
+import { UsageError, choiceOption, optionalInt, stringOption, type Command } from '../command';
 import { SAMPLER_NAMES } from '../../supernet/binding';
 import { spaceBinding } from '../../supernet/registry';
 import { loadRunData, trainRun } from '../../train/pipeline';
@@ -58,17 +58,11 @@ Examples:
     const preset = presetWithOverrides(s, values);
     const hyper = hyperWithOverrides(preset.supernet, values);
     const sampler = choiceOption(values, 'sampler', SAMPLER_NAMES, 'uniform');
-    const fewShotEdge =
-      values['few-shot-edge'] === undefined
-        ? undefined
-        : intOption(values, 'few-shot-edge', 0, 0, 1000);
+    const fewShotEdge = optionalInt(values, 'few-shot-edge', 0, 1000);
     if (fewShotEdge !== undefined && sampler !== 'fewshot') {
       throw new UsageError('--few-shot-edge needs --sampler fewshot');
     }
-    const samplerPaths =
-      values['sampler-paths'] === undefined
-        ? undefined
-        : intOption(values, 'sampler-paths', 2, 0, 64);
+    const samplerPaths = optionalInt(values, 'sampler-paths', 0, 64);
     const checkpointEpochs = parseEpochList(
       values,
       'checkpoint-epochs',
