@@ -27,10 +27,24 @@ export function rswsSupernetDir(runDir: string): string {
   return path.join(runDir, 'supernet');
 }
 
+/** The weights' optimizer and budget of a search (RS-WS trains its supernet with them too). */
+export function weightHyper(config: SearchRunConfig) {
+  const h = config.hyper;
+  return {
+    epochs: config.epochs,
+    batchSize: config.batchSize,
+    lr: h.weightLr,
+    minLr: h.weightLrMin,
+    momentum: h.momentum,
+    nesterov: h.nesterov,
+    weightDecay: h.weightDecay,
+    clipNorm: h.clipNorm,
+  };
+}
+
 /** The supernet configuration RS-WS trains: the search's budget, data and weight optimizer. */
 export function rswsSupernetConfig(config: SearchRunConfig): RunConfigInput {
   const preset = spaceBinding('nb201').preset(config.scale);
-  const h = config.hyper;
   return {
     ...preset.supernet,
     kind: 'supernet',
@@ -50,14 +64,7 @@ export function rswsSupernetConfig(config: SearchRunConfig): RunConfigInput {
       validImages: config.validImages,
       validFraction: config.validFraction,
     },
-    epochs: config.epochs,
-    batchSize: config.batchSize,
-    lr: h.weightLr,
-    minLr: h.weightLrMin,
-    momentum: h.momentum,
-    nesterov: h.nesterov,
-    weightDecay: h.weightDecay,
-    clipNorm: h.clipNorm,
+    ...weightHyper(config),
     augment: config.augment,
     calibrationBatches: config.rsws.calibrationBatches,
     calibrationBatchSize: config.rsws.calibrationBatchSize,

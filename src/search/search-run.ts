@@ -53,7 +53,7 @@ import {
 } from '../runs/folder';
 import { differentiableStrategy } from './differentiable-strategy';
 import { benchmarkAccuracies, type BenchmarkAccuracies } from './benchmark';
-import { runRsws } from './rsws';
+import { runRsws, weightHyper } from './rsws';
 import { archPath, readArchRecords, writeArchRecords, type ArchRecord } from './arch-records';
 import { SEARCH_SCALE_SETTINGS, type SearchScale, type SearchScaleSettings } from './scales';
 
@@ -385,18 +385,7 @@ function runDifferentiable(
         seed: `search/${config.seed}/valid`,
       }
     : undefined;
-  const h = config.hyper;
-  const hyper: FitHyper = {
-    epochs: config.epochs,
-    batchSize: config.batchSize,
-    lr: h.weightLr,
-    minLr: h.weightLrMin,
-    lrSchedule: 'cosine',
-    momentum: h.momentum,
-    nesterov: h.nesterov,
-    weightDecay: h.weightDecay,
-    clipNorm: h.clipNorm,
-  };
+  const hyper: FitHyper = { ...weightHyper(config), lrSchedule: 'cosine' };
   const stepsPerEpoch = fitStepsPerEpoch({ source, paired, hyper });
   if (stepsPerEpoch < 1) {
     throw new Error(`the search data hold less than one batch of ${config.batchSize}`);
