@@ -10,9 +10,6 @@ import {
   type ArchMatrix,
 } from './simplex';
 
-/** How the architecture is parametrised: DARTS logits under a softmax, or GAEA simplex weights. */
-export type ArchParametrization = 'softmax' | 'simplex';
-
 /** JSON-serialisable optimizer state, stored in checkpoints so that a search resumes exactly. */
 export type ArchOptimizerState =
   | { kind: 'darts-adam'; alpha: ArchMatrix; adam: AdamState; options: AdamOptions }
@@ -20,7 +17,6 @@ export type ArchOptimizerState =
 
 /** An optimizer of architecture parameters (a product of per-edge decisions). */
 export interface ArchOptimizer {
-  readonly parametrization: ArchParametrization;
   /** Raw parameters the gradient is taken against: alpha (DARTS) or theta (GAEA). */
   params(): ArchMatrix;
   /** Mixing weights on the per-edge simplices: softmax(alpha) or theta. */
@@ -34,7 +30,6 @@ export interface ArchOptimizer {
 
 /** DARTS: Adam on logits alpha (defaults: lr 3e-4, betas (0.5, 0.999), weight decay 1e-3). */
 export class DartsArchOptimizer implements ArchOptimizer {
-  readonly parametrization = 'softmax' as const;
   readonly mixing = softmaxMixing;
   private alpha: ArchMatrix;
   private adam: AdamState;
@@ -91,7 +86,6 @@ export class DartsArchOptimizer implements ArchOptimizer {
  * (reference NB-201 setting: step size 0.1, start uniform).
  */
 export class GaeaArchOptimizer implements ArchOptimizer {
-  readonly parametrization = 'simplex' as const;
   readonly mixing = identityMixing;
   private theta: ArchMatrix;
   private steps: number;

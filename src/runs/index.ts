@@ -5,7 +5,6 @@ export {
   formatChecksumSidecar,
   parseChecksumSidecar,
   readVerifiedFile,
-  sha256File,
   sha256Hex,
   verifyDigest,
 } from './integrity';

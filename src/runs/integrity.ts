@@ -25,11 +25,6 @@ export function digestOf(data: string | Uint8Array): FileDigest {
   return { sha256: sha256Hex(data), bytes };
 }
 
-/** sha256 and size of a file's content. */
-export function sha256File(file: string): FileDigest {
-  return digestOf(fs.readFileSync(file));
-}
-
 /** Where the checksum of a table lives: `<file>.sha256`. */
 export function checksumSidecarPath(file: string): string {
   return `${file}.sha256`;
