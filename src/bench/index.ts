@@ -5,7 +5,6 @@
  * workload; ratio table on stdout, JSON in kernels-data/bench/; `--profile`: where one training
  * step's time goes. Lives outside src/engine: the engine knows no search space.
  */
-import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { libraryInfo, packageRoot, type LibraryInfo } from '../info';
@@ -13,6 +12,7 @@ import { sampleNb201 } from '../spaces/nb201/sample';
 import { runPoolSettled, defaultWorkerCount, type PoolTask } from '../engine/pool';
 import { nativeWaitPolicy } from '../engine/native/addon';
 import { Rng } from '../engine/random';
+import { writeJsonAtomic } from '../runs/folder';
 import type { EngineName } from '../engine/types';
 import {
   findTorchPython,
@@ -343,23 +343,38 @@ function torchCandidates(
   spec: WorkloadSpec,
 ): TorchCandidate[] {
   return results.flatMap((result) =>
-    result.results.map((r) => {
-      const images =
-        metric === 'train'
-          ? spec.batch * r.trainStepMs.length
-          : spec.evalBatch * r.evalStepMs.length;
-      const cpu = metric === 'train' ? r.trainCpuSeconds : r.evalCpuSeconds;
-      return {
-        threads: r.threads ?? result.threads,
-        processes: 1,
-        layout: r.layout,
-        imagesPerSec: metric === 'train' ? r.trainImagesPerSec : r.evalImagesPerSec,
-        cpuSecondsPerImage: images > 0 && cpu > 0 ? cpu / images : null,
-        peakRssMiB: r.peakRssMiB ?? null,
-      };
-    }),
+    result.results.map((r) => ({
+      threads: r.threads ?? result.threads,
+      processes: 1,
+      layout: r.layout,
+      imagesPerSec: metric === 'train' ? r.trainImagesPerSec : r.evalImagesPerSec,
+      cpuSecondsPerImage: perImage(
+        metric === 'train' ? r.trainCpuSeconds : r.evalCpuSeconds,
+        imagesOf(spec, r, metric),
+      ),
+      peakRssMiB: r.peakRssMiB ?? null,
+    })),
   );
 }
+
+/** Images in a run's timed train or eval steps. */
+function imagesOf(
+  spec: WorkloadSpec,
+  run: { trainStepMs: number[]; evalStepMs: number[] },
+  metric: 'train' | 'eval',
+): number {
+  return metric === 'train'
+    ? spec.batch * run.trainStepMs.length
+    : spec.evalBatch * run.evalStepMs.length;
+}
+
+/** CPU seconds per image; null where either was not measured. */
+const perImage = (cpuSeconds: number, images: number): number | null =>
+  images > 0 && cpuSeconds > 0 ? cpuSeconds / images : null;
+
+/** The largest start RSS of several processes (null where none recorded it). */
+const maxStartRss = (runs: readonly { startRssMiB?: number | null }[]): number | null =>
+  Math.max(...runs.map((r) => r.startRssMiB ?? 0)) || null;
 
 function fastest(candidates: readonly TorchCandidate[]): TorchCandidate | null {
   let best: TorchCandidate | null = null;
@@ -452,7 +467,28 @@ function candidatesLabel(r: BenchComparison): string {
   return [...byThreads].map(([k, v]) => `${k} ${v.toFixed(0)}`).join(' / ');
 }
 
-const COLUMNS: [string, number, 'l' | 'r'][] = [
+/** A fixed-width table column: header, width, alignment (a cell longer than the width pushes on). */
+type Column = [header: string, width: number, align: 'l' | 'r'];
+
+function tableRow(columns: readonly Column[], cells: readonly string[]): string {
+  const padded = cells.map((c, i) => {
+    const [, width, align] = columns[i];
+    return align === 'l' ? c.padEnd(width) : c.padStart(width);
+  });
+  return '  ' + padded.join('').trimEnd();
+}
+
+const tableHead = (columns: readonly Column[]) =>
+  tableRow(
+    columns,
+    columns.map(([h]) => h),
+  );
+
+/** A row for a network whose run failed: its name, engine and why. */
+const failedRow = (e: { config: string; engine: string; error?: string }, what: string) =>
+  `  ${e.config.padEnd(22)}${e.engine.padEnd(8)}  ${what}: ${e.error ?? '?'}`;
+
+const COLUMNS: Column[] = [
   ['metric', 24, 'l'],
   ['engine', 10, 'l'],
   ['ours img/s', 11, 'r'],
@@ -465,19 +501,6 @@ const COLUMNS: [string, number, 'l' | 'r'][] = [
   ['PT', 7, 'r'],
   ['  PyTorch by threads', 0, 'l'],
 ];
-
-function row(cells: string[]): string {
-  return (
-    '  ' +
-    cells
-      .map((c, i) => {
-        const [, w, align] = COLUMNS[i];
-        return align === 'l' ? c.padEnd(w) : c.padStart(w);
-      })
-      .join('')
-      .trimEnd()
-  );
-}
 
 /**
  * The ratio table printed by the CLI. Reads reports of every schema-1 version (fields added
@@ -495,12 +518,12 @@ export function formatBenchTable(report: BenchReport): string {
       '',
       config ? `${config.title}; batch ${config.batch}, eval batch ${config.evalBatch}` : id,
     );
-    lines.push(row(COLUMNS.map(([name]) => name)));
+    lines.push(tableHead(COLUMNS));
     for (const r of rows) {
       const verdict = r.ratio == null ? '' : r.ratio >= r.target ? 'met' : 'NOT met';
       const cpuTime = r.cpuTimeRatio ?? (r.cpuRatio ? 1 / r.cpuRatio : null);
       lines.push(
-        row([
+        tableRow(COLUMNS, [
           rowLabel(r),
           r.engine,
           fmt(r.ours),
@@ -550,6 +573,22 @@ function pct(part: number, whole: number): string {
   return whole > 0 ? `${((100 * part) / whole).toFixed(0)}%` : '-';
 }
 
+const PROFILE_COLUMNS: Column[] = [
+  ['network', 22, 'l'],
+  ['engine', 8, 'l'],
+  ['batch', 5, 'r'],
+  ['step', 8, 'r'],
+  ['plain', 8, 'r'],
+  ['CPU', 8, 'r'],
+  ['native kernels', 16, 'r'],
+  ['kernel JS', 14, 'r'],
+  ['dispatch/JS', 14, 'r'],
+  ['alloc', 12, 'r'],
+  ['GC', 12, 'r'],
+  ['kernels', 9, 'r'],
+  ['tfjs peak MiB', 14, 'r'],
+];
+
 /** `--profile` table: where one training step's wall-clock time goes, per network and engine. */
 export function formatProfileTable(entries: readonly BenchProfileEntry[]): string {
   const lines: string[] = [];
@@ -560,49 +599,28 @@ export function formatProfileTable(entries: readonly BenchProfileEntry[]): strin
       ? `Profile of one SPOS training step (ms per step, mean of ${first.steps} profiled steps after ${first.warmup} warm-up; ${first.threads} thread${first.threads > 1 ? 's' : ''}):`
       : 'Profile of one SPOS training step:',
   );
-  const head = [
-    'network'.padEnd(22),
-    'engine'.padEnd(8),
-    'batch'.padStart(5),
-    'step'.padStart(8),
-    'plain'.padStart(8),
-    'CPU'.padStart(8),
-    'native kernels'.padStart(16),
-    'kernel JS'.padStart(14),
-    'dispatch/JS'.padStart(14),
-    'alloc'.padStart(12),
-    'GC'.padStart(12),
-    'kernels'.padStart(9),
-    'tfjs peak MiB'.padStart(14),
-  ];
-  lines.push('  ' + head.join(''));
+  lines.push(tableHead(PROFILE_COLUMNS));
   for (const e of entries) {
     if (!e.result) {
-      lines.push(`  ${e.config.padEnd(22)}${e.engine.padEnd(8)}  not profiled: ${e.error ?? '?'}`);
+      lines.push(failedRow(e, 'not profiled'));
       continue;
     }
     const r = e.result;
     const m = r.mean;
     const plain = r.plainStepMs.reduce((a, b) => a + b, 0) / Math.max(1, r.plainStepMs.length);
-    const cell = (ms: number, w: number) =>
-      `${ms.toFixed(1)} ${pct(ms, m.wallMs).padStart(4)}`.padStart(w);
+    const share = (ms: number) => `${ms.toFixed(1)} ${pct(ms, m.wallMs).padStart(4)}`;
     lines.push(
-      '  ' +
-        [
-          e.config.padEnd(22),
-          e.engine.padEnd(8),
-          String(r.batch).padStart(5),
-          m.wallMs.toFixed(1).padStart(8),
-          plain.toFixed(1).padStart(8),
-          m.cpuMs.toFixed(1).padStart(8),
-          cell(m.nativeMs, 16),
-          cell(m.kernelJsMs, 14),
-          cell(m.dispatchJsMs, 14),
-          cell(m.allocMs, 12),
-          cell(m.gcMs, 12),
-          m.kernelCalls.toFixed(0).padStart(9),
-          (r.tfProfile.peakBytes / 2 ** 20).toFixed(0).padStart(14),
-        ].join(''),
+      tableRow(PROFILE_COLUMNS, [
+        e.config,
+        e.engine,
+        String(r.batch),
+        m.wallMs.toFixed(1),
+        plain.toFixed(1),
+        m.cpuMs.toFixed(1),
+        ...[m.nativeMs, m.kernelJsMs, m.dispatchJsMs, m.allocMs, m.gcMs].map(share),
+        m.kernelCalls.toFixed(0),
+        (r.tfProfile.peakBytes / 2 ** 20).toFixed(0),
+      ]),
     );
   }
   for (const e of done) {
@@ -625,46 +643,45 @@ export function formatProfileTable(entries: readonly BenchProfileEntry[]): strin
   return lines.join('\n');
 }
 
+const SOAK_COLUMNS: Column[] = [
+  ['network', 22, 'l'],
+  ['engine', 8, 'l'],
+  ['steps', 7, 'r'],
+  ['ms/step', 9, 'r'],
+  ['RSS MiB start/mid/end', 24, 'r'],
+  ['slope', 8, 'r'],
+  ['peak RSS', 9, 'r'],
+  ['pool MiB', 9, 'r'],
+  ['tensors start/end', 19, 'r'],
+  ['loss first/last', 17, 'r'],
+];
+
 /** The memory soak: RSS and tf.memory() at the start, middle and end, and the RSS slope. */
 export function formatSoakTable(entries: readonly BenchSoakEntry[]): string {
   const first = entries.find((e) => e.result)?.result;
   const lines = [
     `Memory soak (SPOS training, a fresh cell each step, ${first ? `${first.threads} thread` : '1 thread'} per process):`,
-    '  ' +
-      [
-        'network'.padEnd(22),
-        'engine'.padEnd(8),
-        'steps'.padStart(7),
-        'ms/step'.padStart(9),
-        'RSS MiB start/mid/end'.padStart(24),
-        'slope'.padStart(8),
-        'peak RSS'.padStart(9),
-        'pool MiB'.padStart(9),
-        'tensors start/end'.padStart(19),
-        'loss first/last'.padStart(17),
-      ].join(''),
+    tableHead(SOAK_COLUMNS),
   ];
   for (const e of entries) {
     const r = e.result;
     if (!r) {
-      lines.push(`  ${e.config.padEnd(22)}${e.engine.padEnd(8)}  not run: ${e.error ?? '?'}`);
+      lines.push(failedRow(e, 'not run'));
       continue;
     }
-    const rss = [r.start, r.middle, r.end].map((s) => s.rssMiB.toFixed(0)).join('/');
     lines.push(
-      '  ' +
-        [
-          e.config.padEnd(22),
-          e.engine.padEnd(8),
-          String(r.steps).padStart(7),
-          r.stepMs.toFixed(1).padStart(9),
-          rss.padStart(24),
-          r.rssSlopeMiBPer1000.toFixed(1).padStart(8),
-          r.peakRssMiB.toFixed(0).padStart(9),
-          fmt(r.end.pooledMiB, 0).padStart(9),
-          `${r.start.numTensors}/${r.end.numTensors}`.padStart(19),
-          `${r.lossFirst.toFixed(3)}/${r.lossLast.toFixed(3)}`.padStart(17),
-        ].join(''),
+      tableRow(SOAK_COLUMNS, [
+        e.config,
+        e.engine,
+        String(r.steps),
+        r.stepMs.toFixed(1),
+        [r.start, r.middle, r.end].map((s) => s.rssMiB.toFixed(0)).join('/'),
+        r.rssSlopeMiBPer1000.toFixed(1),
+        r.peakRssMiB.toFixed(0),
+        fmt(r.end.pooledMiB, 0),
+        `${r.start.numTensors}/${r.end.numTensors}`,
+        `${r.lossFirst.toFixed(3)}/${r.lossLast.toFixed(3)}`,
+      ]),
     );
   }
   lines.push(
@@ -674,15 +691,9 @@ export function formatSoakTable(entries: readonly BenchSoakEntry[]): string {
   return lines.join('\n');
 }
 
-function writeJsonAtomic(file: string, value: unknown): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.tmp-${process.pid}`;
-  fs.writeFileSync(tmp, JSON.stringify(value, null, 2) + '\n');
-  fs.renameSync(tmp, file);
-}
-
 const SYNC_ENGINES: readonly EngineName[] = ['native', 'wasm', 'cpu'];
-const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+const mean = (xs: number[]) => sum(xs) / Math.max(1, xs.length);
 
 /** Runs the benchmark; returns the report (and writes it as JSON unless outDir is null). */
 export async function runBench(
@@ -739,7 +750,17 @@ export async function runBench(
     runs: [],
     notes,
   };
+  const record = (
+    config: string,
+    who: string,
+    mode: string,
+    result: BenchReport['runs'][0]['result'],
+  ) => report.runs.push({ config, who, mode, result });
   const available = new Map<EngineName, boolean>();
+  const setAvailable = (engine: EngineName, ok: boolean, reason?: string) => {
+    available.set(engine, ok);
+    report.engines.push(ok ? { engine, available: true } : { engine, available: false, reason });
+  };
   const configs = options.configs ?? BENCH_CONFIGS;
   const specs = configs.map((c) => specFor(c, archs, steps));
   // Small-batch training rows: twice the steps (they are short), no evaluation.
@@ -756,91 +777,92 @@ export async function runBench(
     const torchAt = new Map<number, { full: TorchResult[]; small: TorchResult[] }>();
     if (torchInfo) {
       for (const t of torchThreads) {
-        log(`[bench] pytorch ${torchInfo.version}: 1 process x ${t} thread${t > 1 ? 's' : ''}`);
+        const mode = `1 process x ${t} thread${t > 1 ? 's' : ''}`;
+        log(`[bench] pytorch ${torchInfo.version}: ${mode}`);
         const full: TorchResult[] = [];
         const small: TorchResult[] = [];
         for (let i = 0; i < configs.length; i++) {
           full.push(await runTorchIsolated(specs[i], t, layouts));
           small.push(await runTorchIsolated(smallSpecs[i], t, layouts));
-          const mode = `1 process x ${t} thread${t > 1 ? 's' : ''}`;
-          report.runs.push({ config: configs[i].id, who: 'pytorch', mode, result: full[i] });
-          report.runs.push({
-            config: configs[i].id,
-            who: 'pytorch',
-            mode: `${mode}, batch ${SMALL_BATCH}`,
-            result: small[i],
-          });
+          record(configs[i].id, 'pytorch', mode, full[i]);
+          record(configs[i].id, 'pytorch', `${mode}, batch ${SMALL_BATCH}`, small[i]);
         }
         torchAt.set(t, { full, small });
       }
     }
-    const candidatesFor = (
-      i: number,
-      kind: 'full' | 'small',
-      metric: 'train' | 'eval',
-      only?: number,
-    ): TorchCandidate[] | null => {
-      if (!torchInfo) return null;
-      const results = [...torchAt]
-        .filter(([t]) => only == null || t === only)
-        .map(([, r]) => r[kind][i]);
-      return torchCandidates(results, metric, kind === 'full' ? specs[i] : smallSpecs[i]);
-    };
-    const oursOf = (r: WorkloadResult, spec: WorkloadSpec, metric: 'train' | 'eval') => {
-      const images =
-        metric === 'train'
-          ? spec.batch * r.trainStepMs.length
-          : spec.evalBatch * r.evalStepMs.length;
-      const cpuMs = metric === 'train' ? r.trainCpuMs : r.evalCpuMs;
-      return {
-        imagesPerSec: metric === 'train' ? r.trainImagesPerSec : r.evalImagesPerSec,
-        cpuSecondsPerImage: images > 0 && cpuMs > 0 ? cpuMs / 1000 / images : null,
-        peakRssMiB: r.peakRssMiB,
-        startRssMiB: r.startRssMiB ?? null,
-      };
-    };
-    const torchStart = (cands: TorchResult[] | undefined, layout: TorchLayout | null) =>
-      cands?.flatMap((c) => c.results).find((r) => r.layout === layout)?.startRssMiB ?? null;
 
-    // The batch-16 and single-thread rows: training only, one process, against PyTorch's runs of
-    // the same kind (`only`: its runs with that many threads).
+    // A one-process row of network i against PyTorch's runs of the same kind (`only`: just its
+    // runs with that many threads, which is then the row's thread count too).
+    const oneProcessRow = (
+      engine: EngineName,
+      i: number,
+      r: WorkloadResult,
+      metric: BenchMetric,
+      kind: 'full' | 'small',
+      only?: number,
+    ): BenchComparison => {
+      const measured = metric === 'eval' ? 'eval' : 'train';
+      const spec = kind === 'full' ? specs[i] : smallSpecs[i];
+      const cands = torchInfo
+        ? torchCandidates(
+            [...torchAt].filter(([t]) => only == null || t === only).map(([, x]) => x[kind][i]),
+            measured,
+            spec,
+          )
+        : null;
+      const ref = cands ? fastest(cands) : null;
+      const torch = torchAt.get(only ?? ref?.threads ?? 0)?.[kind][i];
+      return compareRow(
+        {
+          config: configs[i].id,
+          metric,
+          engine,
+          threads: only ?? r.threads,
+          processes: 1,
+          batch: measured === 'train' ? spec.batch : spec.evalBatch,
+        },
+        {
+          imagesPerSec: measured === 'train' ? r.trainImagesPerSec : r.evalImagesPerSec,
+          cpuSecondsPerImage: perImage(
+            (measured === 'train' ? r.trainCpuMs : r.evalCpuMs) / 1000,
+            imagesOf(spec, r, measured),
+          ),
+          peakRssMiB: r.peakRssMiB,
+          startRssMiB: r.startRssMiB ?? null,
+        },
+        cands,
+        torch?.results.find((x) => x.layout === ref?.layout)?.startRssMiB ?? null,
+      );
+    };
+
+    // The batch-16 and single-thread rows: training only, one process.
     const trainOnlyRows = async (
       engine: EngineName,
-      label: string,
-      runSpecs: WorkloadSpec[],
-      runThreads: number,
-      row: {
-        metric: BenchMetric;
-        kind: 'full' | 'small';
-        only?: number;
-        mode: (r: WorkloadResult) => string;
-        batch: (i: number) => number;
-      },
+      metric: 'train-batch16' | 'train-single-thread',
     ) => {
-      const out = await runEngineIsolated(engine, runSpecs, runThreads);
+      const small = metric === 'train-batch16';
+      log(
+        small
+          ? `[bench] ${engine}: batch ${SMALL_BATCH}, 1 process x ${threads} threads`
+          : `[bench] ${engine}: 1 process x 1 thread`,
+      );
+      const out = await runEngineIsolated(
+        engine,
+        small ? smallSpecs : trainOnly,
+        small ? threads : 1,
+      );
       if (!out.ok) {
+        const label = small ? `batch-${SMALL_BATCH}` : 'single-thread';
         notes.push(`${engine} ${label} run failed: ${firstLine(out.error)}`);
         return;
       }
       out.results.forEach((r, i) => {
-        report.runs.push({ config: configs[i].id, who: engine, mode: row.mode(r), result: r });
-        const cands = candidatesFor(i, row.kind, 'train', row.only);
-        const ref = cands ? fastest(cands) : null;
-        const torch = torchAt.get(row.only ?? ref?.threads ?? 0)?.[row.kind];
+        const mode = small
+          ? `1 process x ${r.threads} threads, batch ${SMALL_BATCH}`
+          : '1 process x 1 thread';
+        record(configs[i].id, engine, mode, r);
         report.comparisons.push(
-          compareRow(
-            {
-              config: configs[i].id,
-              metric: row.metric,
-              engine,
-              threads: row.only ?? r.threads,
-              processes: 1,
-              batch: row.batch(i),
-            },
-            oursOf(r, runSpecs[i], 'train'),
-            cands,
-            torchStart(torch?.slice(i, i + 1), ref?.layout ?? null),
-          ),
+          oneProcessRow(engine, i, r, metric, small ? 'small' : 'full', small ? undefined : 1),
         );
       });
     };
@@ -852,109 +874,66 @@ export async function runBench(
       log(`[bench] ${engine}: 1 process x ${threads} threads`);
       const run = await runEngineIsolated(engine, specs, threads);
       if (!run.ok) {
-        available.set(engine, false);
-        report.engines.push({ engine, available: false, reason: firstLine(run.error) });
+        setAvailable(engine, false, firstLine(run.error));
         log(`[bench]   unavailable: ${firstLine(run.error)}`);
         continue;
       }
-      available.set(engine, true);
-      report.engines.push({ engine, available: true });
+      setAvailable(engine, true);
       run.results.forEach((r, i) => {
         const config = configs[i];
-        report.runs.push({
-          config: config.id,
-          who: engine,
-          mode: `1 process x ${r.threads} threads`,
-          result: r,
-        });
+        record(config.id, engine, `1 process x ${r.threads} threads`, r);
         if (r.tensors.end !== r.tensors.afterWarmup || r.bytes.end !== r.bytes.afterWarmup) {
           notes.push(
             `${engine} ${config.id}: tf.memory() grew during training (${JSON.stringify(r.tensors)})`,
           );
         }
-        for (const metric of ['train', 'eval'] as const) {
-          const cands = candidatesFor(i, 'full', metric);
-          const ref = cands ? fastest(cands) : null;
-          const rowOut = compareRow(
-            {
-              config: config.id,
-              metric,
-              engine,
-              threads: r.threads,
-              processes: 1,
-              batch: metric === 'train' ? config.batch : config.evalBatch,
-            },
-            oursOf(r, specs[i], metric),
-            cands,
-            torchStart(torchAt.get(ref?.threads ?? 0)?.full.slice(i, i + 1), ref?.layout ?? null),
-          );
-          report.comparisons.push(rowOut);
-        }
+        report.comparisons.push(
+          oneProcessRow(engine, i, r, 'train', 'full'),
+          oneProcessRow(engine, i, r, 'eval', 'full'),
+        );
       });
       const cpuEngine = SYNC_ENGINES.includes(engine);
       if (!cpuEngine || (quick && extraDone > 0)) continue;
       extraDone++;
-      log(`[bench] ${engine}: batch ${SMALL_BATCH}, 1 process x ${threads} threads`);
-      await trainOnlyRows(engine, `batch-${SMALL_BATCH}`, smallSpecs, threads, {
-        metric: 'train-batch16',
-        kind: 'small',
-        mode: (r) => `1 process x ${r.threads} threads, batch ${SMALL_BATCH}`,
-        batch: () => SMALL_BATCH,
-      });
-      if (threads > 1) {
-        log(`[bench] ${engine}: 1 process x 1 thread`);
-        await trainOnlyRows(engine, 'single-thread', trainOnly, 1, {
-          metric: 'train-single-thread',
-          kind: 'full',
-          only: 1,
-          mode: () => '1 process x 1 thread',
-          batch: (i) => configs[i].batch,
-        });
-      }
+      await trainOnlyRows(engine, 'train-batch16');
+      if (threads > 1) await trainOnlyRows(engine, 'train-single-thread');
     }
 
     // 3. Many independent runs, one single-threaded process per core (the ground-truth
     //    workload), one network at a time; PyTorch likewise (its best configuration for it).
     const cpuEngines = engines.filter((e) => available.get(e) && (e === 'native' || e === 'wasm'));
     const multi = quick ? cpuEngines.slice(0, 1) : cpuEngines;
+    const mode = `${processes} processes x 1 thread`;
     if (processes > 1 && multi.length > 0) {
       for (let i = 0; i < configs.length; i++) {
         const mspec = trainOnly[i];
         let cands: TorchCandidate[] | null = null;
         let torchStartRss: number | null = null;
         if (torchInfo) {
-          log(`[bench] pytorch ${configs[i].id}: ${processes} processes x 1 thread`);
+          log(`[bench] pytorch ${configs[i].id}: ${mode}`);
           cands = [];
           for (const layout of layouts) {
             const rs = await Promise.all(
               Array.from({ length: processes }, () => runTorchIsolated(mspec, 1, [layout])),
             );
             const runs = rs.map((r) => r.results[0]);
-            const images = runs.reduce((s, r) => s + mspec.batch * r.trainStepMs.length, 0);
-            const cpu = runs.reduce((s, r) => s + r.trainCpuSeconds, 0);
             cands.push({
               threads: 1,
               processes,
               layout,
-              imagesPerSec: runs.reduce((s, r) => s + r.trainImagesPerSec, 0),
-              cpuSecondsPerImage: images > 0 && cpu > 0 ? cpu / images : null,
+              imagesPerSec: sum(runs.map((r) => r.trainImagesPerSec)),
+              cpuSecondsPerImage: perImage(
+                sum(runs.map((r) => r.trainCpuSeconds)),
+                sum(runs.map((r) => imagesOf(mspec, r, 'train'))),
+              ),
               peakRssMiB: Math.max(...runs.map((r) => r.peakRssMiB)),
             });
-            if (layout === fastest(cands)?.layout) {
-              torchStartRss = Math.max(...runs.map((r) => r.startRssMiB ?? 0)) || null;
-            }
-            rs.forEach((result) =>
-              report.runs.push({
-                config: configs[i].id,
-                who: 'pytorch',
-                mode: `${processes} processes x 1 thread`,
-                result,
-              }),
-            );
+            if (layout === fastest(cands)?.layout) torchStartRss = maxStartRss(runs);
+            rs.forEach((result) => record(configs[i].id, 'pytorch', mode, result));
           }
         }
         for (const engine of multi) {
-          log(`[bench] ${engine} ${configs[i].id}: ${processes} processes x 1 thread`);
+          log(`[bench] ${engine} ${configs[i].id}: ${mode}`);
           const jobs = Array.from({ length: processes }, () => mspec);
           const run = await runEngine(engine, jobs, 1, processes);
           if (!run.ok) {
@@ -962,16 +941,7 @@ export async function runBench(
             continue;
           }
           const mine = run.results;
-          mine.forEach((result) =>
-            report.runs.push({
-              config: configs[i].id,
-              who: engine,
-              mode: `${processes} processes x 1 thread`,
-              result,
-            }),
-          );
-          const images = mine.reduce((s, r) => s + mspec.batch * r.trainStepMs.length, 0);
-          const cpuMs = mine.reduce((s, r) => s + r.trainCpuMs, 0);
+          mine.forEach((result) => record(configs[i].id, engine, mode, result));
           report.comparisons.push(
             compareRow(
               {
@@ -983,13 +953,13 @@ export async function runBench(
                 batch: mspec.batch,
               },
               {
-                imagesPerSec: mine.reduce(
-                  (s, r) => s + imagesPerSecond(mspec.batch, r.trainStepMs),
-                  0,
+                imagesPerSec: sum(mine.map((r) => imagesPerSecond(mspec.batch, r.trainStepMs))),
+                cpuSecondsPerImage: perImage(
+                  sum(mine.map((r) => r.trainCpuMs)) / 1000,
+                  sum(mine.map((r) => imagesOf(mspec, r, 'train'))),
                 ),
-                cpuSecondsPerImage: images > 0 && cpuMs > 0 ? cpuMs / 1000 / images : null,
                 peakRssMiB: Math.max(...mine.map((r) => r.peakRssMiB)),
-                startRssMiB: Math.max(...mine.map((r) => r.startRssMiB ?? 0)) || null,
+                startRssMiB: maxStartRss(mine),
               },
               cands,
               torchStartRss,
@@ -1107,23 +1077,19 @@ export async function runBench(
   // 6. --profile: where one training step's time goes, per network, one thread.
   if (options.profile || profileOnly) {
     report.profile = [];
-    const candidates = engines.filter(
-      (e) => SYNC_ENGINES.includes(e) && available.get(e) !== false,
-    );
-    for (const e of engines.filter(
-      (x) => !SYNC_ENGINES.includes(x) && available.get(x) !== false,
-    )) {
+    const usable = engines.filter((e) => available.get(e) !== false);
+    for (const e of usable.filter((x) => !SYNC_ENGINES.includes(x))) {
       notes.push(`--profile: ${e} is not profiled (asynchronous kernels; native, wasm, cpu are)`);
     }
+    const pspecs: ProfileSpec[] = trainOnly.map((s) => ({
+      ...s,
+      warmup: Math.max(2, steps.warmup),
+      profileSteps: quick ? 2 : 5,
+    }));
     let profiled = 0;
-    for (const engine of candidates) {
+    for (const engine of usable.filter((x) => SYNC_ENGINES.includes(x))) {
       if (quick && profiled > 0) break;
       log(`[bench] profile: ${engine}, 1 process x 1 thread`);
-      const pspecs: ProfileSpec[] = trainOnly.map((s) => ({
-        ...s,
-        warmup: Math.max(2, steps.warmup),
-        profileSteps: quick ? 2 : 5,
-      }));
       const results: BenchProfileEntry[] = [];
       let engineOk = true;
       for (let i = 0; i < configs.length; i++) {
@@ -1144,17 +1110,8 @@ export async function runBench(
           }
         }
       }
-      if (!engineOk) {
-        if (!available.has(engine)) {
-          available.set(engine, false);
-          report.engines.push({ engine, available: false, reason: results.at(-1)?.error });
-        }
-        continue;
-      }
-      if (!available.has(engine)) {
-        available.set(engine, true);
-        report.engines.push({ engine, available: true });
-      }
+      if (!available.has(engine)) setAvailable(engine, engineOk, results.at(-1)?.error);
+      if (!engineOk) continue;
       report.profile.push(...results);
       profiled++;
     }

@@ -55,15 +55,6 @@ export function findTorchPython(): { python: string; version: string } | null {
   return cachedPython;
 }
 
-/** Runs one PyTorch process on `spec` with `threads` threads. */
-export async function runTorch(
-  spec: WorkloadSpec,
-  threads: number,
-  layouts: TorchLayout[],
-): Promise<TorchResult> {
-  return (await runTorchJobs([spec], threads, layouts))[0];
-}
-
 /**
  * Runs `spec` in a fresh PyTorch process per layout, so that each run's peak RSS is its own
  * (ru_maxrss only grows within a process); returns the layouts' runs as one result.
@@ -74,7 +65,7 @@ export async function runTorchIsolated(
   layouts: TorchLayout[],
 ): Promise<TorchResult> {
   const parts: TorchResult[] = [];
-  for (const layout of layouts) parts.push(await runTorch(spec, threads, [layout]));
+  for (const layout of layouts) parts.push(...(await runTorchJobs([spec], threads, [layout])));
   return {
     torch: parts[0].torch,
     threads: parts[0].threads,
