@@ -16,19 +16,13 @@
  * its inputs), as in NAS-Bench-1Shot1's one-shot model.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Nb101Arch } from '../../spaces/nb101/definition';
+import type { Nb101Arch, Nb101Skeleton } from '../../spaces/nb101/definition';
 import { NB101_NODES } from '../../spaces/nb101/definition';
 import type { ForwardOptions } from '../network';
 import * as ops from '../ops';
 import { WeightBank, maxPool3x3, type BatchNorm, type SpaceNetwork, classify } from '../blocks';
 
-export interface Nb101SupernetSkeleton {
-  stemChannels: number;
-  stacks: number;
-  cellsPerStack: number;
-  inChannels: number;
-  numClasses: number;
-}
+export type Nb101SupernetSkeleton = Omit<Nb101Skeleton, 'imageSize'>;
 
 interface ConvBn {
   w: tf.Variable<tf.Rank.R4>;
