@@ -1,11 +1,8 @@
 /**
- * The image splits every NB-201 run uses, identical across supernet, scoring and ground-truth
- * runs of a dataset (fixed split seed), so that supernet scores and stand-alone accuracies are
- * measured on the same validation images:
- *
- *   train  search-train half of the official training set (optionally a seeded subset)
- *   valid  the held-out half (benchmark search split; optionally a seeded subset)
- *   test   the official test set (optionally a seeded subset)
+ * The image splits of every run, the same for supernet, scoring and ground-truth runs of a
+ * dataset (fixed split seed), so that supernet scores and stand-alone accuracies are measured on
+ * the same validation images: train = search-train part of the official training set, valid =
+ * the held-out part, test = the official test set (each optionally a seeded subset).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';

@@ -1,22 +1,13 @@
 /**
- * The one epoch loop of every training in the project: SPOS supernets with any sampler (uniform,
- * FairNAS, multi-path, sandwich), few-shot supernets and stand-alone training of one
- * architecture, on any space's networks and any batch source (images, with or without
- * augmentation, or PTB token segments).
+ * The one epoch loop of every training (supernets with any sampler, few-shot, fixed pools,
+ * stand-alone, differentiable search) on any space's networks and batch source. It owns epochs,
+ * data order, LR schedule, clipping, the NaN stop, progress, log.jsonl, checkpoints and resume;
+ * a strategy (strategies.ts) owns what differs per step.
  *
- * The loop owns epochs, data order, the learning-rate schedule, clipping (through Sgd), the NaN
- * stop, progress with ETA, log.jsonl, checkpoints and resume; a strategy (strategies.ts) owns only
- * what differs per step: which networks exist and which paths train on each batch.
- *
- * Determinism and resume: epoch e draws its data order (and augmentation) from `seeds.data` and
- * e, and its paths from a generator seeded by `seeds.sampler(e)` alone; a checkpoint after epoch
- * e holds weights, BN statistics and momentum buffers of every network. Resuming from it replays
- * epochs e+1.. exactly as an uninterrupted run would (same kernels, same thread count).
- *
- * Differentiable search uses the same loop through optional hooks: a second batch stream zipped
- * with the training one (`paired`: the held-out half of bilevel methods), and a strategy that owns
- * its step, optimizer, learning rate and checkpoint tensors and adds fields to each epoch's log
- * line (strategies.ts: FitStrategy.step / checkpoint / endEpoch). Without them nothing changes.
+ * Resume is bitwise because epoch e draws its data order from `seeds.data` and e and its paths
+ * from `seeds.sampler(e)` alone, and a checkpoint holds weights, BN statistics and momentum
+ * buffers of every network (same kernels and thread count assumed). Differentiable search adds
+ * a paired batch stream (`paired`) and a strategy with its own step and checkpoint.
  */
 import * as path from 'node:path';
 import type { BatchSource, SpaceBatch } from '../data/types';

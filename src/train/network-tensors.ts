@@ -1,7 +1,6 @@
 /**
  * A network's variables as the stored tensors of a checkpoint and back: `param/<name>` weights,
- * `buffer/<name>` BN running statistics and `momentum/<name>` SGD buffers. Shared by the NB-201
- * trainer and the runner of the other spaces (both networks keep NamedVariables).
+ * `buffer/<name>` BN running statistics and `momentum/<name>` SGD buffers.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { NamedVariables } from '../supernet/network';

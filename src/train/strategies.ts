@@ -1,12 +1,7 @@
 /**
- * What differs per step between the trainings of the one loop (fit.ts): the networks that exist
- * and the paths each batch trains. Strategies never own their networks: whoever builds them
- * disposes them (`strategy.nets`).
- *
- * Most strategies only pick paths (`next`) and leave the step, the optimizer and the checkpoint to
- * fit. A strategy that trains something else than discrete paths (differentiable search: the
- * relaxed network and its architecture parameters, src/search/differentiable-strategy.ts) brings
- * its own `step` and `checkpoint`.
+ * What differs per step between the trainings of fit.ts: the networks and the paths each batch
+ * trains. Whoever builds a strategy's networks disposes them. A strategy that trains more than
+ * discrete paths (src/search/differentiable-strategy.ts) brings its own `step` and `checkpoint`.
  */
 import type { SpaceBatch } from '../data/types';
 import type { RandomSource } from '../spaces/types';
