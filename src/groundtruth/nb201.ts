@@ -120,8 +120,21 @@ function parseCsvColumns(
 
 const cache = new Map<string, ColumnTable>();
 
-function sha256(file: string): string {
-  return crypto.createHash('sha256').update(readFileNamed(file)).digest('hex');
+/** The table of `file`, parsed once per process, carrying its file as benchmark provenance. */
+function cachedTable(
+  file: string,
+  version: string,
+  parse: () => Record<string, unknown[]>,
+): ColumnTable {
+  const key = path.resolve(file);
+  const hit = cache.get(key);
+  if (hit) return hit;
+  const sha256 = crypto.createHash('sha256').update(readFileNamed(file)).digest('hex');
+  const table = withSources(aq.table(parse()), [
+    { kind: 'benchmark', path: displayPath(file), version, sha256 },
+  ]);
+  cache.set(key, table);
+  return table;
 }
 
 /**
@@ -133,29 +146,24 @@ function sha256(file: string): string {
  */
 export function loadNb201GroundTruth(options: Nb201TableOptions = {}): ColumnTable {
   const file = path.join(options.dir ?? NB201_DATA_DIR, NB201_GROUND_TRUTH_FILE);
-  const key = `gt:${path.resolve(file)}`;
-  const hit = cache.get(key);
-  if (hit) return hit;
-  const kinds: Record<string, ColumnKind> = { arch: 'string', unique: 'string', valid: 'boolean' };
-  for (const c of NB201_GROUND_TRUTH_COLUMNS) {
-    if (!(c in kinds))
-      kinds[c] =
-        c === 'index' || c.startsWith('params') || c.startsWith('flops') ? 'int' : 'number';
-  }
-  const cols = parseCsvColumns(
-    readNb201GroundTruthCsv(options),
-    NB201_GROUND_TRUTH_COLUMNS,
-    kinds,
-    file,
-  );
-  if (cols.index.length !== NB201_SIZE) {
-    throw new Error(`${file}: expected ${NB201_SIZE} rows, got ${cols.index.length}`);
-  }
-  const table = withSources(aq.table(cols), [
-    { kind: 'benchmark', path: displayPath(file), version: VERSION, sha256: sha256(file) },
-  ]);
-  cache.set(key, table);
-  return table;
+  return cachedTable(file, VERSION, () => {
+    const kinds: Record<string, ColumnKind> = {
+      arch: 'string',
+      unique: 'string',
+      valid: 'boolean',
+    };
+    for (const c of NB201_GROUND_TRUTH_COLUMNS) {
+      if (!(c in kinds))
+        kinds[c] =
+          c === 'index' || c.startsWith('params') || c.startsWith('flops') ? 'int' : 'number';
+    }
+    const csv = readNb201GroundTruthCsv(options);
+    const cols = parseCsvColumns(csv, NB201_GROUND_TRUTH_COLUMNS, kinds, file);
+    if (cols.index.length !== NB201_SIZE) {
+      throw new Error(`${file}: expected ${NB201_SIZE} rows, got ${cols.index.length}`);
+    }
+    return cols;
+  });
 }
 
 /**
@@ -165,25 +173,15 @@ export function loadNb201GroundTruth(options: Nb201TableOptions = {}): ColumnTab
  */
 export function loadNb201Subset(options: Nb201TableOptions = {}): ColumnTable {
   const file = path.join(options.dir ?? NB201_DATA_DIR, NB201_SUBSET_FILE);
-  const key = `subset:${path.resolve(file)}`;
-  const hit = cache.get(key);
-  if (hit) return hit;
-  const cols = parseCsvColumns(
-    readNb201SubsetCsv(options),
-    NB201_SUBSET_COLUMNS,
-    { index: 'int', val_accuracy: 'number', params_m: 'number', flops_m: 'number' },
-    file,
+  const version = 'NASLib zc_nasbench201.json (NAS-Bench-201 validation accuracy)';
+  return cachedTable(file, version, () =>
+    parseCsvColumns(
+      readNb201SubsetCsv(options),
+      NB201_SUBSET_COLUMNS,
+      { index: 'int', val_accuracy: 'number', params_m: 'number', flops_m: 'number' },
+      file,
+    ),
   );
-  const table = withSources(aq.table(cols), [
-    {
-      kind: 'benchmark',
-      path: displayPath(file),
-      version: 'NASLib zc_nasbench201.json (NAS-Bench-201 validation accuracy)',
-      sha256: sha256(file),
-    },
-  ]);
-  cache.set(key, table);
-  return table;
 }
 
 let ordinalToIndex: Int32Array | null = null;

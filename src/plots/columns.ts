@@ -1,15 +1,5 @@
 import type { ColumnTable } from 'arquero';
-import {
-  AnalysisInputError,
-  cellToNumber,
-  numericColumn,
-  requireColumns,
-} from '../analysis/columns';
-
-/** Numeric column for plotting: validated like the analysis does, NaN-free. */
-export function numbers(table: ColumnTable, column: string, what: string): number[] {
-  return numericColumn(table, column, { what });
-}
+import { AnalysisInputError, cellToNumber, requireColumns } from '../analysis/columns';
 
 /**
  * Numeric column where missing cells and NaN (an undefined statistic, e.g. the correlation of a

@@ -91,14 +91,6 @@ export function showFigure(fig: PlotlyFigure, options: ShowFigureOptions = {}): 
     );
   }
   const embedPlotly = options.embedPlotly ?? !plotlyEmbedded;
-  const bundle = figureBundle(fig, { embedPlotly });
-  write(
-    {
-      data: { ...bundle },
-      metadata: {},
-      transient: {},
-    },
-    false,
-  );
+  write({ data: { ...figureBundle(fig, { embedPlotly }) }, metadata: {}, transient: {} }, false);
   if (embedPlotly) plotlyEmbedded = true;
 }

@@ -1,7 +1,7 @@
 import type { ColumnTable } from 'arquero';
-import { AnalysisInputError } from '../analysis/columns';
+import { AnalysisInputError, numericColumn } from '../analysis/columns';
 import type { MeanStdPoint } from '../analysis/entropy';
-import { hasColumn, numbers, numbersWithGaps, strings } from './columns';
+import { hasColumn, numbersWithGaps, strings } from './columns';
 import {
   axis,
   baseLayout,
@@ -66,7 +66,7 @@ export function metricVsEpochsFigure(
 ): PlotlyFigure {
   const what = 'metric-vs-epochs table';
   const epochCol = options.epoch ?? 'epoch';
-  const x = numbers(table, epochCol, what);
+  const x = numericColumn(table, epochCol, { what });
   const correlations =
     options.correlations ?? DEFAULT_CORRELATIONS.filter((s) => hasColumn(table, s.column));
   const accuracies =
@@ -159,7 +159,7 @@ export function trainingCurvesFigure(
   options: TrainingCurveOptions = {},
 ): PlotlyFigure {
   const what = 'training log';
-  const x = numbers(table, options.epoch ?? 'epoch', what);
+  const x = numericColumn(table, options.epoch ?? 'epoch', { what });
   const lossCol = options.loss ?? 'loss';
   const accCol = options.accuracy ?? 'accuracy';
   const run = options.run ? `${options.run}<br>` : '';

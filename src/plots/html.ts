@@ -265,10 +265,9 @@ export function figuresPage(title: string, figures: PlotlyFigure[]): string {
  * Inline script bodies are skipped (plotly.js mentions URLs it never fetches here).
  */
 export function externalReferences(html: string): string[] {
-  const markup = html.replace(/<script\b[^>]*>[\s\S]*?<\/script>/gi, (tag) => {
-    const open = tag.slice(0, tag.indexOf('>') + 1);
-    return open;
-  });
+  const markup = html.replace(/<script\b[^>]*>[\s\S]*?<\/script>/gi, (tag) =>
+    tag.slice(0, tag.indexOf('>') + 1),
+  );
   const found: string[] = [];
   const isInline = (url: string) => /^(data:|#|about:blank|javascript:)/i.test(url.trim());
   const tagRe =

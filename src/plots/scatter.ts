@@ -1,5 +1,6 @@
 import type { ColumnTable } from 'arquero';
-import { numbers, strings } from './columns';
+import { numericColumn } from '../analysis/columns';
+import { strings } from './columns';
 import { axis, baseLayout, OKABE_ITO, withAlpha } from './theme';
 import type { PlotlyFigure } from './types';
 
@@ -23,8 +24,8 @@ export interface ScoreVsTruthOptions {
  */
 export function scoreVsTruthFigure(table: ColumnTable, options: ScoreVsTruthOptions): PlotlyFigure {
   const what = 'score-vs-truth table';
-  const x = numbers(table, options.score, what);
-  const y = numbers(table, options.truth, what);
+  const x = numericColumn(table, options.score, { what });
+  const y = numericColumn(table, options.truth, { what });
   const arch = strings(table, options.arch ?? 'arch', what);
   const xTitle = options.xTitle ?? `supernet ${options.score} (%)`;
   const yTitle = options.yTitle ?? `ground truth ${options.truth} (%)`;

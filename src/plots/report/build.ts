@@ -10,7 +10,7 @@ import { libraryInfo } from '../../info';
 import { factorFigure } from '../factor';
 import { correlationHeatmap } from '../heatmap';
 import { scoreVsTruthFigure } from '../scatter';
-import { ReportContext, round } from './context';
+import { emptySection, ReportContext, round } from './context';
 import { resolveGroundTruth, groundTruthFromTable } from './groundtruth';
 import { searchSection } from './search';
 import { supernetSection, type JoinedEpoch } from './supernet';
@@ -129,13 +129,7 @@ function reducedSpacesSection(
   const withFactor = latest.filter(
     (l) => typeof l.run.config['spaceFactor'] === 'number' && l.run.config['spaceFactor'] >= 1,
   );
-  const section: ReportSection = {
-    id: 'reduced-spaces',
-    title: 'Down-scaled and pruned spaces',
-    paragraphs: [],
-    tables: [],
-    figures: [],
-  };
+  const section = emptySection('reduced-spaces', 'Down-scaled and pruned spaces');
   for (const reduction of ['random', 'pruned'] as const) {
     const group = withFactor.filter((l) =>
       reduction === 'pruned'
@@ -179,13 +173,7 @@ function reducedSpacesSection(
 function groundTruthRunsSection(runs: RunFolder[], ctx: ReportContext): ReportSection | null {
   const gtRuns = runs.filter((r) => r.config.kind === 'groundtruth' && r.groundTruth);
   if (gtRuns.length === 0) return null;
-  const section: ReportSection = {
-    id: 'groundtruth-runs',
-    title: 'Stand-alone (ground-truth) runs',
-    paragraphs: [],
-    tables: [],
-    figures: [],
-  };
+  const section = emptySection('groundtruth-runs', 'Stand-alone (ground-truth) runs');
   const rows: (string | number | null)[][] = [];
   for (const run of gtRuns) {
     const gt = groundTruthFromTable(run.groundTruth!, `${run.name}/groundtruth.csv`);

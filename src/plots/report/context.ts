@@ -1,6 +1,6 @@
 import type { Provenance } from '../../analysis/provenance';
 import type { PlotlyFigure } from '../types';
-import type { ReportFigure, ReportNumber } from './types';
+import type { ReportFigure, ReportNumber, ReportSection } from './types';
 
 /** Shared state while a report is built: settings, collected numbers, warnings, figure ids. */
 export class ReportContext {
@@ -49,4 +49,9 @@ export function round(v: number | null | undefined, digits = 3): number | null {
 
 export function mean(values: readonly number[]): number {
   return values.length ? values.reduce((a, b) => a + b, 0) / values.length : NaN;
+}
+
+/** A section with nothing in it yet. */
+export function emptySection(id: string, title: string): ReportSection {
+  return { id, title, paragraphs: [], tables: [], figures: [] };
 }

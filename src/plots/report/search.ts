@@ -7,7 +7,7 @@ import { assertNb201Arch, formatNb201, parseNb201 } from '../../spaces/nb201/arc
 import type { Nb201Arch } from '../../spaces/nb201/definition';
 import { methodComparisonFigure, type MethodResult } from '../compare';
 import { entropyFigure } from '../epochs';
-import { mean, round, type ReportContext } from './context';
+import { emptySection, mean, round, type ReportContext } from './context';
 import { nb201TestColumn } from './groundtruth';
 import type { ReportSection } from './types';
 import { hasBenchmarkTable } from '../../supernet/registry';
@@ -69,13 +69,7 @@ export function searchSection(
   ctx: ReportContext,
 ): ReportSection | null {
   if (runs.length === 0) return null;
-  const section: ReportSection = {
-    id: 'search',
-    title: 'Architecture search runs',
-    paragraphs: [],
-    tables: [],
-    figures: [],
-  };
+  const section = emptySection('search', 'Architecture search runs');
   const methods = [...new Set(runs.map(methodOf))];
   const series = methods
     .map((m) => ({

@@ -15,7 +15,7 @@ import { metricVsEpochsFigure, trainingCurvesFigure } from '../epochs';
 import { factorFigure } from '../factor';
 import { correlationHeatmap } from '../heatmap';
 import { scoreVsTruthFigure } from '../scatter';
-import { mean, round, type ReportContext } from './context';
+import { emptySection, mean, round, type ReportContext } from './context';
 import type { GroundTruthSource, ReportSection, ReportTable } from './types';
 
 /** Sparse Kendall tie threshold in accuracy points. */
@@ -82,13 +82,7 @@ export function supernetSection(
   gt: GroundTruthSource | null,
   ctx: ReportContext,
 ): { section: ReportSection; latest: JoinedEpoch | null } {
-  const section: ReportSection = {
-    id: `run-${run.name}`,
-    title: `Supernet run ${run.name}`,
-    paragraphs: [],
-    tables: [],
-    figures: [],
-  };
+  const section = emptySection(`run-${run.name}`, `Supernet run ${run.name}`);
   const c = run.config;
   section.paragraphs.push(
     `kind ${c.kind ?? '?'}, space ${c.space ?? '?'}, dataset ${c.dataset ?? '?'}, scale ` +
