@@ -1,8 +1,8 @@
 /**
- * Penn Treebank token segments as a batch source for the space-generic runner. At smoke scale
- * the supernet trains on the start of the shared validation file and is evaluated on the start
- * of the test file (the training file is not in ../shared/data); the vocabulary is cut to the
- * `vocabulary - 1` first-seen words plus one bucket for every other word.
+ * Penn Treebank token segments as a batch source. Without ptb.train.txt (../shared/data has
+ * none) the supernet trains on the start of the validation file and is scored on the start of
+ * the test file; the vocabulary is cut to the `vocabulary - 1` first-seen words plus one bucket
+ * for every other word.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -32,10 +32,6 @@ export interface PtbSmokeOptions {
   steps: number;
   trainTokens: number;
   validTokens: number;
-  /** Split to train on (default: train when present, else valid). */
-  trainSplit?: 'train' | 'valid';
-  /** Split to score on (default: test when training on valid, else valid). */
-  validSplit?: 'valid' | 'test';
 }
 
 /** Segments of `steps` inputs and their next tokens, from ids (clipped to the vocabulary). */
@@ -70,18 +66,12 @@ function batchOf(
 
 export function ptbBatchSource(o: PtbSmokeOptions): BatchSource {
   const corpus = loadPtb(o.dir);
-  const trainSplit = o.trainSplit ?? (corpus.splits.train ? 'train' : 'valid');
-  const validSplit = o.validSplit ?? (trainSplit === 'valid' ? 'test' : 'valid');
-  const train = ptbSegments(
-    corpus.splits[trainSplit]!.subarray(0, o.trainTokens + 1),
-    o.steps,
-    o.vocabulary,
-  );
-  const valid = ptbSegments(
-    corpus.splits[validSplit]!.subarray(0, o.validTokens + 1),
-    o.steps,
-    o.vocabulary,
-  );
+  const trainSplit = corpus.splits.train ? 'train' : 'valid';
+  const validSplit = trainSplit === 'valid' ? 'test' : 'valid';
+  const segments = (split: 'train' | 'valid' | 'test', tokens: number) =>
+    ptbSegments(corpus.splits[split]!.subarray(0, tokens + 1), o.steps, o.vocabulary);
+  const train = segments(trainSplit, o.trainTokens);
+  const valid = segments(validSplit, o.validTokens);
   if (train.inputs.length === 0 || valid.inputs.length === 0) {
     throw new Error(`too few PTB tokens for segments of ${o.steps}`);
   }
