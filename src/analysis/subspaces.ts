@@ -1,9 +1,9 @@
 import type { ColumnTable } from 'arquero';
-import { AnalysisInputError, numericColumn, requireColumns } from './columns';
+import { AnalysisInputError } from './columns';
 import { kendallTauB, spearman } from './correlation';
 import { provenanceOf, sourcesOf, mergeSources, type Provenance } from './provenance';
 import { createRng, sampleWithoutReplacement } from './random';
-import { randomTopK, topK, type TopKColumns } from './topk';
+import { pickRows, randomTopK, topK, topKArrays, type TopKArrays, type TopKColumns } from './topk';
 
 /** Metrics of one (sub)space: the numbers of seed 001 Fig. 2 and Fig. 5. */
 export interface SubspaceMetrics {
@@ -20,33 +20,13 @@ export interface SubspaceMetrics {
   best: number;
 }
 
-interface Columns {
-  score: number[];
-  valid: number[];
-  test: number[];
-}
-
-function readColumns(table: ColumnTable, cols: TopKColumns): Columns {
-  const valid = cols.valid ?? cols.test;
-  requireColumns(table, [cols.score, cols.test, valid]);
-  return {
-    score: numericColumn(table, cols.score),
-    valid: numericColumn(table, valid),
-    test: numericColumn(table, cols.test),
-  };
-}
-
 function metricsOf(
-  c: Columns,
+  c: TopKArrays,
   rows: readonly number[],
   k: number,
   factor: number,
 ): SubspaceMetrics {
-  const sub = {
-    score: rows.map((i) => c.score[i]),
-    valid: rows.map((i) => c.valid[i]),
-    test: rows.map((i) => c.test[i]),
-  };
+  const sub = pickRows(c, rows);
   const kk = Math.min(k, rows.length);
   return {
     factor,
@@ -75,7 +55,7 @@ export function spaceMetrics(
 ): SubspaceMetrics & {
   provenance: Provenance;
 } {
-  const c = readColumns(table, cols);
+  const c = topKArrays(table, cols);
   return {
     ...metricsOf(c, [...c.score.keys()], k, 1),
     provenance: provenanceOf(table, { ...cols } as Record<string, string>),
@@ -107,7 +87,7 @@ export function prunedSpaces(
   const factors = options.factors ?? [1, 2, 4, 8, 16, 32, 64, 128];
   const k = options.k ?? 10;
   checkFactors(factors);
-  const c = readColumns(table, cols);
+  const c = topKArrays(table, cols);
   const n = c.score.length;
   const key = keepBy === 'truth' ? c.valid : c.score;
   const order = [...Array(n).keys()].sort((a, b) => key[b] - key[a] || a - b);
@@ -209,7 +189,7 @@ export function downscaledSpaces(
   const seed = options.seed ?? 0;
   const k = options.k ?? 10;
   checkFactors(factors);
-  const c = readColumns(table, cols);
+  const c = topKArrays(table, cols);
   const n = c.score.length;
   const runs: DownscaledSpaces['runs'] = [];
   factors.forEach((f, fi) => {
@@ -239,7 +219,7 @@ export function scaledSpaceSummary(
   k = 10,
 ): { runs: SubspaceMetrics[]; summary: FactorSummary[]; provenance: Provenance } {
   const runs = entries.map((e) => {
-    const c = readColumns(e.table, cols);
+    const c = topKArrays(e.table, cols);
     return metricsOf(c, [...c.score.keys()], k, e.factor);
   });
   return {

@@ -222,16 +222,38 @@ export interface TableTopK extends TopKPick {
   provenance: Provenance;
 }
 
-function readTopKColumns(table: ColumnTable, cols: TopKColumns) {
+/** A table's score, valid and test columns as arrays. */
+export function topKArrays(
+  table: ColumnTable,
+  cols: TopKColumns,
+): Record<keyof TopKArrays, number[]> {
   const valid = cols.valid ?? cols.test;
   requireColumns(table, [cols.score, cols.test, valid]);
+  return {
+    score: numericColumn(table, cols.score),
+    valid: numericColumn(table, valid),
+    test: numericColumn(table, cols.test),
+  };
+}
+
+/** The given rows of paired arrays, in the order given. */
+export function pickRows(
+  a: TopKArrays,
+  rows: readonly number[],
+): Record<keyof TopKArrays, number[]> {
+  return {
+    score: rows.map((i) => a.score[i]),
+    valid: rows.map((i) => a.valid[i]),
+    test: rows.map((i) => a.test[i]),
+  };
+}
+
+function readTopKColumns(table: ColumnTable, cols: TopKColumns) {
+  const valid = cols.valid ?? cols.test;
+  const arrays = topKArrays(table, cols);
   const arch = cols.arch ?? (table.columnNames().includes('arch') ? 'arch' : undefined);
   return {
-    arrays: {
-      score: numericColumn(table, cols.score),
-      valid: numericColumn(table, valid),
-      test: numericColumn(table, cols.test),
-    },
+    arrays,
     archs: arch ? stringColumn(table, arch) : null,
     columns: { score: cols.score, valid, test: cols.test, ...(arch ? { arch } : {}) },
   };
@@ -283,11 +305,7 @@ export function sampledTopK(
   for (let r = 0; r < repetitions; r++) {
     const rows =
       sampleSize === n ? [...Array(n).keys()] : sampleWithoutReplacement(n, sampleSize, rng);
-    const sub = {
-      score: rows.map((i) => arrays.score[i]),
-      valid: rows.map((i) => arrays.valid[i]),
-      test: rows.map((i) => arrays.test[i]),
-    };
+    const sub = pickRows(arrays, rows);
     const pick = topK(sub, options.k);
     runs.push({
       topK: pick.test,
