@@ -164,21 +164,19 @@ export interface BenchEngineStatus {
   reason?: string;
 }
 
-/** `--profile`: one network on one engine (or why it could not be profiled). */
-export interface BenchProfileEntry {
+/** One network on one engine: its result, or why it could not run. */
+interface BenchEntry<R> {
   config: string;
   engine: EngineName;
-  result?: WorkloadProfile;
+  result?: R;
   error?: string;
 }
 
-/** The memory soak of one network (or why it could not run). */
-export interface BenchSoakEntry {
-  config: string;
-  engine: EngineName;
-  result?: SoakResult;
-  error?: string;
-}
+/** `--profile` of one network. */
+export type BenchProfileEntry = BenchEntry<WorkloadProfile>;
+
+/** The memory soak of one network. */
+export type BenchSoakEntry = BenchEntry<SoakResult>;
 
 export interface BenchReport {
   schema: 1;
@@ -485,7 +483,7 @@ const tableHead = (columns: readonly Column[]) =>
   );
 
 /** A row for a network whose run failed: its name, engine and why. */
-const failedRow = (e: { config: string; engine: string; error?: string }, what: string) =>
+const failedRow = (e: BenchEntry<unknown>, what: string) =>
   `  ${e.config.padEnd(22)}${e.engine.padEnd(8)}  ${what}: ${e.error ?? '?'}`;
 
 const COLUMNS: Column[] = [
