@@ -10,8 +10,8 @@ import {
 import { UsageError, type OptionValues } from './command';
 
 /** Reads `--engine` (falling back to SUPERNET_LAB_ENGINE, then 'auto'); UsageError if bad. */
-export function engineRequestOption(values: OptionValues, name = 'engine'): EngineRequest {
-  const v = values[name];
+export function engineRequestOption(values: OptionValues): EngineRequest {
+  const v = values['engine'];
   if (v === undefined) {
     try {
       return defaultEngineRequest();
@@ -23,20 +23,17 @@ export function engineRequestOption(values: OptionValues, name = 'engine'): Engi
     return v.trim().toLowerCase() as EngineRequest;
   }
   throw new UsageError(
-    `--${name} must be one of ${ENGINE_REQUESTS.join(', ')}; got ${JSON.stringify(v)}`,
+    `--engine must be one of ${ENGINE_REQUESTS.join(', ')}; got ${JSON.stringify(v)}`,
   );
 }
 
 /** Initialises the engine chosen by `--engine`; a failure is a UsageError (exit 2) saying why. */
-export async function initEngineFromOptions(
-  values: OptionValues,
-  name = 'engine',
-): Promise<EngineInfo> {
-  const requested = engineRequestOption(values, name);
+export async function initEngineFromOptions(values: OptionValues): Promise<EngineInfo> {
+  const requested = engineRequestOption(values);
   try {
     return await initEngine(requested);
   } catch (err) {
-    const prefix = err instanceof EngineUnavailableError ? `--${name}: ` : '';
+    const prefix = err instanceof EngineUnavailableError ? '--engine: ' : '';
     throw new UsageError(prefix + (err as Error).message);
   }
 }

@@ -119,8 +119,6 @@ export interface SecondOrderOptions {
   xi: number;
   /** Optional L2 term added to the unrolled step's weight gradient (as the weight optimizer does). */
   weightDecay?: number;
-  /** The finite-difference radius is `epsScale / ||grad_w' L_val||` (DARTS: 0.01). */
-  epsScale?: number;
 }
 
 /**
@@ -140,7 +138,6 @@ export function secondOrderArchGradient<B>(
 ): ArchGradient {
   const { xi } = options;
   const weightDecay = options.weightDecay ?? 0;
-  const epsScale = options.epsScale ?? 0.01;
   if (!Number.isFinite(xi) || xi < 0) throw new Error(`xi must be finite and >= 0, got ${xi}`);
   const weights = model.weights;
   const original = weights.map((w) => w.clone());
@@ -169,7 +166,7 @@ export function secondOrderArchGradient<B>(
       archGrad.dispose();
       return { loss, grad };
     }
-    const eps = epsScale / normValue;
+    const eps = 0.01 / normValue;
     const shifted = (sign: number) =>
       tf.tidy(() => original.map((w, i) => w.add(weightGrads[i].mul(sign * eps))));
 
