@@ -1,8 +1,7 @@
 /**
- * Building blocks shared by the supernets of the NB-101, DARTS and ProxylessNAS spaces: a
- * weight bank (named trainable variables and BN buffers, seeded per name like the NB-201
- * network), conv / BN / linear with the NB-201 network's train/eval/calibrate BN semantics, and
- * the `SpaceNetwork` interface the space-generic trainer and scorer use.
+ * Building blocks of the NB-101, DARTS and ProxylessNAS supernets: a weight bank (variables and
+ * BN buffers seeded per name, like the NB-201 network's), conv / BN / linear with the NB-201
+ * network's train/eval/calibrate BN semantics, and the `SpaceNetwork` interface of the pipeline.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { ForwardOptions, NamedVariables } from '../network';

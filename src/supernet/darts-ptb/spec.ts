@@ -1,4 +1,4 @@
-/** DARTS-PTB for the samplers and the space-generic runner. */
+/** DARTS-PTB run spec (sampling, codec, network, costs) for the pipeline; see binding.ts. */
 import {
   DARTS_PTB_ACTIVATIONS,
   DARTS_PTB_NODES,

@@ -1,4 +1,4 @@
-/** DARTS for the samplers and the space-generic runner. */
+/** DARTS run spec (sampling, codec, network, costs) for the pipeline; see binding.ts. */
 import {
   DARTS_CELL_INPUTS,
   DARTS_CELL_OPS,

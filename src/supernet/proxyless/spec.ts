@@ -1,4 +1,4 @@
-/** ProxylessNAS for the samplers and the space-generic runner. */
+/** ProxylessNAS run spec (sampling, codec, network, costs) for the pipeline; see binding.ts. */
 import type { ProxylessArch, ProxylessSkeleton } from '../../spaces/proxyless/definition';
 import { PROXYLESS_OPS } from '../../spaces/proxyless/definition';
 import { formatProxyless } from '../../spaces/proxyless/arch';
