@@ -10,7 +10,7 @@ import { joinWithGroundTruth } from '../analysis/runs';
 import { randomTopK, topK } from '../analysis/topk';
 import type { Nb201Arch } from '../spaces/nb201/definition';
 import { sampleArchs } from '../train/pipeline';
-import { parseNb201 } from '../spaces/nb201/arch';
+import { formatNb201, parseNb201 } from '../spaces/nb201/arch';
 import { NB201_SAMPLING } from '../spaces/nb201/codec';
 import type { TrainDataset } from '../core/scale';
 import {
@@ -21,6 +21,7 @@ import {
   type ExperimentOptions,
 } from './context';
 import { mean } from './report';
+import { submitScores } from './queue';
 import {
   baseHyper,
   ensureScores,
@@ -158,6 +159,13 @@ export async function baseStudy(
     which === 'all'
       ? [...new Set([...ctx.settings.base.checkpointEpochs, final])].sort((a, b) => a - b)
       : [final];
+  // With a queue, the scores of every checkpoint are computed at once on its workers.
+  await submitScores(
+    ctx,
+    run.dir,
+    wanted,
+    archs.map((a) => formatNb201(a)),
+  );
   const epochs: ScoredEpoch[] = [];
   for (const epoch of wanted) {
     const rows = await ensureScores(ctx, run, epoch, archs);

@@ -34,6 +34,8 @@ import {
 } from './context';
 import { fmt, mean, pct, std, type ComparisonRow, type StudyResult } from './report';
 import { configDifferences, lineProgress, settingsHash } from './runs';
+import { runOnQueue, searchJob, submitSearches } from './queue';
+import { runDir } from '../sweep/storage';
 
 export const GAEA_METHODS: readonly SearchMethod[] = [
   'darts-1',
@@ -86,20 +88,35 @@ export interface GaeaResult extends StudyResult {
   optimum: Record<BenchKey, number>;
 }
 
-/** The search run matching `input` in the runs folder (same settings and scale), or null. */
-function findSearchRun(runsDir: string, wanted: Record<string, unknown>): string | null {
-  if (!fs.existsSync(runsDir)) return null;
-  for (const name of fs.readdirSync(runsDir).sort()) {
-    const file = path.join(runsDir, name, 'config.json');
-    if (!fs.existsSync(file)) continue;
-    let cfg: Record<string, unknown>;
-    try {
-      cfg = readJson<Record<string, unknown>>(file);
-    } catch {
-      continue;
+/** Whether `dir` holds the search `wanted` (same settings and scale); `complete`: finished. */
+function isSearchRun(dir: string, wanted: Record<string, unknown>, complete: boolean): boolean {
+  if (complete && !fs.existsSync(path.join(dir, 'result.json'))) return false;
+  const file = path.join(dir, 'config.json');
+  if (!fs.existsSync(file)) return false;
+  let cfg: Record<string, unknown>;
+  try {
+    cfg = readJson<Record<string, unknown>>(file);
+  } catch {
+    return false;
+  }
+  if (cfg['kind'] !== 'search' || cfg['scale'] !== wanted['scale']) return false;
+  return configDifferences(cfg, wanted).length === 0;
+}
+
+/**
+ * The search run matching `wanted` in the runs folders (same settings and scale), or null;
+ * `complete`: only a finished one (with its result.json).
+ */
+function findSearchRun(
+  runsDirs: readonly string[],
+  wanted: Record<string, unknown>,
+  complete = false,
+): string | null {
+  for (const runsDir of runsDirs) {
+    if (!fs.existsSync(runsDir)) continue;
+    for (const name of fs.readdirSync(runsDir).sort()) {
+      if (isSearchRun(path.join(runsDir, name), wanted, complete)) return path.join(runsDir, name);
     }
-    if (cfg['kind'] !== 'search' || cfg['scale'] !== wanted['scale']) continue;
-    if (configDifferences(cfg, wanted).length === 0) return path.join(runsDir, name);
   }
   return null;
 }
@@ -147,7 +164,23 @@ export async function ensureSearch(
     validFraction: 0.5,
   });
   const wanted = resolveSearchConfig(input, data) as unknown as Record<string, unknown>;
-  const found = findSearchRun(ctx.runsDir, wanted);
+  // With a queue, a search missing everywhere is the queue's search job (src/experiments/queue.ts).
+  const folders = ctx.queue ? [ctx.runsDir, path.join(ctx.queue.storage, 'runs')] : [ctx.runsDir];
+  if (ctx.queue && !findSearchRun(folders, wanted, true)) {
+    const job = await runOnQueue(
+      ctx,
+      searchJob(ctx, input),
+      `search ${METHOD_LABELS[method]} seed ${seed} runs`,
+    );
+    const jobRun = job ? runDir(ctx.queue.storage, job.id) : null;
+    if (jobRun && !isSearchRun(jobRun, wanted, true)) {
+      throw new Error(
+        `queued job ${job!.id} finished, but ${jobRun} is not the search the experiment asked for: ` +
+          `unset SUPERNET_LAB_QUEUE to run it here, and report the mismatch (src/experiments/queue.ts)`,
+      );
+    }
+  }
+  const found = findSearchRun(folders, wanted, true) ?? findSearchRun([ctx.runsDir], wanted);
   const dir =
     found ??
     path.join(
@@ -188,6 +221,12 @@ export async function gaeaVsDarts(
   const ctx = resolveContext(options);
   const g = ctx.settings.gaea;
   const outcomes: SearchOutcome[] = [];
+  // With a queue, every search runs at once on its workers (a no-op without one).
+  const engine = await ensureEngine();
+  await submitSearches(
+    ctx,
+    methods.flatMap((m) => g.seeds.map((seed) => searchInput(ctx, m, seed, engine.name))),
+  );
   for (const method of methods) {
     for (const seed of g.seeds) outcomes.push(await ensureSearch(ctx, method, seed));
   }

@@ -33,7 +33,18 @@ export type {
   ExperimentOptions,
   ExperimentQueue,
 } from './context';
-export { experimentSweepName, submitSupernets, supernetJob, trainOnQueue } from './queue';
+export {
+  experimentSweepName,
+  runOnQueue,
+  scoreJob,
+  searchJob,
+  submitScores,
+  submitSearches,
+  submitSupernets,
+  supernetJob,
+  trainOnQueue,
+  type QueueMapping,
+} from './queue';
 export {
   baseHyper,
   configDifferences,

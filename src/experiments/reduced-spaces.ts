@@ -89,6 +89,8 @@ export async function reducedRun(
       checkpointEpochs: [sub.epochs],
     }),
     subspace: spec,
+    // With a queue, the sweep's subspace job of this (factor, repeat) trains and scores it.
+    subspaceRun: { repeat, sample: sub.scoredArchs },
     ...(dir === undefined ? {} : { dir }),
   });
   const scored = sampleFrom(cells, sub.scoredArchs, `${reduction}/${factor}/${repeat}`);

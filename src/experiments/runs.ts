@@ -42,7 +42,7 @@ import { ensureEngine, trainingData, type ExperimentContext } from './context';
 import type { BaseSupernetSettings } from './scales';
 import { trainSubspaceSupernet, type SubspaceSpec } from './subspace';
 import { runDir } from '../sweep/storage';
-import { trainOnQueue } from './queue';
+import { runOnQueue, scoreJob, scoresMissing, trainOnQueue } from './queue';
 
 const IGNORED_KEYS = new Set([
   'library',
@@ -64,6 +64,11 @@ export interface SupernetRequest {
   hyper: SupernetHyper & Record<string, unknown>;
   /** Train on a reduced space (uniform sampling inside it) instead of all of NB-201. */
   subspace?: SubspaceSpec;
+  /**
+   * A reduced-space run of notebooks 03 / 06 (reduced-spaces.ts reducedRun): its repeat and the
+   * cells scored on it, which with the rest make it the sweep's `subspace` job (queue.ts).
+   */
+  subspaceRun?: { repeat: number; sample: number };
   /** This run folder (resumed or reused when it holds the run) instead of ctx.runsDir's. */
   dir?: string;
 }
@@ -264,7 +269,8 @@ function runFolders(ctx: ExperimentContext): string[] {
 
 /**
  * With a queue: unless a complete matching run exists, the queue's workers train `request`
- * (when a train job reproduces it, src/experiments/queue.ts) and this waits for them. The run
+ * (when a sweep job reproduces it: a train job, or a reduced space's subspace job, see
+ * src/experiments/queue.ts) and this waits for them. The run
  * folder they write must match the request, or the experiment stops (never reads another run).
  */
 async function trainQueued(
@@ -373,7 +379,8 @@ async function supernetRun(
  * Supernet scores (validation accuracy after BN recalibration, the run's calibration settings)
  * of `archs` at checkpoint `epoch`, through the one scorer: rows already scored are kept,
  * missing ones are scored and merged in (a killed kernel resumes). Returns the rows in the
- * order of `archs`.
+ * order of `archs`. With a queue, missing rows of a run the queue trained are its score job's
+ * (src/experiments/queue.ts scoreJob), which this waits for.
  */
 export async function ensureScores(
   ctx: ExperimentContext,
@@ -381,6 +388,16 @@ export async function ensureScores(
   epoch: number,
   archs: readonly Nb201Arch[],
 ): Promise<ScoreRow[]> {
+  if (ctx.queue) {
+    const texts = archs.map((a) => formatNb201(a));
+    if (scoresMissing(run.dir, epoch, texts)) {
+      await runOnQueue(
+        ctx,
+        scoreJob(ctx, run.dir, epoch, texts),
+        `${run.name}: ${texts.length} architectures at epoch ${epoch} are scored`,
+      );
+    }
+  }
   await ensureEngine();
   const data = imageRunData(await runData(ctx, run.config));
   const t0 = Date.now();

@@ -118,6 +118,11 @@ export interface SearchConfigInput {
   };
 }
 
+/** Ground-truth mode of a search left without one: the benchmark's own for CIFAR-10/100. */
+export function defaultGroundTruth(dataset: string): GroundTruthMode {
+  return dataset === 'cifar10' || dataset === 'cifar100' ? 'benchmark' : 'standalone';
+}
+
 /** The scale's settings with the overrides applied and checked. */
 export function searchSettings(input: SearchConfigInput): SearchScaleSettings {
   const base = SEARCH_SCALE_SETTINGS[input.scale];
@@ -167,9 +172,7 @@ export function resolveSearchConfig(
   if (o.gaeaEta !== undefined) hyper.gaeaEta = o.gaeaEta;
   if (o.dartsLr !== undefined) hyper.dartsAdam.lr = o.dartsLr;
   if (o.weightLr !== undefined) hyper.weightLr = o.weightLr;
-  const mode =
-    input.groundTruth ??
-    (input.dataset === 'cifar10' || input.dataset === 'cifar100' ? 'benchmark' : 'standalone');
+  const mode = input.groundTruth ?? defaultGroundTruth(input.dataset);
   let standalone: GroundTruthHyper | null = null;
   if (mode === 'standalone') {
     standalone = { ...groundTruthPreset(input.scale) };

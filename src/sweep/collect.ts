@@ -60,7 +60,7 @@ export function collectTables(storage: string, jobs: readonly ResolvedJob[]): Sw
   const truthByKey = new Map<string, { job: string; rows: Map<string, number> }[]>();
   // Ground truth pairs with scores of the same space, data, scale and architecture seed (the
   // shorter sample is the longer one's start; the pairs are the architectures both hold).
-  const sampleKey = (s: { space: string; dataset: string; scale: string }, seed: number) =>
+  const sampleKey = (s: { space: string; dataset: string; scale: string }, seed: number | string) =>
     `${s.space}|${s.dataset}|${s.scale}|${seed}`;
   for (const [group, parts] of doneGroundTruth(storage, jobs)) {
     const s = parts[0].spec as GroundTruthJobSpec;

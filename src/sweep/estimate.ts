@@ -24,6 +24,7 @@ import {
   type GroundTruthJobSpec,
   type Images,
   type ResolvedJob,
+  type SubspaceJobSpec,
   type TrainJobSpec,
 } from './spec';
 
@@ -120,8 +121,8 @@ export function jobImages(
   if (s.stage === 'search') {
     const settings = SEARCH_SCALE_SETTINGS[s.scale];
     const data = { kind: 'images', dataset: s.dataset, validFraction: 0.5 } as ImageDataSettings;
-    const train = splitImages(settings.trainImages ?? 'all', data, false);
-    const valid = splitImages(settings.validImages ?? 'all', data, true);
+    const train = splitImages(s.trainImages ?? settings.trainImages ?? 'all', data, false);
+    const valid = splitImages(s.validImages ?? settings.validImages ?? 'all', data, true);
     return { train: 2 * (s.epochs ?? settings.epochs) * (train + valid), eval: 0 };
   }
   const training = s.stage === 'score' ? (byId.get(s.train)?.spec as TrainJobSpec) : s;
@@ -140,8 +141,13 @@ export function jobImages(
     const archs = end - start;
     return { train: archs * g.epochs! * trainImages, eval: archs * validImages };
   }
+  // The run's BN calibration (the job's fields; the preset's in a plan made before they were).
+  const calib = training as TrainJobSpec | SubspaceJobSpec;
   const hyper = preset.supernet;
-  const perArch = hyper.calibrationBatches * hyper.calibrationBatchSize + validImages;
+  const perArch =
+    (calib.calibrationBatches ?? hyper.calibrationBatches) *
+      (calib.calibrationBatchSize ?? hyper.calibrationBatchSize) +
+    validImages;
   // A subspace job: its supernet, then `sample` cells scored once (fewer when the space is).
   if (s.stage === 'subspace') {
     // The experiments' subspace size: round(valid cells / factor), at least 1.

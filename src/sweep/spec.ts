@@ -12,7 +12,12 @@ import { BadInputError } from '../errors';
 import { SCALES, TRAIN_DATASETS, type Scale, type TrainDataset } from '../core/scale';
 import { SAMPLER_NAMES, type SpaceDataSettings } from '../supernet/binding';
 import { SPACE_NAMES, spaceBinding } from '../supernet/registry';
-import { SEARCH_METHODS, searchSettings, type SearchMethod } from '../search/search-run';
+import {
+  SEARCH_METHODS,
+  defaultGroundTruth,
+  searchSettings,
+  type SearchMethod,
+} from '../search/search-run';
 import { NB201_TRUTH_COLUMNS } from '../groundtruth/nb201';
 
 export const JOB_STAGES = ['train', 'score', 'groundtruth', 'search', 'subspace'] as const;
@@ -36,7 +41,17 @@ interface TrainingFields {
   cells?: number;
 }
 
-export interface TrainJobSpec extends TrainingFields {
+/**
+ * BN recalibration before scoring (B batches of S training images), recorded in the run's
+ * config; left out, the preset's. A job at the preset's values has the id it had before these
+ * were fields.
+ */
+interface CalibrationFields {
+  calibrationBatches?: number;
+  calibrationBatchSize?: number;
+}
+
+export interface TrainJobSpec extends TrainingFields, CalibrationFields {
   stage: 'train';
   sampler?: (typeof SAMPLER_NAMES)[number];
   samplerPaths?: number;
@@ -44,12 +59,18 @@ export interface TrainJobSpec extends TrainingFields {
   checkpointEpochs?: number[];
 }
 
+/**
+ * Seed of a sampled architecture list: a number, or 'study', the list every whole-space
+ * supernet of the study notebooks scores (src/experiments/base.ts `studyArchs`).
+ */
+export type ArchSeed = number | 'study';
+
 export interface ScoreJobSpec {
   stage: 'score';
   /** Id of the train job whose checkpoints are scored. */
   train: string;
   sample: number;
-  archSeed: number;
+  archSeed: ArchSeed;
   /** Checkpoint epoch, or every kept one. */
   epoch: number | 'all' | 'latest';
 }
@@ -57,7 +78,7 @@ export interface ScoreJobSpec {
 export interface GroundTruthJobSpec extends TrainingFields {
   stage: 'groundtruth';
   sample: number;
-  archSeed: number;
+  archSeed: ArchSeed;
   /**
    * Part `shard` (0-based) of `shards` contiguous parts of the sampled list (shardBounds): the
    * parts are separate jobs, so the list spreads over workers; collect joins them into the table
@@ -76,7 +97,9 @@ export const SPACE_REDUCTIONS = ['random', 'pruned'] as const;
  * the same experiment code (src/experiments/reduced-spaces.ts `reducedRun`). As there, repeat r
  * trains with seed + r, and the random reduction draws its subset with seed r.
  */
-export interface SubspaceJobSpec extends Omit<TrainingFields, 'lr' | 'weightDecay'> {
+export interface SubspaceJobSpec
+  extends Omit<TrainingFields, 'lr' | 'weightDecay'>,
+    CalibrationFields {
   stage: 'subspace';
   reduction: (typeof SPACE_REDUCTIONS)[number];
   factor: number;
@@ -84,6 +107,14 @@ export interface SubspaceJobSpec extends Omit<TrainingFields, 'lr' | 'weightDeca
   sample: number;
 }
 
+const GROUND_TRUTH_MODES = ['benchmark', 'standalone'] as const;
+
+/**
+ * One `search` run. Fields left out take the search scale's settings (src/search/scales.ts);
+ * groundTruth left out is the dataset's default (standalone for fashion-mnist and
+ * cifar10-subset, else benchmark). A job at those values has the id it had before batchSize,
+ * channels, cells, trainImages, validImages, samples and groundTruth were fields.
+ */
 export interface SearchJobSpec {
   stage: 'search';
   space: string;
@@ -92,6 +123,14 @@ export interface SearchJobSpec {
   dataset: string;
   seed: number;
   epochs?: number;
+  batchSize?: number;
+  channels?: number;
+  cells?: number;
+  trainImages?: Images;
+  validImages?: Images;
+  /** RS-WS: cells sampled and scored on the supernet. */
+  samples?: number;
+  groundTruth?: (typeof GROUND_TRUTH_MODES)[number];
 }
 
 export type JobSpec =
@@ -116,6 +155,7 @@ type FieldRule =
   | { kind: 'images' }
   | { kind: 'epochs' }
   | { kind: 'epochList' }
+  | { kind: 'archSeed' }
   | { kind: 'jobId' };
 
 const SEED: FieldRule = { kind: 'int', min: 0, max: 2 ** 32 - 1 };
@@ -135,7 +175,11 @@ const TRAINING_RULES: Record<string, FieldRule> = {
 };
 const SAMPLE_RULES: Record<string, FieldRule> = {
   sample: { kind: 'int', min: 1, max: 1_000_000 },
-  archSeed: SEED,
+  archSeed: { kind: 'archSeed' },
+};
+const CALIBRATION_RULES: Record<string, FieldRule> = {
+  calibrationBatches: { kind: 'int', min: 0, max: 1_000_000 },
+  calibrationBatchSize: { kind: 'int', min: 1, max: 1_000_000 },
 };
 
 /** The fields of each stage; `required` ones must be given (the rest default to the preset). */
@@ -143,6 +187,7 @@ const STAGES: Record<JobStage, { rules: Record<string, FieldRule>; required: str
   train: {
     rules: {
       ...TRAINING_RULES,
+      ...CALIBRATION_RULES,
       sampler: { kind: 'choice', choices: SAMPLER_NAMES },
       samplerPaths: { kind: 'int', min: 0, max: 64 },
       fewShotEdge: { kind: 'int', min: 0, max: 1000 },
@@ -171,12 +216,20 @@ const STAGES: Record<JobStage, { rules: Record<string, FieldRule>; required: str
       dataset: { kind: 'choice', choices: TRAIN_DATASETS },
       seed: SEED,
       epochs: { kind: 'int', min: 1, max: 100_000 },
+      batchSize: { kind: 'int', min: 1, max: 100_000 },
+      channels: { kind: 'int', min: 1, max: 4096 },
+      cells: { kind: 'int', min: 1, max: 100 },
+      trainImages: { kind: 'images' },
+      validImages: { kind: 'images' },
+      samples: { kind: 'int', min: 1, max: 15284 },
+      groundTruth: { kind: 'choice', choices: GROUND_TRUTH_MODES },
     },
     required: ['space', 'method', 'scale', 'seed'],
   },
   subspace: {
     rules: {
       ...without(TRAINING_RULES, 'lr', 'weightDecay'),
+      ...CALIBRATION_RULES,
       reduction: { kind: 'choice', choices: SPACE_REDUCTIONS },
       factor: { kind: 'int', min: 1, max: 1_000_000 },
       repeat: { kind: 'int', min: 0, max: 10_000 },
@@ -233,6 +286,11 @@ function checkField(where: string, name: string, v: unknown, rule: FieldRule): v
     case 'epochList':
       if (!Array.isArray(v) || v.length === 0 || !v.every((e) => int(e, 1, 1e6))) {
         throw bad('a non-empty list of epoch numbers');
+      }
+      return;
+    case 'archSeed':
+      if (v !== 'study' && !int(v, 0, 2 ** 32 - 1)) {
+        throw bad(`an integer in [0, ${2 ** 32 - 1}] or 'study'`);
       }
       return;
     case 'jobId':
@@ -347,16 +405,48 @@ export function resolveJob(input: JobSpec, where: string): ResolvedJob {
       throw new JobSpecError(`${where}: space ${spec.space} has no search (differentiable) form`);
     }
     const s: SearchJobSpec = { ...spec, dataset: spec.dataset ?? 'fashion-mnist' };
-    const settings = searchSettings({
-      method: s.method,
-      dataset: s.dataset as TrainDataset,
-      scale: s.scale,
-      seed: s.seed,
-      engine: 'any',
-      overrides: { epochs: s.epochs },
-    });
+    const nullAll = (n: Images | undefined) => (n === 'all' ? null : n);
+    let settings: ReturnType<typeof searchSettings>;
+    try {
+      settings = searchSettings({
+        method: s.method,
+        dataset: s.dataset as TrainDataset,
+        scale: s.scale,
+        seed: s.seed,
+        engine: 'any',
+        overrides: {
+          epochs: s.epochs,
+          batchSize: s.batchSize,
+          channels: s.channels,
+          cellsPerStage: s.cells,
+          trainImages: nullAll(s.trainImages),
+          validImages: nullAll(s.validImages),
+          rswsSamples: s.samples,
+        },
+      });
+    } catch (err) {
+      throw new JobSpecError(`${where}: ${(err as Error).message}`);
+    }
     s.epochs = settings.epochs;
-    return { id: hashOf('search', { spec: s, settings }), spec: s, after: [] };
+    s.batchSize = settings.batchSize;
+    s.channels = settings.channels;
+    s.cells = settings.cellsPerStage;
+    s.trainImages = imagesOf(settings.trainImages);
+    s.validImages = imagesOf(settings.validImages);
+    s.samples = settings.rswsSamples;
+    // The dataset's default mode is no field (the search command picks it the same way).
+    if (s.groundTruth === defaultGroundTruth(s.dataset)) delete s.groundTruth;
+    // `settings` stands for the fields it holds (given or not: one job).
+    const own = {
+      ...s,
+      batchSize: undefined,
+      channels: undefined,
+      cells: undefined,
+      trainImages: undefined,
+      validImages: undefined,
+      samples: undefined,
+    };
+    return { id: hashOf('search', { spec: own, settings }), spec: s, after: [] };
   }
   const binding = spaceBinding(spec.space);
   const preset = binding.preset(spec.scale);
@@ -385,8 +475,13 @@ export function resolveJob(input: JobSpec, where: string): ResolvedJob {
     ? binding.resize(skeleton.net, { channels: spec.channels, cells: spec.cells })
     : skeleton.net;
   const subspace = spec.stage === 'subspace';
-  const filled: TrainingFields = {
+  const calibration = (s: CalibrationFields) => ({
+    calibrationBatches: s.calibrationBatches ?? hyper.calibrationBatches,
+    calibrationBatchSize: s.calibrationBatchSize ?? hyper.calibrationBatchSize,
+  });
+  const filled: TrainingFields & CalibrationFields = {
     ...spec,
+    ...(standalone ? {} : calibration(spec)),
     dataset: spec.dataset ?? presetDataset(data),
     epochs: spec.epochs ?? hyper.epochs,
     batchSize: spec.batchSize ?? hyper.batchSize,
@@ -401,10 +496,18 @@ export function resolveJob(input: JobSpec, where: string): ResolvedJob {
         }
       : {}),
   };
-  // The skeleton stands for channels/cells (given or not: one job); the spec for the rest.
-  const material = (s: TrainingFields) => ({
-    spec: { ...s, channels: undefined, cells: undefined },
-    hyper,
+  // The skeleton stands for channels/cells (given or not: one job), the preset's
+  // hyper-parameters with the job's BN calibration for the calibration fields; the spec for the
+  // rest.
+  const material = (s: TrainingFields & CalibrationFields) => ({
+    spec: {
+      ...s,
+      channels: undefined,
+      cells: undefined,
+      calibrationBatches: undefined,
+      calibrationBatchSize: undefined,
+    },
+    hyper: { ...hyper, ...calibration(s) },
     data: { ...data, dataset: undefined },
     net,
   });
@@ -483,6 +586,13 @@ function trainingFlags(s: TrainingFields): string[] {
   ];
 }
 
+function calibrationFlags(s: CalibrationFields): string[] {
+  return [
+    ...flag('calib-batches', s.calibrationBatches),
+    ...flag('calib-size', s.calibrationBatchSize),
+  ];
+}
+
 /**
  * The `supernet-lab` argv of a resolved job, writing into `runDir` (a folder under the storage
  * root, made from job ids only). Every value is a checked number or a name from a fixed list.
@@ -498,6 +608,7 @@ export function jobArgv(spec: JobSpec, runDir: string): string[] {
         ...flag('sampler-paths', spec.samplerPaths),
         ...flag('few-shot-edge', spec.fewShotEdge),
         ...flag('checkpoint-epochs', spec.checkpointEpochs?.join(',')),
+        ...calibrationFlags(spec),
         '--out',
         runDir,
         '--wait',
@@ -535,6 +646,13 @@ export function jobArgv(spec: JobSpec, runDir: string): string[] {
         ...flag('dataset', spec.dataset),
         ...flag('seed', spec.seed),
         ...flag('epochs', spec.epochs),
+        ...flag('batch-size', spec.batchSize),
+        ...flag('channels', spec.channels),
+        ...flag('cells', spec.cells),
+        ...flag('train-images', spec.trainImages),
+        ...flag('valid-images', spec.validImages),
+        ...flag('samples', spec.samples),
+        ...flag('ground-truth', spec.groundTruth),
         '--out',
         runDir,
         ...common,
@@ -543,6 +661,7 @@ export function jobArgv(spec: JobSpec, runDir: string): string[] {
       return [
         'subspace',
         ...trainingFlags(spec),
+        ...calibrationFlags(spec),
         ...flag('reduction', spec.reduction),
         ...flag('factor', spec.factor),
         ...flag('repeat', spec.repeat),

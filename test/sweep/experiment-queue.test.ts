@@ -2,8 +2,11 @@
 // port): notebook 04's consistent-bias experiment at a shrunk smoke scale, run once here without
 // the queue and once with it and two `supernet-lab worker` processes, reads the same tables bit
 // for bit (scores of every checkpoint, both supernets' checkpoints, the correlation matrices);
-// with the queue nothing trains in this process. A job the experiment needs that parks fails the
-// experiment with the job's id and error.
+// with the queue nothing trains or scores in this process. The same for the other kinds of run
+// an experiment sends to the queue, at a shrunk laptop scale: a base supernet with the laptop
+// base's own BN calibration, a reduced space (a subspace job) and a DARTS search (a search
+// job). A job the experiment needs that parks fails the experiment with the job's id and error;
+// runs no job reproduces stay here with the reason.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -12,9 +15,25 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Queue } from 'bullmq';
 import { consistentBias } from '../../src/experiments/consistent-bias';
-import { baseRequest } from '../../src/experiments/base';
 import { experimentContext, type ExperimentOptions } from '../../src/experiments/context';
-import { experimentSweepName, supernetJob, trainOnQueue } from '../../src/experiments/queue';
+import {
+  experimentSweepName,
+  scoreJob,
+  searchJob,
+  supernetJob,
+  trainOnQueue,
+} from '../../src/experiments/queue';
+import { baseRequest, baseStudy, studyArchs } from '../../src/experiments/base';
+import { ensureSearch, searchInput } from '../../src/experiments/gaea';
+import { reducedRun } from '../../src/experiments/reduced-spaces';
+import { readLog } from '../../src/runs/folder';
+import { formatNb201 } from '../../src/spaces/nb201/arch';
+import {
+  jobArgv,
+  type SearchJobSpec,
+  type SubspaceJobSpec,
+  type TrainJobSpec,
+} from '../../src/sweep/spec';
 import { QUEUE_NAME, redisOptions } from '../../src/sweep/queue';
 import { readDone, readPlan } from '../../src/sweep/storage';
 import { redisServerAvailable, TestRedis } from './redis';
@@ -160,10 +179,20 @@ test(
       `a progress line:\n${log.join('\n')}`,
     );
     const plan = readPlan(storage, experimentSweepName({ scale: 'smoke' }));
+    const ofStage = (stage: string) => plan.jobs.filter((j) => j.spec.stage === stage);
     assert.deepEqual(
-      plan.jobs.map((j) => j.id).sort(),
+      ofStage('train')
+        .map((j) => j.id)
+        .sort(),
       jobRuns.map((d) => path.basename(d)).sort(),
     );
+    // The study cells at both checkpoints of the base supernet and the last of the seed run.
+    assert.equal(ofStage('score').length, 3, 'score jobs');
+    assert.equal(plan.jobs.length, 5);
+    for (const j of ofStage('score')) {
+      assert.doesNotMatch(readDone(storage, j.id)!.worker, new RegExp(`:${process.pid}$`));
+    }
+    assert.ok(!log.some((l) => /scored \d+ architectures/.test(l)), 'nothing scored here');
 
     // Run again: both runs are found in the storage root, nothing is submitted.
     process.env.SUPERNET_LAB_QUEUE = redis.url;
@@ -206,17 +235,204 @@ test(
   },
 );
 
-test('requests a train job cannot reproduce stay local, with the reason', () => {
-  const ctx = experimentContext({ scale: 'laptop', queue: null });
-  const m = supernetJob(ctx, baseRequest(ctx));
-  // The laptop base supernet calibrates BN with 250-image batches; a train job uses the preset's.
-  assert.ok('reason' in m);
-  assert.match(m.reason, /calibrationBatch/);
-  const smoke = experimentContext({ scale: 'smoke', queue: null });
-  const sub = supernetJob(smoke, {
-    ...baseRequest(smoke),
-    subspace: { reduction: 'random', factor: 8, seed: 0 },
-  });
-  assert.ok('reason' in sub && /reduced-space/.test(sub.reason));
+/**
+ * What must not depend on where a run ran: its score tables, checkpoint tensors, cell list,
+ * search records and result (without its time), and the per-epoch losses.
+ */
+function runContent(dir: string): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const sub of ['scores', 'checkpoints']) {
+    const base = path.join(dir, sub);
+    if (!fs.existsSync(base)) continue;
+    for (const f of (fs.readdirSync(base, { recursive: true }) as string[]).sort()) {
+      if (f.endsWith('.csv') || f.endsWith('tensors.bin')) {
+        out[`${sub}/${f}`] = fs.readFileSync(path.join(base, f)).toString('base64');
+      }
+    }
+  }
+  for (const f of ['space.txt', 'arch.jsonl']) {
+    if (fs.existsSync(path.join(dir, f))) out[f] = fs.readFileSync(path.join(dir, f), 'utf8');
+  }
+  if (fs.existsSync(path.join(dir, 'result.json'))) {
+    const { seconds: _, ...result } = JSON.parse(
+      fs.readFileSync(path.join(dir, 'result.json'), 'utf8'),
+    ) as Record<string, unknown>;
+    out.result = result;
+  }
+  out.losses = readLog(dir).map((e) => [e.loss, e.accuracy]);
+  return out;
+}
+
+/**
+ * Laptop scale, shrunk to seconds: the base supernet keeps the laptop base's own BN calibration
+ * (2 batches, here of 64, not the preset's 5 x 200), six study cells scored, one reduced space
+ * and one DARTS search of an epoch.
+ */
+function laptopOptions(runsDir: string, log: string[], queued: boolean): ExperimentOptions {
+  const laptop = experimentContext({ scale: 'laptop', queue: null }).settings;
+  return {
+    scale: 'laptop',
+    dataset: 'cifar10-subset',
+    runsDir,
+    log: (line) => log.push(line),
+    queue: queued ? redis.url : null,
+    storage,
+    settings: {
+      base: {
+        ...laptop.base,
+        epochs: 1,
+        checkpointEpochs: [1],
+        channels: 4,
+        trainImages: 256,
+        validImages: 128,
+        calibrationBatches: 2,
+        calibrationBatchSize: 64,
+      },
+      scoredArchs: 6,
+      subspace: { ...laptop.subspace, epochs: 1, scoredArchs: 4 },
+      gaea: {
+        ...laptop.gaea,
+        epochs: 1,
+        channels: 4,
+        batchSize: 16,
+        trainImages: 64,
+        validImages: 64,
+      },
+    },
+  };
+}
+
+test(
+  'a laptop base supernet, its scores, a reduced space and a search run on the queue bit for bit as here',
+  { skip: noRedis, timeout: 600_000 },
+  async () => {
+    const run = async (runsDir: string, log: string[], queued: boolean) => {
+      const ctx = experimentContext(laptopOptions(runsDir, log, queued));
+      const base = await baseStudy(ctx, 'final');
+      const reduced = await reducedRun(ctx, 'random', 64, 1);
+      const search = await ensureSearch(ctx, 'darts-1', 0);
+      return { ctx, base, reduced, search };
+    };
+    const localLog: string[] = [];
+    const local = await run(path.join(tmp, 'laptop-local'), localLog, false);
+    assert.equal(runDirsOf(path.join(tmp, 'laptop-local')).length, 3, 'trained here');
+
+    while (workers.size < 2) startWorker();
+    const log: string[] = [];
+    const queued = await run(path.join(tmp, 'laptop-queued'), log, true);
+    assert.deepEqual(runDirsOf(path.join(tmp, 'laptop-queued')), [], 'nothing ran here');
+    assert.deepEqual(
+      log.filter((l) =>
+        /here, not on the queue|^training |scored \d+ architectures|^running /.test(l),
+      ),
+      [],
+      'no run, score or search in this process',
+    );
+
+    const storageRuns = path.join(storage, 'runs');
+    for (const [what, a, b] of [
+      ['base supernet', local.base.run.dir, queued.base.run.dir],
+      ['reduced space', local.reduced.run.dir, queued.reduced.run.dir],
+      [
+        'search',
+        path.join(local.ctx.runsDir, local.search.run),
+        path.join(storageRuns, queued.search.run),
+      ],
+    ] as const) {
+      assert.equal(path.dirname(b), storageRuns, `${what}: the workers' run folder`);
+      assert.deepEqual(runContent(b), runContent(a), `${what}: bit for bit`);
+    }
+    assert.equal(queued.base.run.config.calibrationBatchSize, 64, "the laptop base's calibration");
+    assert.deepEqual(
+      queued.base.epochs.map((e) => e.table.objects()),
+      local.base.epochs.map((e) => e.table.objects()),
+    );
+    assert.deepEqual(queued.reduced.rows, local.reduced.rows);
+    assert.deepEqual(queued.search.records, local.search.records);
+    const { seconds: _a, ...qr } = queued.search.result;
+    const { seconds: _b, ...lr } = local.search.result;
+    assert.deepEqual(qr, lr);
+
+    // Every one was a job, run by a worker.
+    const plan = readPlan(storage, experimentSweepName({ scale: 'laptop' }));
+    assert.deepEqual([...new Set(plan.jobs.map((j) => j.spec.stage))].sort(), [
+      'score',
+      'search',
+      'subspace',
+      'train',
+    ]);
+    for (const j of plan.jobs) {
+      const done = readDone(storage, j.id);
+      assert.ok(done, `${j.id} done`);
+      assert.doesNotMatch(done!.worker, new RegExp(`:${process.pid}$`), 'a worker ran it');
+    }
+  },
+);
+
+test('each run is the job the sweep plans for it, or stays local with the reason', () => {
+  const laptop = experimentContext({ scale: 'laptop', queue: null });
+  const m = supernetJob(laptop, baseRequest(laptop));
+  // The laptop base supernet calibrates BN with 2 x 250 images (the preset: 5 x 200).
+  assert.ok('job' in m, 'reason' in m ? m.reason : '');
+  const spec = m.job.spec as TrainJobSpec;
+  assert.deepEqual([spec.calibrationBatches, spec.calibrationBatchSize], [2, 250]);
+  const argv = jobArgv(spec, '/s/runs/x');
+  assert.equal(argv[argv.indexOf('--calib-batches') + 1], '2');
+  assert.equal(argv[argv.indexOf('--calib-size') + 1], '250');
+  // A setting no train job carries.
+  const noAugment = supernetJob(laptop, baseRequest(laptop, { hyper: { augment: false } }));
+  assert.ok(
+    'reason' in noAugment && /its augment false is not what a train job/.test(noAugment.reason),
+  );
+
+  // cifar10-subset: a search's default ground truth there is stand-alone training.
+  const smoke = experimentContext({ scale: 'smoke', dataset: 'cifar10-subset', queue: null });
   assert.ok('job' in supernetJob(smoke, baseRequest(smoke)), 'the smoke base supernet is a job');
+  const custom = supernetJob({ ...smoke, dataSource: '/data/cifar' }, baseRequest(smoke));
+  assert.ok('reason' in custom && /reads its dataset from \/data\/cifar/.test(custom.reason));
+  // A reduced space outside notebooks 03 / 06 (no repeat, no scored cells) is no subspace job.
+  const space = { reduction: 'random' as const, factor: 8, seed: 1 };
+  const loose = supernetJob(smoke, { ...baseRequest(smoke), subspace: space });
+  assert.ok('reason' in loose && /no subspace job/.test(loose.reason));
+  const sub = supernetJob(smoke, {
+    ...baseRequest(smoke, { seed: 1, hyper: { epochs: 1, checkpointEpochs: [1] } }),
+    subspace: space,
+    subspaceRun: { repeat: 1, sample: 5 },
+  });
+  assert.ok('job' in sub, 'reason' in sub ? sub.reason : '');
+  assert.equal(sub.job.spec.stage, 'subspace');
+  assert.deepEqual(
+    (({ seed, repeat, factor, sample }) => ({ seed, repeat, factor, sample }))(
+      sub.job.spec as SubspaceJobSpec,
+    ),
+    { seed: 0, repeat: 1, factor: 8, sample: 5 },
+  );
+
+  // Scores: only of a run the queue trained, and only the study's list.
+  const q = experimentContext({ scale: 'smoke', queue: 'redis://127.0.0.1:1', storage });
+  const archs = studyArchs(4).map((a) => formatNb201(a));
+  const here = scoreJob(q, path.join(tmp, 'somewhere', 'base-run'), 1, archs);
+  assert.ok('reason' in here && /not a supernet the queue's workers trained/.test(here.reason));
+
+  // Searches: the notebook's settings are the search job's fields; others stay local.
+  const input = searchInput(smoke, 'gaea-bilevel', 0, 'native');
+  const s = searchJob(smoke, input);
+  assert.ok('job' in s, 'reason' in s ? s.reason : '');
+  const g = smoke.settings.gaea;
+  const js = s.job.spec as SearchJobSpec;
+  assert.deepEqual(
+    [js.epochs, js.batchSize, js.channels, js.cells, js.trainImages, js.validImages, js.samples],
+    [
+      g.epochs,
+      g.batchSize,
+      g.channels,
+      g.cellsPerStage,
+      g.trainImages,
+      g.validImages,
+      g.rswsSamples,
+    ],
+  );
+  assert.equal(js.groundTruth, 'benchmark', 'the notebook reads the benchmark only');
+  const eta = searchJob(smoke, { ...input, overrides: { ...input.overrides, gaeaEta: 0.2 } });
+  assert.ok('reason' in eta && /a search job has no gaeaEta/.test(eta.reason));
 });

@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { BadInputError } from '../../src/errors';
+import { SEARCH_SCALE_SETTINGS } from '../../src/search/scales';
 import { spaceBinding } from '../../src/supernet/registry';
 import { estimateSweep } from '../../src/sweep/estimate';
 import { expandGrid, planGrid } from '../../src/sweep/grid';
@@ -443,4 +444,141 @@ test('estimate: a split list costs what the whole one does; a subspace job its s
   const j = resolveJob(subspace({ factor: 8192, epochs: 3 }), 'j');
   const want = (3 * data.trainImages) / 100 / 3600 + (2 * (calib + data.validImages)) / 1000 / 3600;
   assert.ok(Math.abs(h([j]) - want) < 1e-12, `${h([j])} vs ${want}`);
+});
+
+test('BN calibration of train and subspace jobs: the preset by default (same id), else a new job', () => {
+  const preset = spaceBinding('nb201').preset('smoke').supernet;
+  const at = (extra: Record<string, unknown>) => ({
+    calibrationBatches: preset.calibrationBatches,
+    calibrationBatchSize: preset.calibrationBatchSize,
+    ...extra,
+  });
+  for (const make of [train, subspace]) {
+    const plain = resolveJob(make(), 'plain');
+    assert.equal(resolveJob(make(at({})), 'explicit').id, plain.id, 'the preset: one job');
+    const spec = plain.spec as { calibrationBatches: number; calibrationBatchSize: number };
+    assert.deepEqual(
+      [spec.calibrationBatches, spec.calibrationBatchSize],
+      [preset.calibrationBatches, preset.calibrationBatchSize],
+      'filled in',
+    );
+    const other = resolveJob(make(at({ calibrationBatchSize: 250 })), 'other');
+    assert.notEqual(other.id, plain.id);
+    assert.notEqual(resolveJob(make(at({ calibrationBatches: 1 })), 'b').id, plain.id);
+    const argv = jobArgv(other.spec, runDir('/s', other.id));
+    assert.equal(argv[argv.indexOf('--calib-batches') + 1], String(preset.calibrationBatches));
+    assert.equal(argv[argv.indexOf('--calib-size') + 1], '250');
+    assert.equal(
+      checkPayload(other.id, { schema: 1, id: other.id, spec: other.spec }).id,
+      other.id,
+    );
+    assert.throws(
+      () => resolveJob(make({ calibrationBatchSize: 0 }), 'g'),
+      /calibrationBatchSize must be an integer in \[1,/,
+    );
+    assert.throws(
+      () => resolveJob(make({ calibrationBatches: -1 }), 'g'),
+      /calibrationBatches must be an integer in \[0,/,
+    );
+  }
+  // Ground truth trains stand-alone: no calibration fields.
+  assert.throws(
+    () =>
+      resolveJob(
+        {
+          stage: 'groundtruth',
+          space: 'nb201',
+          scale: 'smoke',
+          seed: 0,
+          sample: 2,
+          archSeed: 0,
+          calibrationBatches: 1,
+        } as unknown as JobSpec,
+        'g',
+      ),
+    /unknown field "calibrationBatches" for stage groundtruth/,
+  );
+});
+
+test("search jobs: the scale's settings by default (same id), each a field; score jobs of the study's list", () => {
+  const search = (extra: Record<string, unknown> = {}) =>
+    ({
+      stage: 'search',
+      space: 'nb201',
+      method: 'gaea-bilevel',
+      scale: 'smoke',
+      seed: 0,
+      ...extra,
+    }) as JobSpec;
+  const plain = resolveJob(search(), 'plain');
+  const s = SEARCH_SCALE_SETTINGS.smoke;
+  const explicit = resolveJob(
+    search({
+      epochs: s.epochs,
+      batchSize: s.batchSize,
+      channels: s.channels,
+      cells: s.cellsPerStage,
+      trainImages: s.trainImages,
+      validImages: s.validImages,
+      samples: s.rswsSamples,
+      // fashion-mnist's default mode.
+      groundTruth: 'standalone',
+    }),
+    'explicit',
+  );
+  assert.equal(explicit.id, plain.id);
+  assert.deepEqual(explicit.spec, plain.spec);
+  assert.equal((plain.spec as { groundTruth?: string }).groundTruth, undefined);
+  const changed: Record<string, unknown>[] = [
+    { batchSize: 8 },
+    { channels: 8 },
+    { cells: 2 },
+    { trainImages: 64 },
+    { validImages: 'all' },
+    { samples: 3 },
+    { groundTruth: 'benchmark' },
+  ];
+  const ids = new Set([plain.id]);
+  for (const c of changed) {
+    const job = resolveJob(search(c), JSON.stringify(c));
+    assert.ok(!ids.has(job.id), `${JSON.stringify(c)}: another job`);
+    ids.add(job.id);
+    assert.equal(checkPayload(job.id, { schema: 1, id: job.id, spec: job.spec }).id, job.id);
+  }
+  const job = resolveJob(search({ trainImages: 64, groundTruth: 'benchmark', samples: 3 }), 'j');
+  const argv = jobArgv(job.spec, runDir('/s', job.id));
+  for (const [flag, v] of [
+    ['--train-images', '64'],
+    ['--valid-images', String(s.validImages)],
+    ['--batch-size', String(s.batchSize)],
+    ['--samples', '3'],
+    ['--ground-truth', 'benchmark'],
+  ]) {
+    assert.equal(argv[argv.indexOf(flag) + 1], v, flag);
+  }
+  assert.throws(
+    () => resolveJob(search({ trainImages: 8 }), 'g.yaml'),
+    /g\.yaml: trainImages \(8\) must hold at least one batch of 16/,
+  );
+  assert.throws(
+    () => resolveJob(search({ groundTruth: 'guess' }), 'g'),
+    /groundTruth must be one of benchmark, standalone/,
+  );
+
+  const t = resolveJob(train(), 't');
+  const study = resolveJob(
+    { stage: 'score', train: t.id, sample: 4, archSeed: 'study' } as JobSpec,
+    's',
+  );
+  const argvScore = jobArgv(study.spec, runDir('/s', t.id));
+  assert.equal(argvScore[argvScore.indexOf('--arch-seed') + 1], 'study');
+  assert.notEqual(study.id, resolveJob({ ...study.spec, archSeed: 0 } as JobSpec, 's0').id);
+  assert.throws(
+    () =>
+      resolveJob(
+        { stage: 'score', train: t.id, sample: 4, archSeed: 'all' } as unknown as JobSpec,
+        'g',
+      ),
+    /archSeed must be an integer in \[0, 4294967295\] or 'study'/,
+  );
 });

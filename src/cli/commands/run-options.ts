@@ -133,7 +133,11 @@ export const ARCH_OPTIONS: Record<string, OptionSpec> = {
     description: 'file with one architecture per line (or a CSV with an arch column)',
   },
   sample: { type: 'string', description: 'N seeded uniformly sampled distinct architectures' },
-  'arch-seed': { type: 'string', description: 'seed of --sample', default: '0' },
+  'arch-seed': {
+    type: 'string',
+    description: "seed of --sample, or 'study': the list the study notebooks score",
+    default: '0',
+  },
 };
 
 export type ProgressMode = 'bar' | 'lines' | 'none';
@@ -340,7 +344,10 @@ export function archList(
   }
   if (values['sample'] !== undefined) {
     const n = intOption(values, 'sample', 1, 1, 1_000_000);
-    return sampleArchs(setup.spec, n, intOption(values, 'arch-seed', 0, 0, 2 ** 32 - 1));
+    // 'study': the notebooks' list (src/experiments/base.ts studyArchs), so a sweep job scores it.
+    const seed =
+      values['arch-seed'] === 'study' ? 'study' : intOption(values, 'arch-seed', 0, 0, 2 ** 32 - 1);
+    return sampleArchs(setup.spec, n, seed);
   }
   if (fallback) return fallback();
   throw new UsageError(

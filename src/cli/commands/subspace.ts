@@ -25,10 +25,10 @@ valid NB-201 cells, a different subset per repeat) or Fig. 5 (--reduction pruned
 its cells (the pool strategy of the one training loop), then --sample of its cells scored at the
 last epoch. It is one (factor, repeat) of notebooks 03 / 06, run by their code: repeat r trains
 with --seed + r; the preset of --scale gives the rest (--epochs, --batch-size, --channels,
---cells, --train-images and --valid-images override it). Writes a supernet run folder (--out;
-config.json records spaceReduction, spaceFactor, spaceSeed, spaceTruth, spaceSize; space.txt
-lists the cells; scores/epoch-XXXX.csv). Re-running resumes. Sweeps run it as their 'subspace'
-jobs.
+--cells, --train-images, --valid-images, --calib-batches and --calib-size override it). Writes a
+supernet run folder (--out; config.json records spaceReduction, spaceFactor, spaceSeed,
+spaceTruth, spaceSize; space.txt lists the cells; scores/epoch-XXXX.csv). Re-running resumes.
+Sweeps run it as their 'subspace' jobs.
 Examples:
   supernet-lab subspace --scale smoke --dataset cifar10-subset --reduction random --factor 64 --repeat 0 --sample 20 --out /tmp/ds
   supernet-lab subspace --scale paper --reduction pruned --factor 8 --repeat 2 --sample 1000 --out /tmp/pr`,
@@ -43,6 +43,8 @@ Examples:
       type: 'string',
       description: "validation images ('all' for the whole split)",
     },
+    'calib-batches': { type: 'string', description: 'BN recalibration: batches (B)' },
+    'calib-size': { type: 'string', description: 'BN recalibration: images per batch (S)' },
     reduction: { type: 'string', description: `space reduction: ${SPACE_REDUCTIONS.join(', ')}` },
     factor: { type: 'string', description: 'space size / subspace size (an integer >= 1)' },
     repeat: {
