@@ -28,14 +28,22 @@ function combinations(items: readonly number[], k: number): number[][] {
 
 const range = (n: number, from = 0) => Array.from({ length: n - from }, (_, i) => from + i);
 
-/** Choices for each node's inputs (node j: subsets of 0..j-1) and for the output's nodes. */
-const INPUT_CHOICES: number[][][] = NB101_PARENTS.map((k, idx) => combinations(range(idx + 1), k));
-const OUTPUT_CHOICES: number[][] = combinations(range(NB101_NODES + 1, 1), NB101_OUTPUT_INPUTS);
+/**
+ * Choices, in lexicographic order, of each node's inputs (node j: subsets of 0..j-1) and of the
+ * output's nodes; the supernet's choice codec numbers them the same way.
+ */
+export const NB101_INPUT_CHOICES: number[][][] = NB101_PARENTS.map((k, idx) =>
+  combinations(range(idx + 1), k),
+);
+export const NB101_OUTPUT_CHOICES: number[][] = combinations(
+  range(NB101_NODES + 1, 1),
+  NB101_OUTPUT_INPUTS,
+);
 const OPS_PER_WIRING = NB101_OPS.length ** NB101_NODES;
 
 /** Encodable wirings (valid or not): 1*2*3*6*10*10 = 3600. */
 export const NB101_WIRINGS_TOTAL =
-  INPUT_CHOICES.reduce((n, c) => n * c.length, 1) * OUTPUT_CHOICES.length;
+  NB101_INPUT_CHOICES.reduce((n, c) => n * c.length, 1) * NB101_OUTPUT_CHOICES.length;
 
 /** Encodable cells: wirings x 3^5 op labellings = 874800. */
 export const NB101_TOTAL = NB101_WIRINGS_TOTAL * OPS_PER_WIRING;
@@ -51,7 +59,7 @@ export function nb101ValidWirings(): readonly Nb101Wiring[] {
   const out: Nb101Wiring[] = [];
   const pick = (k: number, chosen: number[][]) => {
     if (k === NB101_NODES) {
-      for (const output of OUTPUT_CHOICES) {
+      for (const output of NB101_OUTPUT_CHOICES) {
         const arch = {
           ops: new Array<Nb101Op>(NB101_NODES).fill(NB101_OPS[0]),
           inputs: chosen,
@@ -61,7 +69,7 @@ export function nb101ValidWirings(): readonly Nb101Wiring[] {
       }
       return;
     }
-    for (const c of INPUT_CHOICES[k]) pick(k + 1, [...chosen, c]);
+    for (const c of NB101_INPUT_CHOICES[k]) pick(k + 1, [...chosen, c]);
   };
   pick(0, []);
   validWirings = out;
@@ -225,14 +233,14 @@ export function nb101Neighbours(arch: Nb101Arch): Nb101Arch[] {
     }
   });
   arch.inputs.forEach((list, k) => {
-    for (const c of INPUT_CHOICES[k]) {
+    for (const c of NB101_INPUT_CHOICES[k]) {
       if (c.join(',') === list.join(',')) continue;
       const inputs = [...arch.inputs];
       inputs[k] = c;
       keep({ ...arch, inputs });
     }
   });
-  for (const c of OUTPUT_CHOICES) {
+  for (const c of NB101_OUTPUT_CHOICES) {
     if (c.join(',') === arch.output.join(',')) continue;
     keep({ ...arch, output: c });
   }

@@ -6,22 +6,17 @@ import {
   type Nb101Op,
 } from '../../spaces/nb101/definition';
 import { isValidNb101, formatNb101 } from '../../spaces/nb101/arch';
-import { sampleNb101, enumerateNb101 } from '../../spaces/nb101/enumerate';
+import {
+  NB101_INPUT_CHOICES,
+  NB101_OUTPUT_CHOICES,
+  enumerateNb101,
+  sampleNb101,
+} from '../../spaces/nb101/enumerate';
 import { nb101Cost } from '../../spaces/nb101/cost';
 import { extremesByParams } from '../../spaces/choices';
 import type { ChoiceCodec } from '../../spaces/choices';
 import type { SpaceRunSpec } from '../binding';
 import { createNb101Supernet, type Nb101SupernetSkeleton } from './network';
-
-/** Sorted pairs {a < b} of 0..n-1 in lexicographic order. */
-function pairs(n: number): number[][] {
-  const out: number[][] = [];
-  for (let a = 0; a < n; a++) for (let b = a + 1; b < n; b++) out.push([a, b]);
-  return out;
-}
-
-const PARENT_CHOICES: number[][][] = [[[0]], [[0], [1]], [[0], [1], [2]], pairs(4), pairs(5)];
-const OUTPUT_CHOICES = pairs(5).map((p) => p.map((v) => v + 1));
 
 /**
  * Decisions: the op of nodes 1..5 (3 options each), the inputs of nodes 1..5 (1, 2, 3, 6, 10
@@ -30,22 +25,22 @@ const OUTPUT_CHOICES = pairs(5).map((p) => p.map((v) => v + 1));
 export const NB101_CODEC: ChoiceCodec<Nb101Arch> = {
   options: [
     ...new Array<number>(NB101_NODES).fill(NB101_OPS.length),
-    ...PARENT_CHOICES.map((c) => c.length),
-    OUTPUT_CHOICES.length,
+    ...NB101_INPUT_CHOICES.map((c) => c.length),
+    NB101_OUTPUT_CHOICES.length,
   ],
   encode(arch) {
     const key = (v: readonly number[]) => v.join();
     return [
       ...arch.ops.map((op) => NB101_OPS.indexOf(op)),
-      ...arch.inputs.map((inp, j) => PARENT_CHOICES[j].findIndex((c) => key(c) === key(inp))),
-      OUTPUT_CHOICES.findIndex((c) => key(c) === key(arch.output)),
+      ...arch.inputs.map((inp, j) => NB101_INPUT_CHOICES[j].findIndex((c) => key(c) === key(inp))),
+      NB101_OUTPUT_CHOICES.findIndex((c) => key(c) === key(arch.output)),
     ];
   },
   decode(ch) {
     return {
       ops: ch.slice(0, NB101_NODES).map((i) => NB101_OPS[i] as Nb101Op),
-      inputs: PARENT_CHOICES.map((c, j) => c[ch[NB101_NODES + j]]),
-      output: OUTPUT_CHOICES[ch[2 * NB101_NODES]],
+      inputs: NB101_INPUT_CHOICES.map((c, j) => c[ch[NB101_NODES + j]]),
+      output: NB101_OUTPUT_CHOICES[ch[2 * NB101_NODES]],
     };
   },
 };
