@@ -340,6 +340,7 @@ export function submitSupernets(
   ctx: ExperimentContext,
   requests: readonly SupernetRequest[],
 ): Promise<void> {
+  if (!ctx.queue) return Promise.resolve();
   return submitAll(
     ctx,
     requests.map((r) => supernetJob(ctx, r)),
@@ -365,6 +366,7 @@ export function submitSearches(
   ctx: ExperimentContext,
   inputs: readonly SearchConfigInput[],
 ): Promise<void> {
+  if (!ctx.queue) return Promise.resolve();
   return submitAll(
     ctx,
     inputs.map((i) => searchJob(ctx, i)),

@@ -28,7 +28,15 @@ import {
   type ExperimentOptions,
 } from './context';
 import { fmt, pct, signed, type ComparisonRow, type StudyResult } from './report';
-import { baseHyper, ensureScores, ensureSupernet, scoreTable, type SupernetRun } from './runs';
+import {
+  baseHyper,
+  ensureScores,
+  ensureSupernet,
+  scoreTable,
+  type SupernetRequest,
+  type SupernetRun,
+} from './runs';
+import { submitSupernets } from './queue';
 import { sampleFrom, subspaceCells, type SpaceReduction } from './subspace';
 import { loadNb201GroundTruth } from '../groundtruth/nb201';
 import { formatNb201 } from '../spaces/nb201/arch';
@@ -73,14 +81,29 @@ export async function reducedRun(
   dir?: string,
 ): Promise<ReducedSupernet> {
   const sub = ctx.settings.subspace;
+  const request = reducedRequest(ctx, reduction, factor, repeat);
+  const spec = request.subspace!;
+  const cells = subspaceCells(spec, reduction === 'pruned' ? loadNb201GroundTruth() : undefined);
+  const run = await ensureSupernet(ctx, { ...request, ...(dir === undefined ? {} : { dir }) });
+  const scored = sampleFrom(cells, sub.scoredArchs, `${reduction}/${factor}/${repeat}`);
+  return { run, cells, rows: await ensureScores(ctx, run, sub.epochs, scored) };
+}
+
+/** The supernet request of one (factor, repeat) (see reducedRun). */
+function reducedRequest(
+  ctx: ExperimentContext,
+  reduction: SpaceReduction,
+  factor: number,
+  repeat: number,
+): SupernetRequest {
+  const sub = ctx.settings.subspace;
   const spec = {
     reduction,
     factor,
     seed: reduction === 'random' ? repeat : 0,
     ...(reduction === 'pruned' ? { truth: benchmarkTruth(ctx.dataset).column } : {}),
   };
-  const cells = subspaceCells(spec, reduction === 'pruned' ? loadNb201GroundTruth() : undefined);
-  const run = await ensureSupernet(ctx, {
+  return {
     purpose: `${reduction === 'random' ? 'downscaled' : 'pruned'}-f${factor}-r${repeat}`,
     dataset: ctx.dataset,
     seed: ctx.seed + repeat,
@@ -91,10 +114,7 @@ export async function reducedRun(
     subspace: spec,
     // With a queue, the sweep's subspace job of this (factor, repeat) trains and scores it.
     subspaceRun: { repeat, sample: sub.scoredArchs },
-    ...(dir === undefined ? {} : { dir }),
-  });
-  const scored = sampleFrom(cells, sub.scoredArchs, `${reduction}/${factor}/${repeat}`);
-  return { run, cells, rows: await ensureScores(ctx, run, sub.epochs, scored) };
+  };
 }
 
 /** Trains/reuses the supernet of each (factor, repeat) and measures it. */
@@ -112,6 +132,12 @@ async function reducedRuns(
     const values = truth.table.array(truth.column) as ArrayLike<number>;
     for (let i = 0; i < archs.length; i++) gtIndex.set(archs[i], Number(values[i]));
   }
+  // With a queue, every (factor, repeat) trains at once on its workers (a no-op without one).
+  const repeats = Array.from({ length: sub.repeats }, (_, r) => r);
+  await submitSupernets(
+    ctx,
+    factors.flatMap((f) => repeats.map((r) => reducedRequest(ctx, reduction, f, r))),
+  );
   for (const factor of factors) {
     for (let repeat = 0; repeat < sub.repeats; repeat++) {
       const { run, cells, rows } = await reducedRun(ctx, reduction, factor, repeat);
