@@ -1,10 +1,19 @@
 /**
- * Supernets on reduced NAS-Bench-201 spaces (seed 001 Fig. 2 and Fig. 5): the supernet is
- * trained with SPOS, but the architecture of every mini-batch is drawn uniformly from a subset of
- * the 15284 valid cells instead of all of them:
+ * Supernets on reduced search spaces (seed 001 Fig. 2 and Fig. 5), for every space: the supernet
+ * is trained with SPOS, but the architecture of every mini-batch is drawn uniformly from a subset
+ * of the space instead of all of it:
  *
- *   random  a uniformly random 1/factor of the valid cells (Fig. 2: lower sharing density)
+ *   random  a uniformly random 1/factor of the space (Fig. 2: lower sharing density)
  *   pruned  the best 1/factor by ground truth (Fig. 5: a search space pruned to its best part)
+ *
+ * What a space is comes from its binding's pure space (src/spaces/reduce.ts): a space that can
+ * list its valid cells (NB-201: 15284, NB-101: 95985) reduces that list, in its order, exactly
+ * (for NB-201 these are the cells this module always drew); a space too large to list (DARTS,
+ * ProxylessNAS, DARTS-PTB) is reduced to round(size / factor) distinct cells (by the space's
+ * canonical string) drawn with its own uniform sampler and a seeded generator, and factor 1 is
+ * the whole space, i.e. the uniform sampler itself. Pruning needs a value for every cell, so
+ * only listed spaces can be pruned: NB-201 by NAS-Bench-201, another space by a ground-truth
+ * table the user supplies (readTruthTable: `arch` plus a metric column).
  *
  * The run goes through the one pipeline (trainRun with a pool: one cell of the pool per step): the
  * same step, optimizer, schedule, data order, per-epoch seeding and atomic checkpoints as every
@@ -15,16 +24,20 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import * as zlib from 'node:zlib';
+import * as aq from 'arquero';
 import type { ColumnTable } from 'arquero';
+import { readCsvTable } from '../analysis/runs';
+import { BadInputError } from '../errors';
 import { Rng } from '../engine/random';
-import { formatNb201, nb201FromOrdinal, parseNb201 } from '../spaces/nb201/arch';
 import type { Nb201Arch } from '../spaces/nb201/definition';
-import { nb201ValidOrdinals } from '../spaces/nb201/graph';
+import { MAX_DRAWN_CELLS, checkFactor, listedCells, reducedSize } from '../spaces/reduce';
+import { spaceBinding } from '../supernet/registry';
 import type { TrainingData } from '../train/data';
 import type { ProgressSink } from '../train/progress';
 import { readTableText, writeTableAtomic } from '../runs/folder';
 import type { RunConfigInput } from '../runs/config';
-import { imageRunData, trainRun } from '../train/pipeline';
+import { imageRunData, trainRun, type RunData } from '../train/pipeline';
 
 export type SpaceReduction = 'random' | 'pruned';
 
@@ -38,120 +51,254 @@ export interface SubspaceSpec {
   truth?: string;
 }
 
+const searchSpace = (space: string) => spaceBinding(space).searchSpace;
+
 /** The 15284 valid NB-201 cells in ordinal order (what uniform SPOS sampling draws from). */
 export function validCells(): Nb201Arch[] {
-  return Array.from(nb201ValidOrdinals(), (o) => nb201FromOrdinal(o));
+  return [...(listedCells(searchSpace('nb201')) as readonly Nb201Arch[])];
 }
 
-function checkFactor(factor: number): void {
-  if (!(Number.isFinite(factor) && factor >= 1)) {
-    throw new Error(`subspace factor must be a number >= 1, got ${factor}`);
+/**
+ * A uniformly random 1/factor of `space`, drawn with a generator seeded by factor and seed:
+ * round(size / factor) cells (at least 1). A listed space gives them in its order (NB-201:
+ * round(15284 / factor), e.g. 239 cells for factor 64); a space too large to list gives distinct
+ * cells (by canonical string) in the order its sampler drew them, or null for factor 1 (the
+ * whole space: train with the uniform sampler).
+ */
+export function randomCells(space: string, factor: number, seed: number): unknown[] | null {
+  checkFactor(factor);
+  const s = searchSpace(space);
+  const all = listedCells(s);
+  const rng = new Rng(`experiments/random-subspace/${factor}/${seed}`);
+  if (all) {
+    if (factor === 1) return [...all];
+    const order = rng.shuffle(all.map((_, i) => i));
+    return order
+      .slice(0, reducedSize(s, factor))
+      .sort((a, b) => a - b)
+      .map((i) => all[i]);
   }
-}
-
-/**
- * A uniformly random 1/factor of the valid cells (at least 1), in ordinal order, drawn with a
- * seeded generator: sizes round(15284 / factor), e.g. 239 cells for factor 64.
- */
-export function randomSubspace(factor: number, seed: number): Nb201Arch[] {
-  checkFactor(factor);
-  const all = validCells();
-  if (factor === 1) return all;
-  const size = Math.max(1, Math.round(all.length / factor));
-  const order = new Rng(`experiments/random-subspace/${factor}/${seed}`).shuffle(
-    all.map((_, i) => i),
-  );
-  return order
-    .slice(0, size)
-    .sort((a, b) => a - b)
-    .map((i) => all[i]);
-}
-
-/**
- * The best 1/factor of the valid cells by `column` of a ground-truth table (one row per cell,
- * column `arch`), best first; ties broken by ordinal order. Every valid cell must have a finite
- * value.
- */
-export function prunedSubspace(truth: ColumnTable, column: string, factor: number): Nb201Arch[] {
-  checkFactor(factor);
-  if (!truth.columnNames().includes(column)) {
-    throw new Error(
-      `the ground-truth table has no column '${column}' (columns: ${truth.columnNames().join(', ')})`,
+  if (factor === 1) return null;
+  const size = reducedSize(s, factor);
+  if (size > MAX_DRAWN_CELLS) {
+    throw new BadInputError(
+      `1/${factor} of ${space} is ${size} cells, more than the ${MAX_DRAWN_CELLS} a reduced space of a space too large to list may hold: use a factor of at least ${Math.ceil(reducedSize(s, 1) / MAX_DRAWN_CELLS)}`,
     );
   }
-  const archs = truth.array('arch') as ArrayLike<string>;
-  const values = truth.array(column) as ArrayLike<number>;
-  const byArch = new Map<string, number>();
-  for (let i = 0; i < archs.length; i++) byArch.set(archs[i], Number(values[i]));
-  const all = validCells().map((a, ordinalRank) => {
-    const key = formatNb201(a);
-    const v = byArch.get(key);
-    if (v === undefined || !Number.isFinite(v)) {
-      throw new Error(`ground truth '${column}' has no finite value for ${key}`);
-    }
-    return { a, v, ordinalRank };
-  });
-  all.sort((x, y) => y.v - x.v || x.ordinalRank - y.ordinalRank);
-  const size = Math.max(1, Math.round(all.length / factor));
-  return all.slice(0, size).map((e) => e.a);
+  const seen = new Set<string>();
+  const out: unknown[] = [];
+  while (out.length < size) {
+    const a = s.sample(rng);
+    const key = s.canonical(a);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push(a);
+  }
+  return out;
 }
 
-/** The cells of a subspace spec (pruned needs the ground-truth table). */
-export function subspaceCells(spec: SubspaceSpec, truth?: ColumnTable): Nb201Arch[] {
-  if (spec.reduction === 'random') return randomSubspace(spec.factor, spec.seed);
+/** randomCells of NB-201 (always listed). */
+export function randomSubspace(factor: number, seed: number): Nb201Arch[] {
+  return randomCells('nb201', factor, seed) as Nb201Arch[];
+}
+
+/**
+ * The best 1/factor of the valid cells of `space` by `column` of a ground-truth table (column
+ * `arch`, in any spelling the space parses), best first; ties broken by the space's order. Every
+ * valid cell needs a finite value. `what` names the table in errors (a flag or field the user
+ * can fix).
+ */
+export function prunedCells(
+  space: string,
+  truth: ColumnTable,
+  column: string,
+  factor: number,
+  what = 'the ground-truth table',
+): unknown[] {
+  checkFactor(factor);
+  const s = searchSpace(space);
+  const cells = listedCells(s);
+  if (!cells) {
+    throw new BadInputError(
+      `a pruned space ranks every cell by ground truth, but ${space} has too many cells to list (${s.counts().total}): prune a space that can (nas-bench style spaces), or use the random reduction`,
+    );
+  }
+  for (const c of ['arch', column]) {
+    if (!truth.columnNames().includes(c)) {
+      throw new BadInputError(
+        `${what} has no column '${c}' (columns: ${truth.columnNames().join(', ')})`,
+      );
+    }
+  }
+  const archs = truth.array('arch') as ArrayLike<unknown>;
+  const values = truth.array(column) as ArrayLike<unknown>;
+  const byArch = new Map<string, number>();
+  for (let i = 0; i < archs.length; i++) {
+    let arch: unknown;
+    try {
+      arch = s.parse(String(archs[i]));
+    } catch (err) {
+      throw new BadInputError(
+        `${what} row ${i + 1}: ${JSON.stringify(archs[i])} is not a ${space} architecture (${(err as Error).message})`,
+      );
+    }
+    const value = values[i] === null || values[i] === '' ? NaN : Number(values[i]);
+    byArch.set(s.format(arch), value);
+  }
+  let missing = 0;
+  let first = '';
+  const ranked = cells.map((a, order) => {
+    const v = byArch.get(s.format(a));
+    if (v === undefined || !Number.isFinite(v)) {
+      if (missing++ === 0) first = s.format(a);
+    }
+    return { a, v: v ?? NaN, order };
+  });
+  if (missing > 0) {
+    throw new BadInputError(
+      `${what} has no finite '${column}' for ${missing} of the ${cells.length} valid ${space} cells (first: ${first}); a pruned space needs a value for every valid cell`,
+    );
+  }
+  ranked.sort((x, y) => y.v - x.v || x.order - y.order);
+  return ranked.slice(0, reducedSize(s, factor)).map((e) => e.a);
+}
+
+/** prunedCells of NB-201 (NAS-Bench-201's table covers every cell). */
+export function prunedSubspace(truth: ColumnTable, column: string, factor: number): Nb201Arch[] {
+  return prunedCells('nb201', truth, column, factor) as Nb201Arch[];
+}
+
+/**
+ * A user's ground-truth table (CSV, or gzipped CSV ending in .gz): one row per architecture,
+ * column `arch` plus metric columns. `flag` names where the path came from in errors.
+ */
+export function readTruthTable(file: string, flag: string): ColumnTable {
+  if (!fs.existsSync(file)) {
+    throw new BadInputError(
+      `${flag} ${file} does not exist: give a CSV of arch plus a metric column covering every cell of the space`,
+    );
+  }
+  if (/\.gz$/i.test(file)) {
+    let text: string;
+    try {
+      text = zlib.gunzipSync(fs.readFileSync(file)).toString('utf8');
+    } catch (err) {
+      throw new BadInputError(`${flag} ${file} is not a gzipped CSV: ${(err as Error).message}`);
+    }
+    return aq.fromCSV(text);
+  }
+  return readCsvTable(file);
+}
+
+/**
+ * The cells of a subspace spec of `space` (default NB-201); pruned needs the ground-truth table.
+ * Null: the whole space of a space too large to list (random, factor 1).
+ */
+export function subspaceCells(spec: SubspaceSpec, truth?: ColumnTable): Nb201Arch[];
+export function subspaceCells(
+  spec: SubspaceSpec,
+  truth: ColumnTable | undefined,
+  space: string,
+): unknown[] | null;
+export function subspaceCells(
+  spec: SubspaceSpec,
+  truth?: ColumnTable,
+  space = 'nb201',
+): unknown[] | null {
+  if (spec.reduction === 'random') return randomCells(space, spec.factor, spec.seed);
   if (!truth || !spec.truth) {
     throw new Error('a pruned subspace needs a ground-truth table and its column (spec.truth)');
   }
-  return prunedSubspace(truth, spec.truth, spec.factor);
+  return prunedCells(space, truth, spec.truth, spec.factor);
 }
 
 /** `count` distinct cells of `cells`, seeded (all of them, in order, when there are fewer). */
-export function sampleFrom(cells: readonly Nb201Arch[], count: number, seed: string): Nb201Arch[] {
+export function sampleFrom<A>(cells: readonly A[], count: number, seed: string): A[] {
   if (cells.length <= count) return [...cells];
   const order = new Rng(`experiments/sample/${seed}`).shuffle(cells.map((_, i) => i));
   return order.slice(0, count).map((i) => cells[i]);
 }
 
-/** File listing the cells of a reduced-space run, one NB-201 string per line. */
+/**
+ * The cells of a reduced space a supernet on it scores (and, without a benchmark table, trains
+ * stand-alone for ground truth): `count` of them, seeded by reduction, factor and repeat, as the
+ * reduced-spaces experiment (notebooks 03 / 06) picks them. For the whole space of a space too
+ * large to list: `count` distinct cells of its sampler, seeded the same way.
+ */
+export function scoredCells(
+  space: string,
+  cells: readonly unknown[] | null,
+  count: number,
+  reduction: SpaceReduction,
+  factor: number,
+  repeat: number,
+): unknown[] {
+  const seed = `${reduction}/${factor}/${repeat}`;
+  if (cells) return sampleFrom(cells, count, seed);
+  const s = searchSpace(space);
+  const rng = new Rng(`experiments/sample/${seed}`);
+  const seen = new Set<string>();
+  const out: unknown[] = [];
+  while (out.length < count) {
+    const a = s.sample(rng);
+    const key = s.canonical(a);
+    if (!seen.has(key)) {
+      seen.add(key);
+      out.push(a);
+    }
+  }
+  return out;
+}
+
+/** File listing the cells of a reduced-space run, one architecture string per line. */
 export function spaceFile(runDir: string): string {
   return path.join(runDir, 'space.txt');
 }
 
-export function readSpaceFile(runDir: string): Nb201Arch[] {
+/** The cells listed in a reduced-space run's space.txt, parsed as cells of `space`. */
+export function readSpaceFile(runDir: string): Nb201Arch[];
+export function readSpaceFile(runDir: string, space: string): unknown[];
+export function readSpaceFile(runDir: string, space = 'nb201'): unknown[] {
+  const s = searchSpace(space);
   return readTableText(spaceFile(runDir))
     .split('\n')
     .filter((l) => l.trim() !== '')
-    .map((l) => parseNb201(l.trim()));
+    .map((l) => s.parse(l.trim()));
 }
 
 export interface TrainSubspaceOptions {
   runDir: string;
-  /** The full supernet config (schema 2), including the space* keys. */
+  /** The full supernet config (schema 2), including the space* keys; its `space` is reduced. */
   config: RunConfigInput & Record<string, unknown>;
   subspace: SubspaceSpec;
   /** Ground truth for pruned reductions. */
   truth?: ColumnTable;
-  data: TrainingData;
+  /** Image splits, or the run's data of any space (RunData). */
+  data: TrainingData | RunData;
   progress: ProgressSink;
 }
 
 /** Trains (or resumes) a supernet on a reduced space; see the module comment. */
 export async function trainSubspaceSupernet(options: TrainSubspaceOptions): Promise<void> {
-  const { runDir, data, progress } = options;
-  const cells = subspaceCells(options.subspace, options.truth);
-  if (!fs.existsSync(spaceFile(runDir))) {
+  const { runDir, progress } = options;
+  const space = options.config.space;
+  const s = searchSpace(space);
+  const data = 'source' in options.data ? options.data : imageRunData(options.data);
+  const cells = subspaceCells(options.subspace, options.truth, space);
+  const size = cells ? cells.length : reducedSize(s, 1);
+  if (cells && !fs.existsSync(spaceFile(runDir))) {
     fs.mkdirSync(runDir, { recursive: true });
-    writeTableAtomic(spaceFile(runDir), cells.map((a) => formatNb201(a)).join('\n') + '\n');
+    writeTableAtomic(spaceFile(runDir), cells.map((a) => s.format(a)).join('\n') + '\n');
   }
-  const pool = readSpaceFile(runDir);
-  if (pool.length !== cells.length) {
-    throw new Error(`${spaceFile(runDir)} lists ${pool.length} cells, the spec ${cells.length}`);
+  const pool = cells ? readSpaceFile(runDir, space) : undefined;
+  if (cells && pool!.length !== cells.length) {
+    throw new Error(`${spaceFile(runDir)} lists ${pool!.length} cells, the spec ${cells.length}`);
   }
   await trainRun({
     runDir,
-    config: { ...options.config, spaceSize: cells.length },
-    data: imageRunData(data),
+    config: { ...options.config, spaceSize: size },
+    data,
     progress,
-    pool,
+    ...(pool ? { pool } : {}),
   });
 }

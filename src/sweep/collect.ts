@@ -84,6 +84,8 @@ export function collectTables(storage: string, jobs: readonly ResolvedJob[]): Sw
         epochs: r.epochs,
       });
     }
+    // A reduced space's scored cells (no archSeed) pair with subspaces.csv by arch instead.
+    if (s.archSeed === undefined) continue;
     const key = sampleKey(s, s.archSeed);
     truthByKey.set(key, [...(truthByKey.get(key) ?? []), { job: group, rows: accuracy }]);
   }

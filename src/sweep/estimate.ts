@@ -16,7 +16,7 @@ import * as path from 'node:path';
 import { BadInputError } from '../errors';
 import { packageRoot } from '../info';
 import { spaceBinding } from '../supernet/registry';
-import { nb201ValidOrdinals } from '../spaces/nb201/graph';
+import { reducedSize } from '../spaces/reduce';
 import type { ImageDataSettings } from '../supernet/binding';
 import { SEARCH_SCALE_SETTINGS } from '../search/scales';
 import {
@@ -150,8 +150,8 @@ export function jobImages(
     validImages;
   // A subspace job: its supernet, then `sample` cells scored once (fewer when the space is).
   if (s.stage === 'subspace') {
-    // The experiments' subspace size: round(valid cells / factor), at least 1.
-    const cells = Math.max(1, Math.round(nb201ValidOrdinals().length / s.factor));
+    // The subspace's size: round(cells of the space / factor), at least 1.
+    const cells = reducedSize(spaceBinding(s.space).searchSpace, s.factor);
     return { train: s.epochs! * trainImages, eval: Math.min(s.sample, cells) * perArch };
   }
   const kept = (training as TrainJobSpec).checkpointEpochs;

@@ -77,7 +77,7 @@ export async function runJob(job: ResolvedJob, options: RunJobOptions): Promise<
     return { kind: 'busy', message: `${job.id} is held by ${holder.host}:${holder.pid}` };
   }
   fs.mkdirSync(dir, { recursive: true });
-  const argv = jobArgv(job.spec, runDir(root, runFolderOf(job.spec, job.id)));
+  const argv = jobArgv(job.spec, runDir(root, runFolderOf(job.spec, job.id)), root);
   const log = fs.openSync(jobLogPath(root, job.id), 'a');
   const worker = workerName();
   const started = Date.now();

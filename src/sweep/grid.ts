@@ -11,8 +11,11 @@
  *   score: {sample: 8, archSeed: 1} # scores each train job's checkpoints
  *   groundtruth: {sample: 8, archSeed: 1, seeds: [0]}   # per space x dataset (not per seed)
  *   # shards: K splits each list into K jobs (contiguous parts) that workers share
- *   subspace: {reduction: random, factor: [1, 8], repeats: 3, sample: 100}   # nb201 only: per
- *                                   # space x dataset x seed x factor x repeat (0..repeats-1)
+ *   subspace: {reduction: random, factor: [1, 8], repeats: 3, sample: 100}   # per space x
+ *                                   # dataset x seed x factor x repeat (0..repeats-1)
+ *     # groundtruth: {shards: K} inside it (random only): stand-alone ground truth of each
+ *     # subspace job's scored cells (spaces without a benchmark table), K jobs per list
+ *     # truthTable: tables/nb101-truth.csv, truthColumn: NAME   # pruned, no benchmark table
  *   search: {method: [darts-1, gaea-bilevel], spaces: [nb201]}   # per method x dataset x seed
  *   jobs: [{stage: train, space: darts, scale: paper, seed: 0}]   # extra jobs, as they are
  *   parts:                          # optional: sub-grids, each the top level with its keys
@@ -266,14 +269,51 @@ export function expandGrid(grid: Dict, where: string): ResolvedJob[] {
       throw new BadInputError(`${where}: give subspace.repeat or subspace.repeats, not both`);
     }
     const repeat = sub.repeat ?? Array.from({ length: repeats as number }, (_, r) => r);
+    const subGt = section(sub, 'groundtruth', `${where}: subspace`);
+    if (subGt) {
+      if (listOf(sub.reduction).some((r) => r !== 'random')) {
+        throw new BadInputError(
+          `${where}: subspace.groundtruth trains the scored cells of random reductions; a pruned space's ground truth is its table`,
+        );
+      }
+      for (const k of Object.keys(subGt)) {
+        if (k !== 'shards' && k !== 'seed') {
+          throw new BadInputError(
+            `${where}: subspace.groundtruth takes shards and seed, not ${JSON.stringify(k)}`,
+          );
+        }
+      }
+    }
     for (const scale of scales) {
       for (const [space, dataset] of spaceData(spaces)) {
         for (const seed of seeds) {
-          for (const fields of product({ ...without(sub, 'repeats'), repeat })) {
+          for (const fields of product({ ...without(sub, 'repeats', 'groundtruth'), repeat })) {
             add(
               { stage: 'subspace', space, scale, seed, dataset, ...fields },
               `subspace ${shown(space)}`,
             );
+            if (!subGt) continue;
+            // The cells this job scores, trained stand-alone (per space x dataset, like
+            // groundtruth: the same list reached from two seeds is one job).
+            const shards = subGt.shards;
+            const parts = typeof shards === 'number' && shards > 1 ? shards : 1;
+            for (let shard = 0; shard < parts; shard++) {
+              add(
+                {
+                  stage: 'groundtruth',
+                  space,
+                  scale,
+                  seed: subGt.seed ?? 0,
+                  dataset,
+                  sample: fields.sample,
+                  reduction: fields.reduction,
+                  factor: fields.factor,
+                  repeat: fields.repeat,
+                  ...(shards === undefined ? {} : { shards, shard }),
+                },
+                `groundtruth of subspace ${shown(space)} 1/${shown(fields.factor)} repeat ${shown(fields.repeat)}`,
+              );
+            }
           }
         }
       }

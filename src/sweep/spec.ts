@@ -8,9 +8,10 @@
  * or a shell word; the argv built from it is passed to a child process as an array.
  */
 import { createHash } from 'node:crypto';
+import * as path from 'node:path';
 import { BadInputError } from '../errors';
 import { SCALES, TRAIN_DATASETS, type Scale, type TrainDataset } from '../core/scale';
-import { SAMPLER_NAMES, type SpaceDataSettings } from '../supernet/binding';
+import { SAMPLER_NAMES, type SpaceBinding, type SpaceDataSettings } from '../supernet/binding';
 import { SPACE_NAMES, spaceBinding } from '../supernet/registry';
 import {
   SEARCH_METHODS,
@@ -19,6 +20,7 @@ import {
   type SearchMethod,
 } from '../search/search-run';
 import { NB201_TRUTH_COLUMNS } from '../groundtruth/nb201';
+import { MAX_DRAWN_CELLS, reducedSize } from '../spaces/reduce';
 
 export const JOB_STAGES = ['train', 'score', 'groundtruth', 'search', 'subspace'] as const;
 export type JobStage = (typeof JOB_STAGES)[number];
@@ -78,7 +80,8 @@ export interface ScoreJobSpec {
 export interface GroundTruthJobSpec extends TrainingFields {
   stage: 'groundtruth';
   sample: number;
-  archSeed: ArchSeed;
+  /** The sampled list's seed (absent: the list of a reduced space, `factor` below). */
+  archSeed?: ArchSeed;
   /**
    * Part `shard` (0-based) of `shards` contiguous parts of the sampled list (shardBounds): the
    * parts are separate jobs, so the list spreads over workers; collect joins them into the table
@@ -86,6 +89,14 @@ export interface GroundTruthJobSpec extends TrainingFields {
    */
   shard?: number;
   shards?: number;
+  /**
+   * Instead of a sampled list (archSeed): the `sample` cells that the subspace job with this
+   * reduction (random), factor and repeat scores, for ground truth of a reduced space of a
+   * space without a benchmark table (seed 001 Fig. 2a, NB-101).
+   */
+  reduction?: 'random';
+  factor?: number;
+  repeat?: number;
 }
 
 export const SPACE_REDUCTIONS = ['random', 'pruned'] as const;
@@ -105,6 +116,13 @@ export interface SubspaceJobSpec
   factor: number;
   repeat: number;
   sample: number;
+  /**
+   * Pruned reduction of a space without a benchmark table: its ground-truth table (CSV or
+   * .csv.gz, arch plus truthColumn), a path relative to the storage root (every worker reads it
+   * there; nothing outside the root), e.g. tables/nb101-truth.csv.
+   */
+  truthTable?: string;
+  truthColumn?: string;
 }
 
 const GROUND_TRUTH_MODES = ['benchmark', 'standalone'] as const;
@@ -156,7 +174,9 @@ type FieldRule =
   | { kind: 'epochs' }
   | { kind: 'epochList' }
   | { kind: 'archSeed' }
-  | { kind: 'jobId' };
+  | { kind: 'jobId' }
+  | { kind: 'storagePath' }
+  | { kind: 'name' };
 
 const SEED: FieldRule = { kind: 'int', min: 0, max: 2 ** 32 - 1 };
 const TRAINING_RULES: Record<string, FieldRule> = {
@@ -205,8 +225,12 @@ const STAGES: Record<JobStage, { rules: Record<string, FieldRule>; required: str
       ...SAMPLE_RULES,
       shard: { kind: 'int', min: 0, max: 1_000_000 },
       shards: { kind: 'int', min: 1, max: 1_000_000 },
+      reduction: { kind: 'choice', choices: ['random'] },
+      factor: { kind: 'int', min: 1, max: 1_000_000 },
+      repeat: { kind: 'int', min: 0, max: 10_000 },
     },
-    required: ['space', 'scale', 'seed', 'sample', 'archSeed'],
+    // archSeed, or factor (see GroundTruthJobSpec): resolveJob asks for one of them.
+    required: ['space', 'scale', 'seed', 'sample'],
   },
   search: {
     rules: {
@@ -234,8 +258,11 @@ const STAGES: Record<JobStage, { rules: Record<string, FieldRule>; required: str
       factor: { kind: 'int', min: 1, max: 1_000_000 },
       repeat: { kind: 'int', min: 0, max: 10_000 },
       sample: SAMPLE_RULES.sample,
+      truthTable: { kind: 'storagePath' },
+      truthColumn: { kind: 'name' },
     },
-    required: ['space', 'scale', 'seed', 'reduction', 'factor', 'repeat', 'sample'],
+    // space left out: nb201 (the jobs of grids written before other spaces could be reduced).
+    required: ['scale', 'seed', 'reduction', 'factor', 'repeat', 'sample'],
   },
 };
 
@@ -255,6 +282,61 @@ export function shardBounds(n: number, shard: number, shards: number): [number, 
 
 /** Datasets NAS-Bench-201 has ground truth for (a pruned space ranks its cells by it). */
 const PRUNABLE_DATASETS = Object.keys(NB201_TRUTH_COLUMNS);
+
+/** A random reduction of a space too large to list draws its cells: at most MAX_DRAWN_CELLS. */
+function checkDrawnSize(where: string, space: string, binding: SpaceBinding, factor: number) {
+  if (binding.searchSpace.enumerate || factor === 1) return;
+  const size = reducedSize(binding.searchSpace, factor);
+  if (size > MAX_DRAWN_CELLS) {
+    throw new JobSpecError(
+      `${where}: 1/${factor} of ${space} is ${size} cells; a reduced space of a space too large to list holds at most ${MAX_DRAWN_CELLS}`,
+    );
+  }
+}
+
+/**
+ * What a subspace job's reduction needs from its space: pruning ranks every cell, so the space
+ * must list them (listedCells) and have ground truth of all of them, from its benchmark table
+ * (for the datasets that table covers) or from the job's truthTable.
+ */
+function checkReduction(
+  where: string,
+  spec: SubspaceJobSpec,
+  binding: SpaceBinding,
+  presetData: string,
+): void {
+  const table = spec.truthTable !== undefined || spec.truthColumn !== undefined;
+  if (spec.reduction === 'random') {
+    if (table)
+      throw new JobSpecError(`${where}: truthTable and truthColumn are for reduction pruned`);
+    checkDrawnSize(where, spec.space, binding, spec.factor);
+    return;
+  }
+  if (!binding.searchSpace.enumerate) {
+    throw new JobSpecError(
+      `${where}: a pruned space ranks every cell by ground truth, and ${spec.space} has too many cells to list; use reduction random`,
+    );
+  }
+  if (binding.benchmark) {
+    if (table) {
+      throw new JobSpecError(
+        `${where}: space ${spec.space} prunes by its benchmark table; truthTable and truthColumn are for spaces without one`,
+      );
+    }
+    const dataset = spec.dataset ?? presetData;
+    if (!PRUNABLE_DATASETS.includes(dataset)) {
+      throw new JobSpecError(
+        `${where}: a pruned space ranks cells by NAS-Bench-201 ground truth, which covers ${PRUNABLE_DATASETS.join(', ')}, not ${dataset}`,
+      );
+    }
+    return;
+  }
+  if (spec.truthTable === undefined || spec.truthColumn === undefined) {
+    throw new JobSpecError(
+      `${where}: a pruned ${spec.space} space ranks its cells by a ground-truth table (${spec.space} has no benchmark table): give truthTable (a CSV of arch plus a metric column with a value for every valid cell, a path under the storage root such as tables/${spec.space}-truth.csv) and truthColumn`,
+    );
+  }
+}
 
 function checkField(where: string, name: string, v: unknown, rule: FieldRule): void {
   const bad = (what: string) =>
@@ -296,6 +378,20 @@ function checkField(where: string, name: string, v: unknown, rule: FieldRule): v
     case 'jobId':
       if (typeof v !== 'string' || !JOB_ID.test(v))
         throw bad('a job id like train-0123456789abcdef');
+      return;
+    case 'storagePath':
+      if (
+        typeof v !== 'string' ||
+        v.length > 300 ||
+        !v.split('/').every((part) => /^[A-Za-z0-9_][A-Za-z0-9._-]*$/.test(part))
+      ) {
+        throw bad('a relative path under the storage root, like tables/nb101-truth.csv');
+      }
+      return;
+    case 'name':
+      if (typeof v !== 'string' || !/^[A-Za-z0-9_][A-Za-z0-9._-]{0,99}$/.test(v)) {
+        throw bad('a column name (letters, digits, _ . -)');
+      }
   }
 }
 
@@ -395,6 +491,7 @@ function hashOf(stage: JobStage, material: unknown): string {
  */
 export function resolveJob(input: JobSpec, where: string): ResolvedJob {
   const spec = parseJobSpec(input, where);
+  if (spec.stage === 'subspace' && spec.space === undefined) spec.space = 'nb201';
   if (spec.stage === 'score') {
     const s: ScoreJobSpec = { ...spec, epoch: spec.epoch ?? 'all' };
     return { id: hashOf('score', s), spec: s, after: [s.train] };
@@ -455,18 +552,18 @@ export function resolveJob(input: JobSpec, where: string): ResolvedJob {
   const hyper = standalone ? preset.standalone : preset.supernet;
   const skeleton = standalone ? preset.standaloneSkeleton : preset.skeleton;
   checkDataFields(where, spec, data);
-  if (spec.stage === 'subspace') {
-    if (spec.space !== 'nb201') {
+  if (spec.stage === 'subspace') checkReduction(where, spec, binding, presetDataset(data));
+  if (spec.stage === 'groundtruth') {
+    const fromSubspace = spec.factor !== undefined;
+    if (fromSubspace === (spec.archSeed !== undefined)) {
       throw new JobSpecError(
-        `${where}: subspace jobs train NB-201 supernets (seed 001 Fig. 2 and 5), not ${spec.space}`,
+        `${where}: give archSeed (a sampled list) or factor (the cells a subspace job of that factor and repeat scores), not ${fromSubspace ? 'both' : 'neither'}`,
       );
     }
-    const dataset = spec.dataset ?? presetDataset(data);
-    if (spec.reduction === 'pruned' && !PRUNABLE_DATASETS.includes(dataset)) {
-      throw new JobSpecError(
-        `${where}: a pruned space ranks cells by NAS-Bench-201 ground truth, which covers ${PRUNABLE_DATASETS.join(', ')}, not ${dataset}`,
-      );
+    if (!fromSubspace && (spec.reduction !== undefined || spec.repeat !== undefined)) {
+      throw new JobSpecError(`${where}: reduction and repeat need factor`);
     }
+    if (fromSubspace) checkDrawnSize(where, spec.space, binding, spec.factor!);
   }
   if ((spec.channels !== undefined || spec.cells !== undefined) && !binding.resize) {
     throw new JobSpecError(`${where}: space ${spec.space} has no channels/cells knobs`);
@@ -513,6 +610,12 @@ export function resolveJob(input: JobSpec, where: string): ResolvedJob {
   });
   if (spec.stage === 'groundtruth') {
     const s = filled as GroundTruthJobSpec;
+    if (s.factor !== undefined) {
+      // One spelling per list: the subspace job's scored cells (fewer when its space is).
+      s.reduction = 'random';
+      s.repeat = s.repeat ?? 0;
+      s.sample = Math.min(s.sample, reducedSize(binding.searchSpace, s.factor));
+    }
     if ((s.shard === undefined) !== (s.shards === undefined)) {
       throw new JobSpecError(`${where}: give shard and shards together`);
     }
@@ -593,11 +696,19 @@ function calibrationFlags(s: CalibrationFields): string[] {
   ];
 }
 
+/** A job's truthTable (checked: relative, no '..') under the storage root. */
+function truthTablePath(file: string, storage: string | undefined): string {
+  if (storage === undefined) {
+    throw new JobSpecError(`a job with truthTable ${file} needs the storage root it lies under`);
+  }
+  return path.join(storage, file);
+}
+
 /**
  * The `supernet-lab` argv of a resolved job, writing into `runDir` (a folder under the storage
  * root, made from job ids only). Every value is a checked number or a name from a fixed list.
  */
-export function jobArgv(spec: JobSpec, runDir: string): string[] {
+export function jobArgv(spec: JobSpec, runDir: string, storage?: string): string[] {
   const common = ['--progress', 'lines'];
   switch (spec.stage) {
     case 'train':
@@ -630,6 +741,9 @@ export function jobArgv(spec: JobSpec, runDir: string): string[] {
         ...trainingFlags(spec),
         ...flag('sample', spec.sample),
         ...flag('arch-seed', spec.archSeed),
+        ...flag('reduction', spec.reduction),
+        ...flag('factor', spec.factor),
+        ...flag('repeat', spec.repeat),
         ...(spec.shards === undefined ? [] : ['--shard', `${spec.shard}/${spec.shards}`]),
         '--workers',
         '1',
@@ -666,6 +780,8 @@ export function jobArgv(spec: JobSpec, runDir: string): string[] {
         ...flag('factor', spec.factor),
         ...flag('repeat', spec.repeat),
         ...flag('sample', spec.sample),
+        ...flag('truth-table', spec.truthTable && truthTablePath(spec.truthTable, storage)),
+        ...flag('truth-column', spec.truthColumn),
         '--out',
         runDir,
         ...common,

@@ -327,7 +327,12 @@ test('subspace jobs: ids from the resolved config, checked fields, their argv', 
   }
   assert.notEqual(resolveJob(subspace({ seed: 1 }), 'c').id, a.id);
   const bad: [Record<string, unknown>, RegExp][] = [
-    [{ ...subspace(), space: 'nb101' }, /subspace jobs train NB-201 supernets/],
+    // Every space reduces (issue 13); pruning one without a benchmark table needs its table.
+    [
+      { ...subspace(), space: 'nb101', reduction: 'pruned' },
+      /a pruned nb101 space ranks its cells by a ground-truth table .*give truthTable/,
+    ],
+    [{ ...subspace(), space: 'darts', factor: 8 }, /1\/8 of darts is \d+ cells.* at most 1000000/],
     [{ ...subspace(), reduction: 'best' }, /reduction must be one of random, pruned/],
     [{ ...subspace(), factor: 0 }, /factor must be an integer/],
     [{ ...subspace(), factor: 2.5 }, /factor must be an integer/],

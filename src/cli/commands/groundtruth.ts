@@ -1,5 +1,12 @@
 import * as path from 'node:path';
-import { UsageError, intOption, stringOption, type Command } from '../command';
+import {
+  UsageError,
+  choiceOption,
+  intOption,
+  stringOption,
+  type Command,
+  type OptionValues,
+} from '../command';
 import { runPoolSettled } from '../../engine/pool';
 import { readCsvTable } from '../../analysis/runs';
 import type { RunConfigInput } from '../../runs/config';
@@ -16,6 +23,8 @@ import {
   type GroundTruthJobResult,
 } from '../../evaluate';
 import { canonicalArchs } from '../../evaluate/score-run';
+import { randomCells, scoredCells } from '../../experiments/subspace';
+import type { SpaceSetup } from '../../supernet/binding';
 import { shardBounds } from '../../sweep/spec';
 import { loadRunData, runSetup } from '../../train/pipeline';
 import {
@@ -45,6 +54,35 @@ export const CORRELATION_HEADER = [
   'params',
   'flops',
 ] as const;
+
+/**
+ * The cells a supernet on a randomly reduced space scores (--reduction random --factor F
+ * --repeat R --sample N: the `subspace` command's scored list), for its stand-alone ground
+ * truth where no benchmark table holds it (seed 001 Fig. 2a, NB-101).
+ */
+function reducedSpaceArchs(values: OptionValues, setup: SpaceSetup): string[] {
+  for (const other of ['arch', 'archs', 'scores']) {
+    if (values[other] !== undefined) {
+      throw new UsageError(
+        `give --factor (a reduced space's scored cells) or --${other}, not both`,
+      );
+    }
+  }
+  if (values['sample'] === undefined) {
+    throw new UsageError('--factor needs --sample N (the cells the subspace run scores)');
+  }
+  choiceOption(values, 'reduction', ['random'], 'random');
+  const factor = intOption(values, 'factor', 1, 1, 1_000_000);
+  const repeat = intOption(values, 'repeat', 0, 0, 10_000);
+  const sample = intOption(values, 'sample', 1, 1, 1_000_000);
+  const space = setup.spec.space;
+  const cells = randomCells(space, factor, repeat);
+  const list = scoredCells(space, cells, sample, 'random', factor, repeat);
+  return canonicalArchs(
+    setup,
+    list.map((a) => setup.spec.format(a)),
+  );
+}
 
 /** The --shard I/K part of an architecture list (all of it without --shard). */
 function shardOf(values: Record<string, unknown>, archs: string[]): string[] {
@@ -77,7 +115,9 @@ architectures; --workers N trains N at a time in separate processes of the engin
 command) share the same list: several groundtruth processes on one --out divide the work
 instead of refusing each other, and rewrite the tables one at a time (the folder's
 .tables.lock). With --scores FILE it trains the scored architectures (unless
---arch/--archs/--sample) and writes <out>/correlation.csv for correlate.
+--arch/--archs/--sample) and writes <out>/correlation.csv for correlate. With --reduction random
+--factor F --repeat R --sample N it trains the N cells that \`subspace\` with the same flags
+scores (ground truth of a reduced space without a benchmark table: seed 001 Fig. 2a).
 Examples:
   supernet-lab groundtruth --scale smoke --sample 4 --out /tmp/gt
   supernet-lab groundtruth --space nb101 --scale smoke --scores /tmp/nb101/scores/epoch-0002.csv --out /tmp/nb101-gt
@@ -92,6 +132,15 @@ Examples:
       description:
         'a supernet scores CSV: trains its architectures (unless --arch/--archs/--sample) and writes <out>/correlation.csv',
     },
+    reduction: {
+      type: 'string',
+      description: "with --factor: 'random' (the scored cells of a randomly reduced space)",
+    },
+    factor: {
+      type: 'string',
+      description: 'train the --sample cells that subspace --factor F --repeat R scores',
+    },
+    repeat: { type: 'string', description: 'with --factor: the subspace repeat', default: '0' },
     out: { type: 'string', description: 'run folder' },
     shard: {
       type: 'string',
@@ -137,19 +186,24 @@ Examples:
       log: (line) => progress.line(line),
     });
     const setup = runSetup({ space: s.space, skeleton: preset.standaloneSkeleton }, data);
+    if (values['reduction'] !== undefined && values['factor'] === undefined) {
+      throw new UsageError('--reduction needs --factor F (and --repeat R, --sample N)');
+    }
     const archs = shardOf(
       values,
-      archList(
-        values,
-        setup,
-        scored
-          ? () =>
-              canonicalArchs(
-                setup,
-                scored!.map((r) => r.arch),
-              )
-          : undefined,
-      ),
+      values['factor'] !== undefined
+        ? reducedSpaceArchs(values, setup)
+        : archList(
+            values,
+            setup,
+            scored
+              ? () =>
+                  canonicalArchs(
+                    setup,
+                    scored!.map((r) => r.arch),
+                  )
+              : undefined,
+          ),
     );
     const config: RunConfigInput = {
       ...hyper,

@@ -1,10 +1,33 @@
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { UsageError, choiceOption, intOption, stringOption, type Command } from '../command';
+import type { ColumnTable } from 'arquero';
+import {
+  UsageError,
+  choiceOption,
+  intOption,
+  stringOption,
+  type Command,
+  type OptionValues,
+} from '../command';
 import { experimentContext, hasBenchmarkTruth, parseDataset } from '../../experiments/context';
 import { experimentSettings } from '../../experiments/scales';
 import { reducedRun } from '../../experiments/reduced-spaces';
+import {
+  prunedCells,
+  randomCells,
+  readTruthTable,
+  scoredCells,
+  trainSubspaceSupernet,
+  type SpaceReduction,
+} from '../../experiments/subspace';
 import { SPACE_REDUCTIONS } from '../../sweep/spec';
 import type { Nb201Net } from '../../supernet/nb201/binding';
+import { spaceBinding } from '../../supernet/registry';
+import { scoreRun } from '../../evaluate/score-run';
+import { latestCheckpoint } from '../../runs/folder';
+import type { RunConfigInput } from '../../runs/config';
+import { loadRunData } from '../../train/pipeline';
 import {
   COMMON_OPTIONS,
   datasetName,
@@ -13,24 +36,34 @@ import {
   presetWithOverrides,
   runSettings,
   setUpEngine,
+  type RunSettings,
 } from './run-options';
 
 export const subspaceCommand: Command = {
   name: 'subspace',
-  summary: 'Train and score an NB-201 supernet on a randomly reduced or pruned space (Fig. 2/5).',
+  summary: 'Train and score a supernet on a randomly reduced or pruned space (Fig. 2/5).',
   details: `
-One supernet of seed 001 Fig. 2 (--reduction random: a uniformly random 1/factor of the 15284
-valid NB-201 cells, a different subset per repeat) or Fig. 5 (--reduction pruned: the best
-1/factor of the cells by NAS-Bench-201 test accuracy of the dataset), trained with SPOS inside
-its cells (the pool strategy of the one training loop), then --sample of its cells scored at the
-last epoch. It is one (factor, repeat) of notebooks 03 / 06, run by their code: repeat r trains
-with --seed + r; the preset of --scale gives the rest (--epochs, --batch-size, --channels,
---cells, --train-images, --valid-images, --calib-batches and --calib-size override it). Writes a
-supernet run folder (--out; config.json records spaceReduction, spaceFactor, spaceSeed,
-spaceTruth, spaceSize; space.txt lists the cells; scores/epoch-XXXX.csv). Re-running resumes.
-Sweeps run it as their 'subspace' jobs.
+One supernet of seed 001 Fig. 2 (--reduction random: a uniformly random 1/factor of the space,
+a different subset per repeat) or Fig. 5 (--reduction pruned: the best 1/factor of the cells by
+ground truth), trained with SPOS inside its cells (the pool strategy of the one training loop),
+then --sample of its cells scored at the last epoch. Any --space: one that can list its cells
+(nb201: 15284 valid cells, nb101: 95985) reduces that list; a larger one (darts, proxyless,
+darts-ptb) draws round(size/factor) distinct cells with its sampler (factor 1: the uniform
+sampler). NB-201 prunes by NAS-Bench-201 test accuracy of the dataset and runs as one
+(factor, repeat) of notebooks 03 / 06, by their code; another space prunes by the table of
+--truth-table FILE (CSV or .csv.gz: arch plus the --truth-column metric, a value for every
+valid cell, e.g. NAS-Bench-101's accuracy looked up by each cell's graph hash; higher is
+better). Repeat r trains with --seed + r; the preset of --scale gives the rest (--epochs,
+--batch-size, --channels, --cells, --train-images, --valid-images, --calib-batches and
+--calib-size override it). Writes a supernet run folder (--out; config.json records
+spaceReduction, spaceFactor, spaceSeed, spaceTruth, spaceSize, and a table's file name and
+sha256; space.txt lists the cells; scores/epoch-XXXX.csv). Re-running resumes. Sweeps run it as
+their 'subspace' jobs; \`groundtruth --reduction random --factor F --repeat R --sample N\` trains
+the cells it scores.
 Examples:
   supernet-lab subspace --scale smoke --dataset cifar10-subset --reduction random --factor 64 --repeat 0 --sample 20 --out /tmp/ds
+  supernet-lab subspace --space nb101 --scale smoke --reduction random --factor 1000 --sample 8 --out /tmp/nb101-ds
+  supernet-lab subspace --space nb101 --scale paper --reduction pruned --factor 8 --truth-table nb101-truth.csv --truth-column test_accuracy --sample 1000 --out /tmp/nb101-pr
   supernet-lab subspace --scale paper --reduction pruned --factor 8 --repeat 2 --sample 1000 --out /tmp/pr`,
   options: {
     ...COMMON_OPTIONS,
@@ -53,15 +86,19 @@ Examples:
       default: '0',
     },
     sample: { type: 'string', description: 'cells of the subspace scored (all when fewer)' },
+    'truth-table': {
+      type: 'string',
+      description:
+        'pruned, spaces without a benchmark table: CSV (or .csv.gz) of arch plus a metric column for every cell',
+    },
+    'truth-column': {
+      type: 'string',
+      description: 'the --truth-table column ranked by (higher is better)',
+    },
     out: { type: 'string', description: 'run folder' },
   },
   async run(values) {
     const s = runSettings(values);
-    if (s.space !== 'nb201') {
-      throw new UsageError(
-        `subspace trains NB-201 supernets: --space must be nb201, got ${s.space}`,
-      );
-    }
     for (const need of ['reduction', 'factor', 'sample', 'out']) {
       if (values[need] === undefined) throw new UsageError(`subspace needs --${need}`);
     }
@@ -70,6 +107,15 @@ Examples:
     const repeat = intOption(values, 'repeat', 0, 0, 10_000);
     const sample = intOption(values, 'sample', 1, 1, 1_000_000);
     const out = path.resolve(stringOption(values, 'out', ''));
+    const reduced = { reduction, factor, repeat, sample, out };
+    // A space with a benchmark table (NB-201) runs as one (factor, repeat) of its notebooks'
+    // experiment; every other space through reducedSupernet (the same pipeline and pool).
+    if (!spaceBinding(s.space).benchmark) return reducedSupernet(values, s, reduced);
+    if (values['truth-table'] !== undefined || values['truth-column'] !== undefined) {
+      throw new UsageError(
+        `--space ${s.space} prunes by its benchmark table; --truth-table and --truth-column are for spaces without one`,
+      );
+    }
     const preset = presetWithOverrides(s, values);
     const hyper = hyperWithOverrides(preset.supernet, values);
     if (preset.data.kind !== 'images') throw new Error('nb201 trains on images');
@@ -134,3 +180,108 @@ Examples:
     return 0;
   },
 };
+
+/**
+ * The subspace run of a space without a benchmark table (the NB-201 notebooks' experiment does
+ * not apply): the preset with the flags' overrides, trained on its reduced space through the
+ * one pipeline, then `sample` of its cells (scoredCells: what ground-truth jobs train) scored.
+ */
+async function reducedSupernet(
+  values: OptionValues,
+  s: RunSettings,
+  r: { reduction: SpaceReduction; factor: number; repeat: number; sample: number; out: string },
+): Promise<number> {
+  const preset = presetWithOverrides(s, values);
+  const hyper = hyperWithOverrides(preset.supernet, values);
+  let truth: ColumnTable | undefined;
+  let column: string | undefined;
+  let truthFile: { name: string; sha256: string } | undefined;
+  if (r.reduction === 'pruned') {
+    const file = values['truth-table'];
+    if (typeof file !== 'string') {
+      throw new UsageError(
+        `--reduction pruned ranks every cell of ${s.space} by ground truth, and ${s.space} has no benchmark table: give --truth-table FILE (CSV of arch plus a metric column with a value for every valid cell, e.g. a converted NAS-Bench-101 table) and --truth-column NAME`,
+      );
+    }
+    column = values['truth-column'] as string | undefined;
+    if (typeof column !== 'string' || column === '') {
+      throw new UsageError('--truth-table needs --truth-column NAME (the metric it ranks by)');
+    }
+    const resolved = path.resolve(file);
+    truth = readTruthTable(resolved, '--truth-table');
+    // Checked now (a table that misses cells fails before anything is loaded or written).
+    prunedCells(s.space, truth, column, r.factor, `--truth-table ${file}`);
+    truthFile = {
+      name: path.basename(resolved),
+      sha256: crypto.createHash('sha256').update(fs.readFileSync(resolved)).digest('hex'),
+    };
+  } else if (values['truth-table'] !== undefined) {
+    throw new UsageError('--truth-table is for --reduction pruned');
+  }
+  const subspace = {
+    reduction: r.reduction,
+    factor: r.factor,
+    seed: r.reduction === 'random' ? r.repeat : 0,
+    ...(column === undefined ? {} : { truth: column }),
+  };
+  const cells =
+    r.reduction === 'random'
+      ? randomCells(s.space, r.factor, r.repeat)
+      : prunedCells(s.space, truth!, column!, r.factor);
+  const engine = await setUpEngine(s);
+  const progress = makeProgress(
+    s.progressMode,
+    `subspace ${s.space} ${r.reduction} 1/${r.factor} `,
+  );
+  const data = await loadRunData(s.space, preset.data, preset.skeleton.net, {
+    dataDir: s.dataDir,
+    download: s.download,
+    log: (line) => progress.line(line),
+  });
+  const config: RunConfigInput & Record<string, unknown> = {
+    ...hyper,
+    kind: 'supernet',
+    space: s.space,
+    scale: s.scale,
+    dataset: datasetName(preset),
+    skeleton: preset.skeleton,
+    data: preset.data,
+    seed: s.seed + r.repeat,
+    sampler: 'uniform',
+    checkpointEpochs: [hyper.epochs],
+    engine: engine.name,
+    spaceReduction: r.reduction,
+    spaceFactor: r.factor,
+    spaceSeed: subspace.seed,
+    spaceTruth: column ?? null,
+    ...(truthFile ? { spaceTruthFile: truthFile.name, spaceTruthSha256: truthFile.sha256 } : {}),
+  };
+  const t0 = Date.now();
+  const reused = (latestCheckpoint(r.out) ?? 0) >= hyper.epochs;
+  await trainSubspaceSupernet({ runDir: r.out, config, subspace, truth, data, progress });
+  const format = spaceBinding(s.space).searchSpace.format;
+  const scored = scoredCells(s.space, cells, r.sample, r.reduction, r.factor, r.repeat);
+  const result = scoreRun({
+    runDir: r.out,
+    epoch: hyper.epochs,
+    archs: scored.map((a) => format(a)),
+    data,
+    progress,
+  });
+  progress.done();
+  process.stdout.write(
+    JSON.stringify({
+      run: r.out,
+      space: s.space,
+      reduction: r.reduction,
+      factor: r.factor,
+      repeat: r.repeat,
+      cells: cells ? cells.length : null,
+      scored: result.rows.length,
+      epoch: hyper.epochs,
+      reused,
+      seconds: (Date.now() - t0) / 1000,
+    }) + '\n',
+  );
+  return 0;
+}
