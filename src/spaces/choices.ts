@@ -23,6 +23,11 @@ export function drawIndex(rng: RandomSource, n: number): number {
   return Math.min(n - 1, Math.floor(u * n));
 }
 
+/** One of `options`, uniformly (one draw). */
+export function pickOne<T>(rng: RandomSource, options: readonly T[]): T {
+  return options[drawIndex(rng, options.length)];
+}
+
 /** A uniformly random permutation of 0..n-1 (Fisher-Yates, n-1 draws). */
 export function permutation(rng: RandomSource, n: number): number[] {
   const p = Array.from({ length: n }, (_, i) => i);

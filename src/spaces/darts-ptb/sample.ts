@@ -1,4 +1,4 @@
-import { drawIndex } from '../choices';
+import { drawIndex, pickOne } from '../choices';
 import type { RandomSource } from '../types';
 import {
   DARTS_PTB_ACTIVATIONS,
@@ -45,7 +45,7 @@ export function sampleDartsPtb(rng: RandomSource): DartsPtbGenotype {
   const recurrent: DartsPtbNode[] = [];
   for (let i = 1; i <= DARTS_PTB_NODES; i++) {
     recurrent.push({
-      op: DARTS_PTB_ACTIVATIONS[drawIndex(rng, DARTS_PTB_ACTIVATIONS.length)],
+      op: pickOne(rng, DARTS_PTB_ACTIVATIONS),
       input: drawIndex(rng, i),
     });
   }
@@ -71,6 +71,5 @@ export function dartsPtbNeighbours(g: DartsPtbGenotype): DartsPtbGenotype[] {
 
 /** Mutation for evolution: one of the 52 one-decision neighbours, uniformly. One draw. */
 export function mutateDartsPtb(g: DartsPtbGenotype, rng: RandomSource): DartsPtbGenotype {
-  const options = dartsPtbNeighbours(g);
-  return options[drawIndex(rng, options.length)];
+  return pickOne(rng, dartsPtbNeighbours(g));
 }

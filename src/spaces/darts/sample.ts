@@ -1,4 +1,4 @@
-import { drawIndex } from '../choices';
+import { drawIndex, pickOne } from '../choices';
 import type { RandomSource } from '../types';
 import {
   DARTS_CELL_INPUTS,
@@ -34,8 +34,8 @@ function sampleCell(rng: RandomSource): DartsEdge[] {
     const a = drawIndex(rng, n);
     let b = drawIndex(rng, n - 1);
     if (b >= a) b++;
-    edges.push({ op: DARTS_CELL_OPS[drawIndex(rng, DARTS_CELL_OPS.length)], input: a });
-    edges.push({ op: DARTS_CELL_OPS[drawIndex(rng, DARTS_CELL_OPS.length)], input: b });
+    edges.push({ op: pickOne(rng, DARTS_CELL_OPS), input: a });
+    edges.push({ op: pickOne(rng, DARTS_CELL_OPS), input: b });
   }
   return edges;
 }
@@ -76,6 +76,5 @@ export function dartsNeighbours(g: DartsGenotype): DartsGenotype[] {
 
 /** Mutation for evolution: one of the 120 one-decision neighbours, uniformly. One draw. */
 export function mutateDarts(g: DartsGenotype, rng: RandomSource): DartsGenotype {
-  const options = dartsNeighbours(g);
-  return options[drawIndex(rng, options.length)];
+  return pickOne(rng, dartsNeighbours(g));
 }

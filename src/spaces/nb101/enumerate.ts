@@ -1,4 +1,4 @@
-import { allPermutations, drawIndex } from '../choices';
+import { allPermutations, drawIndex, pickOne } from '../choices';
 import { ArchError, type RandomSource } from '../types';
 import {
   NB101_NODES,
@@ -252,6 +252,5 @@ export function nb101Neighbours(arch: Nb101Arch): Nb101Arch[] {
  * never breaks validity, so there is always one. One draw from `rng`.
  */
 export function mutateNb101(arch: Nb101Arch, rng: RandomSource): Nb101Arch {
-  const options = nb101Neighbours(arch);
-  return options[drawIndex(rng, options.length)];
+  return pickOne(rng, nb101Neighbours(arch));
 }

@@ -1,4 +1,4 @@
-import { drawIndex } from '../choices';
+import { pickOne } from '../choices';
 import type { RandomSource } from '../types';
 import { NB201_OPS, type Nb201Arch } from './definition';
 import { assertNb201Arch, nb201FromOrdinal } from './arch';
@@ -7,7 +7,7 @@ import { isValidNb201, nb201ValidOrdinals } from './graph';
 /** A valid cell drawn uniformly from the 15284 valid ones (one draw from `rng`). */
 export function sampleNb201(rng: RandomSource): Nb201Arch {
   const valid = nb201ValidOrdinals();
-  return nb201FromOrdinal(valid[drawIndex(rng, valid.length)]);
+  return nb201FromOrdinal(pickOne(rng, valid));
 }
 
 /** Every valid cell that differs from `arch` on exactly one edge. */
@@ -31,6 +31,5 @@ export function nb201Neighbours(arch: Nb201Arch): Nb201Arch[] {
  * 0->3 to a non-`none` op connects the cell). One draw from `rng`.
  */
 export function mutateNb201(arch: Nb201Arch, rng: RandomSource): Nb201Arch {
-  const options = nb201Neighbours(arch);
-  return options[drawIndex(rng, options.length)];
+  return pickOne(rng, nb201Neighbours(arch));
 }

@@ -1,4 +1,4 @@
-import { drawIndex } from '../choices';
+import { drawIndex, pickOne } from '../choices';
 import type { RandomSource } from '../types';
 import {
   PROXYLESS_FLOPS_LIMIT,
@@ -23,10 +23,9 @@ export function sampleProxyless(
   rng: RandomSource,
   skeleton?: Partial<ProxylessSkeleton>,
 ): ProxylessArch {
-  return proxylessLayers(skeleton).map((layer) => {
-    const options = proxylessLayerChoices(layer.skippable);
-    return options[drawIndex(rng, options.length)];
-  });
+  return proxylessLayers(skeleton).map((layer) =>
+    pickOne(rng, proxylessLayerChoices(layer.skippable)),
+  );
 }
 
 /**
@@ -83,6 +82,5 @@ export function mutateProxyless(
   rng: RandomSource,
   skeleton?: Partial<ProxylessSkeleton>,
 ): ProxylessArch {
-  const options = proxylessNeighbours(arch, skeleton);
-  return options[drawIndex(rng, options.length)];
+  return pickOne(rng, proxylessNeighbours(arch, skeleton));
 }
