@@ -731,6 +731,81 @@ void addN(napi_env env, napi_value *args, size_t) {
   forRanges(n, n >= kParallelMin, [&](long i0, long i1) { addNRange(in, k, o, i0, i1); });
 }
 
+// The optimizer's arithmetic rounds every operation to float, as the op-by-op path (one tfjs
+// kernel per operation) does: no FMA contraction here, whatever the target (GCC contracts a * b + c
+// across statements by default where FMA exists: aarch64, or a -march with FMA).
+#pragma GCC push_options
+#pragma GCC optimize("fp-contract=off")
+
+// Sgd.step's update of elements [i0, i1) of one variable: gi = clipped ? g * clip : g, then
+// with a momentum buffer m (momentum > 0; the SGD_UPDATE kernel's arithmetic):
+//   d = gi + wd * v, buf = mu * m + d, step = nesterov ? d + mu * buf : buf, v' = v - lr * step;
+// without one (momentum 0, the op-by-op path skips what is 0): d = wd > 0 ? gi + v * wd : gi,
+// v' = v - d * lr.
+void sgdRange(const float *v, const float *g, const float *m, float *nv, float *nm, bool clipped,
+              float clip, float lr, float mu, float wd, bool nesterov, long i0, long i1) {
+  if (m) {
+    for (long i = i0; i < i1; i++) {
+      float gi = clipped ? g[i] * clip : g[i];
+      float d = gi + wd * v[i];
+      float buf = mu * m[i] + d;
+      nm[i] = buf;
+      float step = nesterov ? d + mu * buf : buf;
+      nv[i] = v[i] - lr * step;
+    }
+    return;
+  }
+  for (long i = i0; i < i1; i++) {
+    float gi = clipped ? g[i] * clip : g[i];
+    float d = wd > 0 ? gi + v[i] * wd : gi;
+    nv[i] = v[i] - d * lr;
+  }
+}
+
+// sum(square(x)) of up to kChains tensors at once, as this engine's Square and Sum kernels compute
+// each: float squares added in index order in double, rounded to float. A single chain of double
+// additions waits for each addition to finish (about 4 cycles); independent chains, one per
+// tensor, overlap in the pipelines without changing any tensor's order of additions (its bits).
+constexpr int kChains = 8;
+void sumsOfSquares(const float *const *x, const long *n, int count, float *out) {
+  long common = n[0];
+  for (int q = 1; q < count; q++) common = std::min(common, n[q]);
+  double s[kChains] = {0, 0, 0, 0, 0, 0, 0, 0};
+  if (count == kChains) {
+    for (long i = 0; i < common; i++) {
+      for (int q = 0; q < kChains; q++) {
+        float sq = x[q][i] * x[q][i];
+        s[q] += sq;
+      }
+    }
+  } else {
+    common = 0;
+  }
+  for (int q = 0; q < count; q++) {
+    double t = s[q];
+    for (long i = common; i < n[q]; i++) {
+      float sq = x[q][i] * x[q][i];
+      t += sq;
+    }
+    out[q] = static_cast<float>(t);
+  }
+}
+
+// sqrt(addN(partials)) as the AddN kernel (float, left to right) and tfjs's Sqrt (double sqrt of
+// the float, rounded to float) compute it; 0 for no partials.
+float normOfPartials(const std::vector<float> &partials) {
+  float total = partials.empty() ? 0.0f : partials[0];
+  for (size_t j = 1; j < partials.size(); j++) total = total + partials[j];
+  return static_cast<float>(std::sqrt(static_cast<double>(total)));
+}
+
+// min(1, clipNorm / (norm + 1e-6)) with the float rounding and NaN rule of the Add, RealDiv and
+// Minimum kernels (min(1, NaN) = NaN).
+float clipFactor(float norm, float clipNorm) {
+  float q = clipNorm / (norm + static_cast<float>(1e-6));
+  return (1.0f < q) ? 1.0f : q;
+}
+
 // sgdUpdate(v, g, m|null, newV, newM, lr, momentum, weightDecay, nesterov): PyTorch's SGD.
 void sgdUpdate(napi_env env, napi_value *args, size_t) {
   F32 v = getF32(env, args[0], "variable"), g = getF32(env, args[1], "gradient");
@@ -760,6 +835,119 @@ void sgdUpdate(napi_env env, napi_value *args, size_t) {
   }
 }
 
+#pragma GCC pop_options
+
+// A JS array of Float32Arrays (null/undefined: an empty list when `optional`).
+std::vector<F32> getF32List(napi_env env, napi_value v, const char *what, bool optional = false) {
+  std::vector<F32> out;
+  napi_valuetype t;
+  napi_typeof(env, v, &t);
+  if (optional && (t == napi_null || t == napi_undefined)) return out;
+  bool isArray = false;
+  napi_is_array(env, v, &isArray);
+  if (!isArray) throw ArgError(std::string(what) + " must be an array of Float32Arrays");
+  uint32_t k = 0;
+  napi_get_array_length(env, v, &k);
+  for (uint32_t i = 0; i < k; i++) {
+    napi_value e;
+    napi_get_element(env, v, i, &e);
+    out.push_back(getF32(env, e, what));
+  }
+  return out;
+}
+
+// Float sums of squares of each tensor: tensors of similar sizes in groups of kChains
+// (sumsOfSquares), the groups in parallel when there is enough work.
+std::vector<float> partialSumsOfSquares(const std::vector<F32> &gs) {
+  size_t total = 0;
+  std::vector<long> order(gs.size());
+  for (size_t j = 0; j < gs.size(); j++) {
+    total += gs[j].length;
+    order[j] = static_cast<long>(j);
+  }
+  std::sort(order.begin(), order.end(),
+            [&](long a, long b) { return gs[a].length > gs[b].length; });
+  std::vector<float> partials(gs.size());
+  long groups = (static_cast<long>(gs.size()) + kChains - 1) / kChains;
+  bool par = total >= static_cast<size_t>(kParallelMin) && groups > 1;
+#pragma omp parallel for schedule(dynamic, 1) if (par)
+  for (long grp = 0; grp < groups; grp++) {
+    const float *x[kChains];
+    long n[kChains];
+    float sums[kChains];
+    long first = grp * kChains;
+    int count = static_cast<int>(std::min<long>(kChains, static_cast<long>(gs.size()) - first));
+    for (int q = 0; q < count; q++) {
+      const F32 &g = gs[static_cast<size_t>(order[first + q])];
+      x[q] = g.data;
+      n[q] = static_cast<long>(g.length);
+    }
+    sumsOfSquares(x, n, count, sums);
+    for (int q = 0; q < count; q++) partials[static_cast<size_t>(order[first + q])] = sums[q];
+  }
+  return partials;
+}
+
+// globalNorm([g...], out): out[0] = sqrt(addN([sum(square(g)) for g])), the tfjs op sequence of
+// Sgd.globalNorm on this engine, bit for bit.
+void globalNorm(napi_env env, napi_value *args, size_t) {
+  std::vector<F32> gs = getF32List(env, args[0], "gradients");
+  F32 out = getF32(env, args[1], "out");
+  expectLength(out, 1, "out");
+  out.data[0] = normOfPartials(partialSumsOfSquares(gs));
+}
+
+// sgdStep([v...], [g...], [m...]|null, [newV...], [newM...]|null, norm|null, clipNorm, lr,
+// momentum, weightDecay, nesterov): the whole optimizer step of Sgd.step for all variables that
+// got a gradient, in one call. With `norm` (the pre-clip global norm, one float), gradients are
+// scaled by min(1, clipNorm / (norm + 1e-6)) first; then PyTorch's SGD per variable (sgdRange).
+// Bit for bit what the op-by-op path computes (a Multiply per gradient, then the update).
+void sgdStep(napi_env env, napi_value *args, size_t) {
+  std::vector<F32> vs = getF32List(env, args[0], "variables");
+  std::vector<F32> gs = getF32List(env, args[1], "gradients");
+  std::vector<F32> ms = getF32List(env, args[2], "momentum buffers", true);
+  std::vector<F32> nvs = getF32List(env, args[3], "new variables");
+  std::vector<F32> nms = getF32List(env, args[4], "new momentum buffers", true);
+  F32 norm = getOptionalF32(env, args[5], "norm");
+  float clipNorm = static_cast<float>(getNumber(env, args[6], "clipNorm"));
+  float lr = static_cast<float>(getNumber(env, args[7], "lr"));
+  float mu = static_cast<float>(getNumber(env, args[8], "momentum"));
+  float wd = static_cast<float>(getNumber(env, args[9], "weightDecay"));
+  bool nesterov = getNumber(env, args[10], "nesterov") != 0;
+  size_t k = vs.size();
+  if (gs.size() != k || nvs.size() != k) {
+    throw ArgError("variables, gradients and new variables must have the same count");
+  }
+  if (ms.size() != nms.size() || (!ms.empty() && ms.size() != k)) {
+    throw ArgError("momentum buffers and new momentum buffers: one per variable, or none");
+  }
+  size_t total = 0;
+  for (size_t j = 0; j < k; j++) {
+    expectLength(gs[j], vs[j].length, "gradient");
+    expectLength(nvs[j], vs[j].length, "new variable");
+    if (!ms.empty()) {
+      expectLength(ms[j], vs[j].length, "momentum buffer");
+      expectLength(nms[j], vs[j].length, "new momentum buffer");
+    }
+    total += vs[j].length;
+  }
+  bool clipped = norm.data != nullptr;
+  float clip = 1.0f;
+  if (clipped) {
+    expectLength(norm, 1, "norm");
+    clip = clipFactor(norm.data[0], clipNorm);
+  }
+  long kk = static_cast<long>(k);
+  bool par = total >= static_cast<size_t>(kParallelMin) && kk > 1;
+#pragma omp parallel for schedule(dynamic, 1) if (par)
+  for (long j = 0; j < kk; j++) {
+    const float *m = ms.empty() ? nullptr : ms[j].data;
+    float *nm = nms.empty() ? nullptr : nms[j].data;
+    sgdRange(vs[j].data, gs[j].data, m, nvs[j].data, nm, clipped, clip, lr, mu, wd, nesterov, 0,
+             static_cast<long>(vs[j].length));
+  }
+}
+
 }  // namespace
 
 void registerElementwiseOps(napi_env env, napi_value exports) {
@@ -773,6 +961,8 @@ void registerElementwiseOps(napi_env env, napi_value exports) {
   exportFunction(env, exports, "reluGrad", 3, reluGrad);
   exportFunction(env, exports, "addN", 2, addN);
   exportFunction(env, exports, "sgdUpdate", 9, sgdUpdate);
+  exportFunction(env, exports, "globalNorm", 2, globalNorm);
+  exportFunction(env, exports, "sgdStep", 11, sgdStep);
 }
 
 }  // namespace snl

@@ -13,7 +13,14 @@
  * weights and momentum unchanged that step.
  */
 import * as tf from '@tensorflow/tfjs';
-import { SGD_UPDATE } from '../engine/kernels/names';
+import { GLOBAL_NORM, SGD_STEP } from '../engine/kernels/names';
+
+/** Whether the current backend has `kernel` and every tensor is float32 (what it handles). */
+function fusedFor(kernel: string, tensors: readonly tf.Tensor[]): boolean {
+  return (
+    tf.getKernel(kernel, tf.getBackend()) != null && tensors.every((t) => t.dtype === 'float32')
+  );
+}
 
 export interface SgdSettings {
   momentum: number;
@@ -44,12 +51,20 @@ export class Sgd {
     this.options = Object.freeze({ ...options });
   }
 
-  /** Global L2 norm of the (non-null) gradients, as a scalar tensor (caller disposes). */
+  /**
+   * Global L2 norm of the (non-null) gradients, as a scalar tensor (caller disposes): the sum of
+   * each gradient's squares, added in the map's order. One kernel where the engine has it (the
+   * native engine: the same arithmetic bit for bit), else a few tfjs ops per gradient.
+   */
   static globalNorm(grads: ReadonlyMap<string, tf.Tensor | null | undefined>): tf.Scalar {
+    const present = [...grads.values()].filter((g): g is tf.Tensor => g != null);
+    if (fusedFor(GLOBAL_NORM, present)) {
+      const inputs: tf.NamedTensorMap = {};
+      present.forEach((g, i) => (inputs[`g${i}`] = g));
+      return tf.engine().runKernel(GLOBAL_NORM, inputs, { count: present.length }) as tf.Scalar;
+    }
     return tf.tidy(() => {
-      const squares = [...grads.values()]
-        .filter((g): g is tf.Tensor => g != null)
-        .map((g) => tf.sum(tf.square(g)));
+      const squares = present.map((g) => tf.sum(tf.square(g)));
       return tf.sqrt(squares.length > 0 ? tf.addN(squares) : tf.scalar(0)) as tf.Scalar;
     });
   }
@@ -70,31 +85,45 @@ export class Sgd {
     // A variable whose gradient is null did not influence the loss (e.g. an op feeding a node
     // that nothing reads): it is skipped, like a PyTorch parameter whose .grad is None.
     const names = [...grads.keys()].filter((n) => grads.get(n) != null).sort();
-    const fused = momentum > 0 && tf.getKernel(SGD_UPDATE, tf.getBackend()) != null;
+    const clipping = clipNorm > 0 && Number.isFinite(clipNorm);
+    const ws = names.map((name) => {
+      const w = vars.get(name);
+      if (!w) throw new Error(`gradient for unknown variable ${name}`);
+      const g = grads.get(name)!;
+      if (g.shape.length !== w.shape.length || g.shape.some((d, i) => d !== w.shape[i])) {
+        throw new Error(`gradient for ${name} has shape [${g.shape}], the variable [${w.shape}]`);
+      }
+      return w;
+    });
+    if (fusedFor(SGD_STEP, [...ws, ...names.map((n) => grads.get(n)!)])) {
+      // The engine's one-kernel step for all variables (same arithmetic as below, bit for bit).
+      const inputs: tf.NamedTensorMap = {};
+      const bufs = momentum > 0 ? names.map((name, i) => this.bufferFor(name, ws[i])) : [];
+      names.forEach((name, i) => {
+        inputs[`v${i}`] = ws[i];
+        inputs[`g${i}`] = grads.get(name)!;
+        if (momentum > 0) inputs[`m${i}`] = bufs[i];
+      });
+      if (clipping) inputs.gradNorm = gradNorm;
+      const out = tf.engine().runKernel(SGD_STEP, inputs, {
+        count: names.length,
+        lr,
+        momentum,
+        weightDecay,
+        nesterov,
+        clipNorm,
+      }) as tf.Tensor[];
+      ws.forEach((w, i) => w.assign(out[i]));
+      bufs.forEach((b, i) => b.assign(out[names.length + i]));
+      tf.dispose(out);
+      return { gradNorm };
+    }
     tf.tidy(() => {
-      const clip =
-        clipNorm > 0 && Number.isFinite(clipNorm)
-          ? tf.minimum(1, tf.div(clipNorm, tf.add(gradNorm, 1e-6)))
-          : null;
-      for (const name of names) {
-        const w = vars.get(name);
-        if (!w) throw new Error(`gradient for unknown variable ${name}`);
+      const clip = clipping ? tf.minimum(1, tf.div(clipNorm, tf.add(gradNorm, 1e-6))) : null;
+      names.forEach((name, i) => {
+        const w = ws[i];
         let g = grads.get(name)!;
         if (clip) g = tf.mul(g, clip);
-        if (fused) {
-          // The engine's one-kernel update (same arithmetic as below).
-          const buf = this.bufferFor(name, w);
-          const [nextW, nextBuf] = tf
-            .engine()
-            .runKernel(
-              SGD_UPDATE,
-              { variable: w, gradient: g, momentumBuffer: buf },
-              { lr, momentum, weightDecay, nesterov },
-            ) as tf.Tensor[];
-          buf.assign(nextBuf);
-          w.assign(nextW);
-          continue;
-        }
         if (weightDecay > 0) g = tf.add(g, tf.mul(w, weightDecay));
         let d = g;
         if (momentum > 0) {
@@ -104,7 +133,7 @@ export class Sgd {
           d = nesterov ? tf.add(g, tf.mul(next, momentum)) : next;
         }
         w.assign(tf.sub(w, tf.mul(d, lr)));
-      }
+      });
     });
     return { gradNorm };
   }

@@ -81,6 +81,26 @@ export interface NativeAddon {
     weightDecay: number,
     nesterov: number,
   ): void;
+  /** out[0] = sqrt(addN(sum(square(g)) for each g)) in the op-by-op path's float rounding. */
+  globalNorm(gradients: Float32Array[], out: Float32Array): void;
+  /**
+   * Sgd.step for all variables at once: gradients scaled by min(1, clipNorm / (norm + 1e-6))
+   * when `norm` is given, then SGD with weight decay and (Nesterov) momentum (buffers null:
+   * momentum 0). Writes newV (and newM); reads the rest.
+   */
+  sgdStep(
+    v: Float32Array[],
+    g: Float32Array[],
+    m: Float32Array[] | null,
+    newV: Float32Array[],
+    newM: Float32Array[] | null,
+    norm: Float32Array | null,
+    clipNorm: number,
+    lr: number,
+    momentum: number,
+    weightDecay: number,
+    nesterov: number,
+  ): void;
 }
 
 /** Where `npm run build:native` puts the addon. */

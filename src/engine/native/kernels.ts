@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
 import { BATCH_NORM_GRAD, BATCH_NORM_TRAIN } from '../kernels/batchnorm';
 import { convInfo, cpuAccess, poolInfo, type RawAccess } from '../kernels/util';
-import { BLEND_STATS, RELU_GRAD, SGD_UPDATE } from '../kernels/names';
+import { BLEND_STATS, GLOBAL_NORM, RELU_GRAD, SGD_STEP, SGD_UPDATE } from '../kernels/names';
 import type { NativeAddon } from './addon';
 
 function convParams(info: tf.backend_util.Conv2DInfo): Int32Array {
@@ -390,6 +390,45 @@ export function nativeKernels(addon: NativeAddon, backendName: string): KernelCo
     return [newV, newM];
   };
 
+  // Sgd.globalNorm in one call: inputs g0..g{count-1} (float32), output a float32 scalar.
+  const globalNorm: KernelFunc = ({ inputs, attrs, backend }) => {
+    const raw = cpuAccess(backend);
+    const count = (attrs as NamedAttrMap).count as number;
+    const grads = Array.from({ length: count }, (_, i) => raw.view(inputs[`g${i}`] as TensorInfo));
+    const out = raw.alloc([]);
+    addon.globalNorm(grads, raw.view(out));
+    return out;
+  };
+
+  // Sgd.step in one call: inputs v{i}, g{i} (and m{i}: momentum > 0) for i < count, and gradNorm
+  // when clipping; outputs the new variables, then the new momentum buffers.
+  const sgdStep: KernelFunc = ({ inputs, attrs, backend }) => {
+    const raw = cpuAccess(backend);
+    const a = attrs as NamedAttrMap;
+    const count = a.count as number;
+    const momentum = a.momentum as number;
+    const list = (p: string) =>
+      Array.from({ length: count }, (_, i) => inputs[`${p}${i}`] as TensorInfo);
+    const vs = list('v');
+    const newV = vs.map((v) => raw.alloc(v.shape.slice()));
+    const newM = momentum > 0 ? vs.map((v) => raw.alloc(v.shape.slice())) : [];
+    const norm = (inputs.gradNorm as TensorInfo | undefined) ?? null;
+    addon.sgdStep(
+      vs.map((t) => raw.view(t)),
+      list('g').map((t) => raw.view(t)),
+      momentum > 0 ? list('m').map((t) => raw.view(t)) : null,
+      newV.map((t) => raw.view(t)),
+      momentum > 0 ? newM.map((t) => raw.view(t)) : null,
+      norm && raw.view(norm),
+      a.clipNorm as number,
+      a.lr as number,
+      momentum,
+      a.weightDecay as number,
+      a.nesterov ? 1 : 0,
+    );
+    return [...newV, ...newM];
+  };
+
   // Running statistics of batch norm: running = (1 - m) * running + m * batch (variance times
   // the unbias factor), per channel. A JS loop (a few dozen channels: cheaper than an addon
   // call) rounding every product and sum to float32 as the Multiply/Add kernels of the composite
@@ -425,6 +464,8 @@ export function nativeKernels(addon: NativeAddon, backendName: string): KernelCo
     ['FusedBatchNorm', fusedBatchNorm],
     [RELU_GRAD, reluGrad],
     [SGD_UPDATE, sgdUpdate],
+    [GLOBAL_NORM, globalNorm],
+    [SGD_STEP, sgdStep],
     [BLEND_STATS, blendStats],
     ['Conv2D', conv2d],
     ['Conv2DBackpropInput', conv2dBackpropInput],
