@@ -800,6 +800,6 @@ export function describeJob(job: ResolvedJob): string {
       ? ` ${s.sampler} ${s.epochs} epochs`
       : s.stage === 'subspace'
         ? ` ${s.reduction} 1/${s.factor} repeat ${s.repeat}, ${s.sample} archs`
-        : ` ${s.sample} archs${s.shards === undefined ? '' : ` part ${(s.shard ?? 0) + 1}/${s.shards}`}`;
+        : ` ${s.sample} archs${s.factor === undefined ? '' : ` of subspace ${s.reduction} 1/${s.factor} repeat ${s.repeat}`}${s.shards === undefined ? '' : ` part ${(s.shard ?? 0) + 1}/${s.shards}`}`;
   return `${job.id} ${s.stage} ${s.space} ${s.dataset} ${s.scale} seed ${s.seed}${extra}`;
 }
