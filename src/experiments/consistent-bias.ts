@@ -10,11 +10,19 @@ import { spearman } from '../analysis/correlation';
 import { mutualCorrelation, type CorrelationMatrix } from '../analysis/mutual';
 import { alignRuns } from '../analysis/runs';
 import { correlationHeatmap } from '../plots/heatmap';
-import { baseRequest, baseStudy, joinTruth, validTruthValues, type BaseStudy } from './base';
+import { formatNb201 } from '../spaces/nb201/arch';
+import {
+  baseRequest,
+  baseStudy,
+  joinTruth,
+  studyArchs,
+  validTruthValues,
+  type BaseStudy,
+} from './base';
 import { resolveContext, type ExperimentContext, type ExperimentOptions } from './context';
 import { fmt, mean, type ComparisonRow, type StudyResult } from './report';
 import { ensureSupernet } from './runs';
-import { submitSupernets } from './queue';
+import { submitStudyRuns } from './queue';
 import { existingTrickRuns, finalScores } from './tricks';
 
 export interface MutualSummary {
@@ -71,8 +79,17 @@ export async function consistentBias(
   const t0 = Date.now();
   const ctx = resolveContext(options);
   const seedRequest = baseRequest(ctx, { purpose: 'seed', seed: ctx.settings.tricks.otherSeed });
-  // With a queue, both supernets train at once on its workers (a no-op without one).
-  await submitSupernets(ctx, [baseRequest(ctx), seedRequest]);
+  // With a queue, both supernets train, and are scored, at once on its workers (a no-op
+  // without one): the base supernet at every checkpoint, the seed run at its last epoch.
+  const baseReq = baseRequest(ctx);
+  await submitStudyRuns(
+    ctx,
+    [
+      { request: baseReq, epochs: baseReq.hyper.checkpointEpochs.concat(baseReq.hyper.epochs) },
+      { request: seedRequest, epochs: [seedRequest.hyper.epochs] },
+    ],
+    studyArchs(ctx.settings.scoredArchs).map((a) => formatNb201(a)),
+  );
   const base = await baseStudy(ctx, 'all');
   const { truth } = base;
   const final = base.epochs[base.epochs.length - 1].table;

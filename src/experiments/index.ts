@@ -40,6 +40,7 @@ export {
   searchJob,
   submitScores,
   submitSearches,
+  submitStudyRuns,
   submitSupernets,
   supernetJob,
   trainOnQueue,

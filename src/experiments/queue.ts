@@ -208,13 +208,18 @@ export function scoreJob(
   if (!q || jobRun === null || path.resolve(dir) !== jobRun || !isDone(q.storage, id)) {
     return { reason: `${dir} is not a supernet the queue's workers trained` };
   }
+  return studyScoreJob(id, epoch, archs);
+}
+
+/** The score job of the study list `archs` at `epoch` of train job `train` (done or not yet). */
+function studyScoreJob(train: string, epoch: number, archs: readonly string[]): QueueMapping {
   const study = sampleArchs(NB201_SAMPLING, archs.length, 'study');
   if (archs.some((a, i) => a !== study[i])) {
     return { reason: 'the architectures are not the study list (studyArchs) a score job names' };
   }
   return resolved(
-    { stage: 'score', train: id, sample: archs.length, archSeed: 'study', epoch },
-    `scores of ${id}`,
+    { stage: 'score', train, sample: archs.length, archSeed: 'study', epoch },
+    `scores of ${train}`,
   );
 }
 
@@ -318,7 +323,8 @@ const awaitModule = () => require('../sweep/await') as AwaitModule;
 async function submitAll(ctx: ExperimentContext, mappings: readonly QueueMapping[]): Promise<void> {
   const q = ctx.queue;
   if (!q) return;
-  const jobs = mappings.flatMap((m) => ('job' in m ? [m.job] : []));
+  const byId = new Map(mappings.flatMap((m) => ('job' in m ? [[m.job.id, m.job] as const] : [])));
+  const jobs = [...byId.values()];
   if (jobs.length === 0) return;
   const { connectQueue, safeUrl, submitJobs } = queueModule();
   const queue = await connectQueue(q.url);
@@ -359,6 +365,28 @@ export function submitScores(
     ctx,
     epochs.filter((e) => scoresMissing(dir, e, archs)).map((e) => scoreJob(ctx, dir, e, archs)),
   );
+}
+
+/**
+ * Submits the train jobs of `runs` and with each the score jobs of the study list `archs` at
+ * its `epochs` (a worker runs a score job once its supernet is done), so the workers train and
+ * score a whole table side by side (see submitAll).
+ */
+export function submitStudyRuns(
+  ctx: ExperimentContext,
+  runs: readonly { request: SupernetRequest; epochs: readonly number[] }[],
+  archs: readonly string[],
+): Promise<void> {
+  const q = ctx.queue;
+  if (!q) return Promise.resolve();
+  const mappings = runs.flatMap(({ request, epochs }) => {
+    const m = supernetJob(ctx, request);
+    if (!('job' in m) || m.job.spec.stage !== 'train') return [m];
+    const dir = runDir(q.storage, m.job.id);
+    const missing = epochs.filter((e) => scoresMissing(dir, e, archs));
+    return [m, ...missing.map((e) => studyScoreJob(m.job.id, e, archs))];
+  });
+  return submitAll(ctx, mappings);
 }
 
 /** Submits the search jobs of `inputs` (see submitAll). */

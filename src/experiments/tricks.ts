@@ -17,8 +17,9 @@ import { topK } from '../analysis/topk';
 import { correlationHeatmap } from '../plots/heatmap';
 import * as train from '../train';
 import type { TrainDataset } from '../core/scale';
+import { formatNb201 } from '../spaces/nb201/arch';
 import { baseRequest, baseStudy, joinTruth, studyArchs, type BaseStudy } from './base';
-import { submitSupernets } from './queue';
+import { submitStudyRuns } from './queue';
 import {
   benchmarkTruth,
   hasBenchmarkTruth,
@@ -214,11 +215,14 @@ export async function trainingTricks(
   const t0 = Date.now();
   const ctx = resolveContext(options);
   const variants = trickVariants(ctx).filter((v) => !only || only.includes(v.id));
-  // With a queue, every row's supernet trains at once on its workers (a no-op without one).
-  await submitSupernets(ctx, [
-    baseRequest(ctx),
-    ...variants.flatMap((v) => (v.request ? [v.request] : [])),
-  ]);
+  // With a queue, every row's supernet trains and is scored at once on its workers (a no-op
+  // without one).
+  const requests = [baseRequest(ctx), ...variants.flatMap((v) => (v.request ? [v.request] : []))];
+  await submitStudyRuns(
+    ctx,
+    requests.map((request) => ({ request, epochs: [request.hyper.epochs] })),
+    studyArchs(ctx.settings.scoredArchs).map((a) => formatNb201(a)),
+  );
   const base = await baseStudy(ctx, 'final');
   const truth = base.truth;
   const k = ctx.settings.k;

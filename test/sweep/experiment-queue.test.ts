@@ -170,12 +170,13 @@ test(
       readTables(local, bySeed(localRuns)),
       'bit for bit',
     );
+    // Both supernets and their 3 score jobs (which wait on the workers for their supernet).
     assert.ok(
-      log.some((l) => /2 run\(s\) submitted/.test(l)),
-      `both runs submitted up front:\n${log.join('\n')}`,
+      log.some((l) => /5 run\(s\) submitted/.test(l)),
+      `both runs and their scores submitted up front:\n${log.join('\n')}`,
     );
     assert.ok(
-      log.some((l) => /^queue: \d\/2 done, \d running, \d waiting/.test(l)),
+      log.some((l) => /^queue: \d\/5 done, \d running, \d waiting/.test(l)),
       `a progress line:\n${log.join('\n')}`,
     );
     const plan = readPlan(storage, experimentSweepName({ scale: 'smoke' }));
