@@ -139,20 +139,28 @@ test('train, evaluate, search and study refuse a folder another process holds; -
   );
   holder.kill('SIGKILL');
   await exited(holder);
-  const trained = cli('train', ...TINY, '--out', run);
+  // two kept checkpoints (epochs 1 and 2): each epoch's shards have their own locks
+  const trained = cli('train', ...TINY, '--epochs', '2', '--checkpoint-epochs', '1', '--out', run);
   assert.equal(trained.status, 0, trained.stderr);
 
   const scores = path.join(run, 'scores');
-  holder = await holdLock(scores, '.lock-shard-0-of-1');
+  const epoch1 = '.lock-epoch-0001-shard-0-of-1';
+  holder = await holdLock(scores, epoch1);
   const evalArgs = ['evaluate', '--run', run, '--sample', '2', '--progress', 'none'];
-  assertRefused(cli(...evalArgs), holder, 'evaluate');
+  assertRefused(cli(...evalArgs, '--epoch', '1'), holder, 'evaluate');
   assert.equal(fs.existsSync(path.join(scores, 'epoch-0001.csv')), false);
-  // a different shard is another lock: shards of one list run side by side
-  assert.equal(cli(...evalArgs, '--shard', '1/2').status, 0);
+  // another epoch of the same run is another lock: it scores while epoch 1 is held
+  assert.equal(cli(...evalArgs, '--epoch', '2').status, 0);
+  assert.equal(readScores(path.join(scores, 'epoch-0002.csv')).length, 2);
+  // so is a different shard: shards of one list run side by side
+  assert.equal(cli(...evalArgs, '--epoch', '1', '--shard', '1/2').status, 0);
+  // --epoch all scores the epochs in turn and stops, refused, at the held one
+  assertRefused(cli(...evalArgs, '--epoch', 'all'), holder, 'evaluate --epoch all');
+  assert.equal(fs.existsSync(path.join(scores, 'epoch-0001.csv')), false);
   holder.kill('SIGKILL');
   await exited(holder);
-  holder = await holdLock(scores, '.lock-shard-0-of-1');
-  const waiting = start('src/cli/run.ts', [...evalArgs, '--wait']);
+  holder = await holdLock(scores, epoch1);
+  const waiting = start('src/cli/run.ts', [...evalArgs, '--epoch', '1', '--wait']);
   let stderr = '';
   waiting.stderr!.on('data', (d: Buffer) => {
     stderr += d.toString();
@@ -161,7 +169,8 @@ test('train, evaluate, search and study refuse a folder another process holds; -
   assert.equal(await exited(waiting), 0, stderr);
   assert.match(stderr, new RegExp(`process ${holder.pid} .*--wait`));
   assert.equal(readScores(path.join(scores, 'epoch-0001.csv')).length, 2);
-  assert.equal(readRunLock(scores, '.lock-shard-0-of-1'), null, 'released');
+  assert.equal(readRunLock(scores, epoch1), null, 'released');
+  assert.equal(readRunLock(scores, '.lock-epoch-0002-shard-0-of-1'), null, 'released');
 
   const search = path.join(tmp, 'search');
   holder = await holdLock(search);

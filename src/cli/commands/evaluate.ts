@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UsageError, intOption, stringOption, type Command, type OptionValues } from '../command';
 import { readRunConfig } from '../../runs/config';
-import { writeFileAtomic } from '../../runs/folder';
+import { checkpointName, writeFileAtomic } from '../../runs/folder';
 import { scoreRun } from '../../evaluate/score-run';
 import { loadConfigData, runSetup } from '../../train/pipeline';
 import {
@@ -19,27 +19,31 @@ import {
   WAIT_OPTION,
 } from './run-options';
 
-/** The lock of one scoring shard in <run>/scores (shard 0/1: an unsharded evaluate). */
-export function shardLockName(shard: { index: number; count: number }): string {
-  return `.lock-shard-${shard.index}-of-${shard.count}`;
+/**
+ * The lock of one checkpoint's scoring shard in <run>/scores (shard 0/1: an unsharded evaluate):
+ * different epochs of one run score side by side, one process per epoch and shard.
+ */
+export function shardLockName(epoch: number, shard: { index: number; count: number }): string {
+  return `.lock-${checkpointName(epoch)}-shard-${shard.index}-of-${shard.count}`;
 }
 
-/** Runs `score` (this process's shard, from --shard) while holding that shard's lock. */
-async function withShardLock(
+/** Runs `score` for one epoch (this process's shard, from --shard) while holding its lock. */
+async function withShardLock<T>(
   runDir: string,
+  epoch: number,
   values: OptionValues,
-  score: (shard: { index: number; count: number } | undefined) => Promise<number>,
-): Promise<number> {
+  score: (shard: { index: number; count: number } | undefined) => T,
+): Promise<T> {
   const shard = parseShard(values);
   const part = shard ?? { index: 0, count: 1 };
   const release = await lockRunFolder(
     path.join(runDir, 'scores'),
-    `evaluate --run ${runDir} (shard ${part.index}/${part.count})`,
+    `evaluate --run ${runDir} (${checkpointName(epoch)}, shard ${part.index}/${part.count})`,
     values,
-    shardLockName(part),
+    shardLockName(epoch, part),
   );
   try {
-    return await score(shard);
+    return score(shard);
   } finally {
     release();
   }
@@ -56,9 +60,10 @@ darts-ptb has no BN), then top-1 accuracy and loss on the validation split (dart
 accuracy and log perplexity). Writes <run>/scores/epoch-XXXX.csv (arch,accuracy,loss).
 Resumable; --workers N splits the list over N processes. A score that is not a number (corrupt
 or diverged checkpoint) is an error naming the architecture and checkpoint. One process scores
-a shard at a time (lock <run>/scores/.lock-shard-I-of-N): a second evaluate of the same run and
-shard is refused naming the holder, or waits with --wait; shards merge into the table one at a
-time, keeping each other's rows.
+a checkpoint's shard at a time (lock <run>/scores/.lock-epoch-XXXX-shard-I-of-N, taken for each
+epoch while it is scored): a second evaluate of the same run, epoch and shard is refused naming
+the holder, or waits with --wait; other epochs and shards score side by side; shards merge into
+the epoch's table one at a time, keeping each other's rows.
 Examples:
   supernet-lab evaluate --run kernels-data/runs/sn --sample 100 --arch-seed 1
   supernet-lab evaluate --run /tmp/nb101 --sample 20 --epoch all --workers 2
@@ -141,10 +146,10 @@ Examples:
       }
       return 0;
     }
-    return withShardLock(runDir, values, async (shard) => {
-      for (const epoch of epochs) {
-        const progress = makeProgress(s.progressMode, `score ${config.space} epoch ${epoch} `);
-        const r = scoreRun({
+    for (const epoch of epochs) {
+      const progress = makeProgress(s.progressMode, `score ${config.space} epoch ${epoch} `);
+      const r = await withShardLock(runDir, epoch, values, (shard) =>
+        scoreRun({
           runDir,
           epoch,
           archs,
@@ -152,23 +157,23 @@ Examples:
           ...(overridden ? { calibration } : {}),
           shard,
           progress,
-        });
-        const best = [...r.rows].sort((a, b) => b.accuracy - a.accuracy)[0];
-        process.stdout.write(
-          JSON.stringify({
-            run: runDir,
-            space: config.space,
-            epoch,
-            engine: engine?.name,
-            archs: r.rows.length,
-            scored: r.scored,
-            file: r.file,
-            seconds: r.seconds,
-            best: best ? { arch: best.arch, accuracy: best.accuracy, loss: best.loss } : null,
-          }) + '\n',
-        );
-      }
-      return 0;
-    });
+        }),
+      );
+      const best = [...r.rows].sort((a, b) => b.accuracy - a.accuracy)[0];
+      process.stdout.write(
+        JSON.stringify({
+          run: runDir,
+          space: config.space,
+          epoch,
+          engine: engine?.name,
+          archs: r.rows.length,
+          scored: r.scored,
+          file: r.file,
+          seconds: r.seconds,
+          best: best ? { arch: best.arch, accuracy: best.accuracy, loss: best.loss } : null,
+        }) + '\n',
+      );
+    }
+    return 0;
   },
 };
