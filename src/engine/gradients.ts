@@ -3,7 +3,10 @@ import { RELU_GRAD } from './kernels/names';
 
 let registered = false;
 
-/** dy * (x > 0), one fused kernel where the backend has it (native), else the stock ops. */
+/**
+ * dy * (x > 0) (NaN where x is NaN), one fused kernel where the backend has it (native), else
+ * the stock ops. `x` may be relu's input or its output: the mask is the same.
+ */
 export function reluGrad(dy: tf.Tensor, x: tf.Tensor): tf.Tensor {
   if (x.dtype === 'float32' && dy.dtype === 'float32' && tf.getKernel(RELU_GRAD, tf.getBackend())) {
     return tf.engine().runKernel(RELU_GRAD, { dy, x }, {}) as tf.Tensor;
@@ -33,16 +36,21 @@ export const DILATION_AWARE_BACKENDS = new Set<string>();
  * Replaces tfjs's Relu gradient (Step + Multiply) by `reluGrad` (same values on every backend,
  * one kernel instead of two on native) and lets depthwise convolutions with dilation be
  * differentiated. Gradients are global in tfjs, so this is done once.
+ *
+ * The Relu gradient keeps the output y = relu(x) for the backward pass instead of the input x
+ * (as PyTorch does): y > 0 exactly where x > 0, and y is NaN exactly where x is, so dy * (y > 0)
+ * is dy * (x > 0) bit for bit. The output is what a following convolution keeps anyway, while
+ * the input (a cell's node, an edge's sum) would otherwise stay alive only for this mask.
  */
 export function registerFastGradients(): void {
   if (registered) return;
   registered = true;
   tf.registerGradient({
     kernelName: 'Relu',
-    inputsToSave: ['x'],
+    outputsToSave: [true],
     gradFunc: (dy, saved) => {
-      const [x] = saved;
-      return { x: () => reluGrad(dy as tf.Tensor, x) };
+      const [y] = saved;
+      return { x: () => reluGrad(dy as tf.Tensor, y) };
     },
   });
   // tfjs refuses the gradient of a dilated depthwise convolution (DARTS's dil_conv); our

@@ -214,23 +214,28 @@ export class Nb201Network {
       }
     }
     return tf.tidy(() => {
+      // Block by block (cell, reduction): a block's intermediates go once its output exists,
+      // and its input once the next block has used it, as PyTorch frees them (a batch-256
+      // evaluation otherwise holds ~2 GiB at its end). In training the tape keeps its own
+      // clones of what the backward pass needs; only the rest (e.g. the edge outputs summed
+      // into a node, the cell outputs) goes earlier than at the end of the forward pass.
       let h = this.convBnNoRelu(x, this.stem.w, this.stem.bn, options);
+      const block = (f: (input: tf.Tensor4D) => tf.Tensor4D) => {
+        const input = h;
+        h = tf.tidy(() => f(input));
+        if (h !== input) input.dispose();
+      };
       for (const stage of this.stages) {
-        for (const cell of stage.cells) {
-          // Without a tape nothing needs a cell's intermediates once its output exists: free
-          // them cell by cell (a batch-256 evaluation otherwise holds ~2 GiB at its end).
-          const input = h;
-          h =
-            options.mode === 'train'
-              ? this.cellForward(cell, input, arch, options)
-              : tf.tidy(() => this.cellForward(cell, input, arch, options));
-        }
-        if (stage.reduction) {
-          const r = stage.reduction;
-          const a = this.reluConvBnForward(r.a, h, options);
-          const b = this.reluConvBnForward(r.b, a, options);
-          const short = ops.conv2d(ops.avgPool2x2(h), r.shortcut, 1, 0);
-          h = tf.add(short, b);
+        for (const cell of stage.cells)
+          block((input) => this.cellForward(cell, input, arch, options));
+        const r = stage.reduction;
+        if (r) {
+          block((input) => {
+            const a = this.reluConvBnForward(r.a, input, options);
+            const b = this.reluConvBnForward(r.b, a, options);
+            const short = ops.conv2d(ops.avgPool2x2(input), r.shortcut, 1, 0);
+            return ops.addAll([short, b]);
+          });
         }
       }
       const out = ops.relu(this.batchNormForward(this.head.bn, h, options));
@@ -354,23 +359,30 @@ export class Nb201Network {
   private cellForward(cell: Cell, x: tf.Tensor4D, arch: Nb201Arch, options: ForwardOptions) {
     const nodes: tf.Tensor4D[] = [x];
     for (let j = 1; j < 4; j++) {
-      const terms: tf.Tensor4D[] = [];
-      NB201_EDGES.forEach((edge, e) => {
-        if (edge.to !== j) return;
-        const op = arch[e];
-        if (op === 'none') return;
-        const input = nodes[edge.from];
-        if (op === 'skip_connect') terms.push(input);
-        else if (op === 'avg_pool_3x3') terms.push(ops.avgPool3x3(input));
-        else terms.push(this.reluConvBnForward(cell.edges[e][op]!, input, options));
+      // The node's terms go once they are summed.
+      const node = tf.tidy(() => {
+        const terms: tf.Tensor4D[] = [];
+        NB201_EDGES.forEach((edge, e) => {
+          if (edge.to !== j) return;
+          const op = arch[e];
+          if (op === 'none') return;
+          const input = nodes[edge.from];
+          if (op === 'skip_connect') terms.push(input);
+          else if (op === 'avg_pool_3x3') terms.push(ops.avgPool3x3(input));
+          else terms.push(this.reluConvBnForward(cell.edges[e][op]!, input, options));
+        });
+        return terms.length > 0 ? ops.addAll(terms) : ops.zeros(x.shape);
       });
-      nodes.push(terms.length > 0 ? ops.addAll(terms) : ops.zeros(x.shape));
+      nodes.push(node);
     }
     return nodes[3];
   }
 
+  /** ReLU-Conv-BN; the ReLU and Conv outputs go once the BN output exists. */
   private reluConvBnForward(m: ReluConvBn, x: tf.Tensor4D, options: ForwardOptions): tf.Tensor4D {
-    return this.batchNormForward(m.bn, ops.conv2d(ops.relu(x), m.w, m.stride, m.pad), options);
+    return tf.tidy(() =>
+      this.batchNormForward(m.bn, ops.conv2d(ops.relu(x), m.w, m.stride, m.pad), options),
+    );
   }
 
   private convBnNoRelu(
@@ -379,7 +391,7 @@ export class Nb201Network {
     bn: BatchNorm,
     options: ForwardOptions,
   ): tf.Tensor4D {
-    return this.batchNormForward(bn, ops.conv2d(x, w, 1, 1), options);
+    return tf.tidy(() => this.batchNormForward(bn, ops.conv2d(x, w, 1, 1), options));
   }
 
   private batchNormForward(bn: BatchNorm, x: tf.Tensor4D, options: ForwardOptions): tf.Tensor4D {
