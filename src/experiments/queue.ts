@@ -347,10 +347,33 @@ export function submitSupernets(
   requests: readonly SupernetRequest[],
 ): Promise<void> {
   if (!ctx.queue) return Promise.resolve();
-  return submitAll(
-    ctx,
-    requests.map((r) => supernetJob(ctx, r)),
+  return missingRuns(ctx, requests, (r) => r).then((missing) =>
+    submitAll(
+      ctx,
+      missing.map((r) => supernetJob(ctx, r)),
+    ),
   );
+}
+
+/** The items of `items` whose supernet has no complete run yet (those are not submitted). */
+async function missingRuns<T>(
+  ctx: ExperimentContext,
+  items: readonly T[],
+  requestOf: (item: T) => SupernetRequest,
+): Promise<T[]> {
+  // Required on use: runs.ts imports this module.
+  const { completeSupernetRun } = require('./runs') as typeof import('./runs');
+  const found = await Promise.all(items.map((i) => completeSupernetRun(ctx, requestOf(i))));
+  // A run the workers finished stays in (its job is done: a no-op; its score jobs may be due).
+  const storage = path.resolve(ctx.queue!.storage) + path.sep;
+  const local = (dir: string | null) => dir != null && !path.resolve(dir).startsWith(storage);
+  const missing = items.filter((_, i) => !local(found[i]));
+  if (missing.length < items.length) {
+    ctx.log(
+      `${items.length - missing.length} supernet run(s) complete in ${ctx.runsDir}, not submitted`,
+    );
+  }
+  return missing;
 }
 
 /** Submits the score jobs of `archs` at each of `epochs` of the run in `dir` that lack rows. */
@@ -379,6 +402,17 @@ export function submitStudyRuns(
 ): Promise<void> {
   const q = ctx.queue;
   if (!q) return Promise.resolve();
+  return missingRuns(ctx, runs, (r) => r.request).then((missing) =>
+    submitStudyRunsOf(ctx, q, missing, archs),
+  );
+}
+
+function submitStudyRunsOf(
+  ctx: ExperimentContext,
+  q: ExperimentQueue,
+  runs: readonly { request: SupernetRequest; epochs: readonly number[] }[],
+  archs: readonly string[],
+): Promise<void> {
   const mappings = runs.flatMap(({ request, epochs }) => {
     const m = supernetJob(ctx, request);
     if (!('job' in m) || m.job.spec.stage !== 'train') return [m];

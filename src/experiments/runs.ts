@@ -267,6 +267,30 @@ function runFolders(ctx: ExperimentContext): string[] {
   return ctx.queue ? [ctx.runsDir, path.join(ctx.queue.storage, 'runs')] : [ctx.runsDir];
 }
 
+function completeRunIn(
+  ctx: ExperimentContext,
+  wanted: RunConfigInput,
+  needed: readonly number[],
+  epochs: number,
+): string | null {
+  const found = findMatchingRun(runFolders(ctx), wanted, needed);
+  return found && (latestCheckpoint(found) ?? 0) >= epochs ? found : null;
+}
+
+/**
+ * The complete run folder (all epochs trained) matching `request` in the runs folder or the
+ * queue's storage root, or null: a run an experiment is not missing, so nothing is submitted.
+ */
+export async function completeSupernetRun(
+  ctx: ExperimentContext,
+  request: SupernetRequest,
+): Promise<string | null> {
+  const engine = await ensureEngine();
+  const wanted = requestConfig(ctx, request, engine.name);
+  const needed = [...new Set([...request.hyper.checkpointEpochs, request.hyper.epochs])];
+  return completeRunIn(ctx, wanted, needed, request.hyper.epochs);
+}
+
 /**
  * With a queue: unless a complete matching run exists, the queue's workers train `request`
  * (when a sweep job reproduces it: a train job, or a reduced space's subspace job, see
@@ -280,8 +304,7 @@ async function trainQueued(
   needed: readonly number[],
 ): Promise<void> {
   const epochs = request.hyper.epochs;
-  const found = findMatchingRun(runFolders(ctx), wanted, needed);
-  if (found && (latestCheckpoint(found) ?? 0) >= epochs) return;
+  if (completeRunIn(ctx, wanted, needed, epochs)) return;
   const job = await trainOnQueue(ctx, request);
   if (!job) return;
   const dir = runDir(ctx.queue!.storage, job.id);

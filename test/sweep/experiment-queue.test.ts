@@ -20,9 +20,11 @@ import {
   experimentSweepName,
   scoreJob,
   searchJob,
+  submitSupernets,
   supernetJob,
   trainOnQueue,
 } from '../../src/experiments/queue';
+import { ensureSupernet } from '../../src/experiments/runs';
 import { baseRequest, baseStudy, studyArchs } from '../../src/experiments/base';
 import { ensureSearch, searchInput } from '../../src/experiments/gaea';
 import { reducedRun } from '../../src/experiments/reduced-spaces';
@@ -436,4 +438,30 @@ test('each run is the job the sweep plans for it, or stays local with the reason
   assert.equal(js.groundTruth, 'benchmark', 'the notebook reads the benchmark only');
   const eta = searchJob(smoke, { ...input, overrides: { ...input.overrides, gaeaEta: 0.2 } });
   assert.ok('reason' in eta && /a search job has no gaeaEta/.test(eta.reason));
+});
+
+test('a supernet complete in the runs folder is not submitted (the experiment is not missing it)', async () => {
+  const runsDir = path.join(tmp, 'complete-runs');
+  const request = (ctx: ReturnType<typeof experimentContext>) =>
+    baseRequest(ctx, { seed: 3, hyper: { epochs: 1, checkpointEpochs: [1] } });
+  const here = experimentContext({ scale: 'smoke', runsDir, queue: null, log: () => {} });
+  const shrunk = {
+    ...request(here),
+    hyper: { ...request(here).hyper, trainImages: 64, validImages: 32 },
+  };
+  await ensureSupernet(here, shrunk);
+  // A queue nobody listens on: submitting anything would fail to connect.
+  const log: string[] = [];
+  const q = experimentContext({
+    scale: 'smoke',
+    runsDir,
+    queue: 'redis://127.0.0.1:1',
+    storage: path.join(tmp, 'unused-storage'),
+    log: (l) => log.push(l),
+  });
+  await submitSupernets(q, [shrunk]);
+  assert.ok(
+    log.some((l) => /1 supernet run\(s\) complete in .*, not submitted/.test(l)),
+    log.join('\n'),
+  );
 });
