@@ -309,7 +309,7 @@ function brokenPlan(plan: SweepPlan): string | null {
     const inherited = Object.keys(j.spec).find((k) => k in Object.prototype);
     if (inherited) return `${j.id} took the field ${JSON.stringify(inherited)} unchecked`;
     if (bad(Object.values(j.spec))) return `${j.id}: ${JSON.stringify(j.spec)} holds a bad value`;
-    const argv = jobArgv(j.spec, '/storage/runs/x');
+    const argv = jobArgv(j.spec, '/storage/runs/x', '/storage');
     const word = argv.find((a) => /undefined|NaN|Infinity|\[object|^null$/.test(a));
     if (word !== undefined) return `${j.id}: command line holds ${JSON.stringify(word)}`;
   }
