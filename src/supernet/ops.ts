@@ -149,12 +149,10 @@ export function linear(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D): tf.Tenso
 export function addAll(xs: tf.Tensor4D[]): tf.Tensor4D {
   if (xs.length === 0) throw new Error('addAll needs at least one tensor');
   if (xs.length === 1) return xs[0];
-  for (const x of xs) {
-    if (!tf.util.arraysEqual(x.shape, xs[0].shape)) {
-      throw new Error(
-        `addAll sums same-shaped tensors, got [${xs[0].shape.join(', ')}] and [${x.shape.join(', ')}]`,
-      );
-    }
+  // Terms of different shapes (a broadcast, as tiny images in a reduction block give) take
+  // tfjs's own Add / AddN and their gradients, which reduce dy to each term's shape.
+  if (xs.some((x) => !tf.util.arraysEqual(x.shape, xs[0].shape))) {
+    return xs.length === 2 ? tf.add(xs[0], xs[1]) : tf.addN(xs);
   }
   return sumKeepingNothing(...xs) as tf.Tensor4D;
 }

@@ -68,10 +68,12 @@ test('addAll: the sums and gradients of tf.add / tf.addN bit for bit, with a ter
     assert.deepEqual(bits(s1), bits(s2), `${name}: sum`);
     tf.dispose([s1, s2]);
   }
-  assert.throws(
-    () => addAll([a as tf.Tensor4D, normal([2, 3, 3, 1]) as tf.Tensor4D]),
-    /same-shaped/,
-  );
+  // Terms of different shapes broadcast as tfjs's Add does (a reduction block on tiny images).
+  const one = normal([1, 1, 1, 1]);
+  const broadcast = addAll([a as tf.Tensor4D, one as tf.Tensor4D]);
+  const stockBroadcast = tf.add(a, one);
+  assert.deepEqual(bits(broadcast), bits(stockBroadcast), 'broadcast sum');
+  tf.dispose([one, broadcast, stockBroadcast]);
   tf.dispose([a, b, c, dy]);
 });
 
