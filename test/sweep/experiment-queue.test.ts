@@ -39,6 +39,7 @@ import {
 import { QUEUE_NAME, redisOptions } from '../../src/sweep/queue';
 import { readDone, readPlan } from '../../src/sweep/storage';
 import { redisServerAvailable, TestRedis } from './redis';
+import { removeWhenQuiet } from './quiet';
 
 // Training is bit-identical across processes only at one thread count: the workers' jobs run
 // with 1 (worker --threads), so this process trains and scores with 1 too.
@@ -57,11 +58,10 @@ before(async () => {
 });
 after(async () => {
   for (const w of workers) w.kill('SIGKILL');
-  await new Promise((r) => setTimeout(r, 1000));
   await redis?.stop();
   delete process.env.SUPERNET_LAB_QUEUE;
   delete process.env.SUPERNET_LAB_STORAGE;
-  fs.rmSync(tmp, { recursive: true, force: true });
+  await removeWhenQuiet(tmp);
 });
 
 function startWorker(): ChildProcess {

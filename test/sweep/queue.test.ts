@@ -17,6 +17,7 @@ import { planGrid } from '../../src/sweep/grid';
 import { jobDir, jobLogPath, readParked, runDir, isDone } from '../../src/sweep/storage';
 import type { ResolvedJob } from '../../src/sweep/spec';
 import { TestRedis } from './redis';
+import { removeWhenQuiet } from './quiet';
 
 const root = path.join(__dirname, '..', '..');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sweep-queue-'));
@@ -28,10 +29,8 @@ before(async () => {
 });
 after(async () => {
   for (const c of children) c.kill('SIGKILL');
-  // Their job processes notice within half a second and die; only then is the folder quiet.
-  await sleep(1500);
   await redis?.stop();
-  fs.rmSync(tmp, { recursive: true, force: true });
+  await removeWhenQuiet(tmp);
 });
 
 const CLI = ['--import', 'tsx', path.join(root, 'src/cli/run.ts')];

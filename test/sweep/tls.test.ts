@@ -11,6 +11,7 @@ import { connectQueue, QUEUE_CA_ENV_VAR, submitJobs } from '../../src/sweep/queu
 import { resolveJob, type TrainJobSpec } from '../../src/sweep/spec';
 import { isDone } from '../../src/sweep/storage';
 import { redisServerAvailable, TestRedis } from './redis';
+import { removeWhenQuiet } from './quiet';
 
 const root = path.join(__dirname, '..', '..');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sweep-tls-'));
@@ -71,10 +72,9 @@ before(async () => {
 });
 after(async () => {
   worker?.kill('SIGKILL');
-  await new Promise((r) => setTimeout(r, 500));
   await redis?.stop();
   delete process.env[QUEUE_CA_ENV_VAR];
-  fs.rmSync(tmp, { recursive: true, force: true });
+  await removeWhenQuiet(tmp);
 });
 
 test(
