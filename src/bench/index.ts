@@ -20,9 +20,9 @@ import {
   runTorchJobs,
   type TorchLayout,
   type TorchResult,
+  type TorchRun,
 } from './torch';
 import {
-  imagesPerSecond,
   type ProfileSpec,
   type SoakResult,
   type SoakSpec,
@@ -334,25 +334,39 @@ async function runEngineIsolated(
   return { ok: true, results };
 }
 
-/** PyTorch candidates of a one-process row from the runs at each thread count. */
-function torchCandidates(
-  results: readonly TorchResult[],
-  metric: 'train' | 'eval',
+/** Our runs of `spec`, one per process: img/s summed, CPU seconds per image, the largest RSS. */
+function oursOf(spec: WorkloadSpec, runs: readonly WorkloadResult[], metric: 'train' | 'eval') {
+  const train = metric === 'train';
+  return {
+    imagesPerSec: sum(runs.map((r) => (train ? r.trainImagesPerSec : r.evalImagesPerSec))),
+    cpuSecondsPerImage: perImage(
+      sum(runs.map((r) => (train ? r.trainCpuMs : r.evalCpuMs))) / 1000,
+      sum(runs.map((r) => imagesOf(spec, r, metric))),
+    ),
+    peakRssMiB: Math.max(...runs.map((r) => r.peakRssMiB)),
+    startRssMiB: maxStartRss(runs),
+  };
+}
+
+/** A PyTorch configuration from its runs of `spec`, one per process (the same layout). */
+function candidateOf(
   spec: WorkloadSpec,
-): TorchCandidate[] {
-  return results.flatMap((result) =>
-    result.results.map((r) => ({
-      threads: r.threads ?? result.threads,
-      processes: 1,
-      layout: r.layout,
-      imagesPerSec: metric === 'train' ? r.trainImagesPerSec : r.evalImagesPerSec,
-      cpuSecondsPerImage: perImage(
-        metric === 'train' ? r.trainCpuSeconds : r.evalCpuSeconds,
-        imagesOf(spec, r, metric),
-      ),
-      peakRssMiB: r.peakRssMiB ?? null,
-    })),
-  );
+  runs: readonly TorchRun[],
+  metric: 'train' | 'eval',
+  threads: number,
+): TorchCandidate {
+  const train = metric === 'train';
+  return {
+    threads,
+    processes: runs.length,
+    layout: runs[0].layout,
+    imagesPerSec: sum(runs.map((r) => (train ? r.trainImagesPerSec : r.evalImagesPerSec))),
+    cpuSecondsPerImage: perImage(
+      sum(runs.map((r) => (train ? r.trainCpuSeconds : r.evalCpuSeconds))),
+      sum(runs.map((r) => imagesOf(spec, r, metric))),
+    ),
+    peakRssMiB: Math.max(...runs.map((r) => r.peakRssMiB)),
+  };
 }
 
 /** Images in a run's timed train or eval steps. */
@@ -365,6 +379,9 @@ function imagesOf(
     ? spec.batch * run.trainStepMs.length
     : spec.evalBatch * run.evalStepMs.length;
 }
+
+const sum = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0);
+const mean = (xs: readonly number[]) => sum(xs) / Math.max(1, xs.length);
 
 /** CPU seconds per image; null where either was not measured. */
 const perImage = (cpuSeconds: number, images: number): number | null =>
@@ -476,11 +493,9 @@ function tableRow(columns: readonly Column[], cells: readonly string[]): string 
   return '  ' + padded.join('').trimEnd();
 }
 
-const tableHead = (columns: readonly Column[]) =>
-  tableRow(
-    columns,
-    columns.map(([h]) => h),
-  );
+/** A table: the header, then rows of cells (a string is a line of its own). */
+const table = (columns: readonly Column[], rows: readonly (readonly string[] | string)[]) =>
+  [columns.map(([h]) => h), ...rows].map((r) => (typeof r === 'string' ? r : tableRow(columns, r)));
 
 /** A row for a network whose run failed: its name, engine and why. */
 const failedRow = (e: BenchEntry<unknown>, what: string) =>
@@ -507,35 +522,30 @@ const COLUMNS: Column[] = [
 export function formatBenchTable(report: BenchReport): string {
   const lines: string[] = [];
   const comparisons = report.comparisons ?? [];
-  const known = new Map<string, BenchConfig>(BENCH_CONFIGS.map((c) => [c.id, c]));
-  const ids = [...new Set(comparisons.map((c) => c.config))];
-  for (const id of ids) {
-    const rows = comparisons.filter((c) => c.config === id);
-    const config = known.get(id);
+  for (const id of new Set(comparisons.map((c) => c.config))) {
+    const config = BENCH_CONFIGS.find((c) => c.id === id);
     lines.push(
       '',
       config ? `${config.title}; batch ${config.batch}, eval batch ${config.evalBatch}` : id,
+      ...table(
+        COLUMNS,
+        comparisons
+          .filter((c) => c.config === id)
+          .map((r) => [
+            rowLabel(r),
+            r.engine,
+            fmt(r.ours),
+            fmt(r.pytorch),
+            fmt(r.ratio, 2),
+            `  >= ${r.target} ${r.ratio == null ? '' : r.ratio >= r.target ? 'met' : 'NOT met'}`,
+            torchConfigLabel(r),
+            fmt(r.cpuTimeRatio ?? (r.cpuRatio ? 1 / r.cpuRatio : null), 2),
+            fmt(r.oursPeakRssMiB, 0),
+            fmt(r.pytorchPeakRssMiB, 0),
+            `  ${candidatesLabel(r)}`,
+          ]),
+      ),
     );
-    lines.push(tableHead(COLUMNS));
-    for (const r of rows) {
-      const verdict = r.ratio == null ? '' : r.ratio >= r.target ? 'met' : 'NOT met';
-      const cpuTime = r.cpuTimeRatio ?? (r.cpuRatio ? 1 / r.cpuRatio : null);
-      lines.push(
-        tableRow(COLUMNS, [
-          rowLabel(r),
-          r.engine,
-          fmt(r.ours),
-          fmt(r.pytorch),
-          fmt(r.ratio, 2),
-          `  >= ${r.target} ${verdict}`,
-          torchConfigLabel(r),
-          fmt(cpuTime, 2),
-          fmt(r.oursPeakRssMiB, 0),
-          fmt(r.pytorchPeakRssMiB, 0),
-          `  ${candidatesLabel(r)}`,
-        ]),
-      );
-    }
   }
   if (comparisons.length > 0) {
     lines.push(
@@ -546,29 +556,20 @@ export function formatBenchTable(report: BenchReport): string {
     );
   }
   const scaling = report.scaling ?? [];
-  if (scaling.length > 0) {
-    lines.push('', 'Scaling (training img/s; ms per step):');
-    for (const who of [...new Set(scaling.map((s) => s.who))]) {
-      const pts = scaling.filter((s) => s.who === who);
-      lines.push(
-        `  ${who.padEnd(8)} ${pts.map((p) => `C=${p.channels} b=${p.batch}${p.threads != null && who === 'pytorch' ? ` (${p.threads}t)` : ''}: ${p.trainImagesPerSec.toFixed(0)} (${p.trainStepMs.toFixed(0)} ms)`).join('; ')}`,
-      );
-    }
+  if (scaling.length > 0) lines.push('', 'Scaling (training img/s; ms per step):');
+  for (const who of new Set(scaling.map((s) => s.who))) {
+    const pts = scaling.filter((s) => s.who === who);
+    lines.push(
+      `  ${who.padEnd(8)} ${pts.map((p) => `C=${p.channels} b=${p.batch}${p.threads != null && who === 'pytorch' ? ` (${p.threads}t)` : ''}: ${p.trainImagesPerSec.toFixed(0)} (${p.trainStepMs.toFixed(0)} ms)`).join('; ')}`,
+    );
   }
-  if (report.profile && report.profile.length > 0)
-    lines.push('', formatProfileTable(report.profile));
-  if (report.soak && report.soak.length > 0) lines.push('', formatSoakTable(report.soak));
+  if (report.profile?.length) lines.push('', formatProfileTable(report.profile));
+  if (report.soak?.length) lines.push('', formatSoakTable(report.soak));
   const unavailable = (report.engines ?? []).filter((e) => !e.available);
-  if (unavailable.length) {
-    lines.push('', 'Not measured:');
-    for (const e of unavailable) lines.push(`  ${e.engine}: ${e.reason}`);
-  }
+  if (unavailable.length) lines.push('', 'Not measured:');
+  for (const e of unavailable) lines.push(`  ${e.engine}: ${e.reason}`);
   for (const n of report.notes ?? []) lines.push(`note: ${n}`);
   return lines.join('\n') + '\n';
-}
-
-function pct(part: number, whole: number): string {
-  return whole > 0 ? `${((100 * part) / whole).toFixed(0)}%` : '-';
 }
 
 const PROFILE_COLUMNS: Column[] = [
@@ -589,48 +590,43 @@ const PROFILE_COLUMNS: Column[] = [
 
 /** `--profile` table: where one training step's wall-clock time goes, per network and engine. */
 export function formatProfileTable(entries: readonly BenchProfileEntry[]): string {
-  const lines: string[] = [];
   const done = entries.filter((e) => e.result);
   const first = done[0]?.result;
-  lines.push(
+  const lines = [
     first
       ? `Profile of one SPOS training step (ms per step, mean of ${first.steps} profiled steps after ${first.warmup} warm-up; ${first.threads} thread${first.threads > 1 ? 's' : ''}):`
       : 'Profile of one SPOS training step:',
-  );
-  lines.push(tableHead(PROFILE_COLUMNS));
-  for (const e of entries) {
-    if (!e.result) {
-      lines.push(failedRow(e, 'not profiled'));
-      continue;
-    }
-    const r = e.result;
-    const m = r.mean;
-    const plain = r.plainStepMs.reduce((a, b) => a + b, 0) / Math.max(1, r.plainStepMs.length);
-    const share = (ms: number) => `${ms.toFixed(1)} ${pct(ms, m.wallMs).padStart(4)}`;
-    lines.push(
-      tableRow(PROFILE_COLUMNS, [
-        e.config,
-        e.engine,
-        String(r.batch),
-        m.wallMs.toFixed(1),
-        plain.toFixed(1),
-        m.cpuMs.toFixed(1),
-        ...[m.nativeMs, m.kernelJsMs, m.dispatchJsMs, m.allocMs, m.gcMs].map(share),
-        m.kernelCalls.toFixed(0),
-        (r.tfProfile.peakBytes / 2 ** 20).toFixed(0),
-      ]),
-    );
-  }
+    ...table(
+      PROFILE_COLUMNS,
+      entries.map((e) => {
+        const r = e.result;
+        if (!r) return failedRow(e, 'not profiled');
+        const m = r.mean;
+        const pct =
+          m.wallMs > 0 ? (ms: number) => `${((100 * ms) / m.wallMs).toFixed(0)}%` : () => '-';
+        const share = (ms: number) => `${ms.toFixed(1)} ${pct(ms).padStart(4)}`;
+        return [
+          e.config,
+          e.engine,
+          String(r.batch),
+          m.wallMs.toFixed(1),
+          mean(r.plainStepMs).toFixed(1),
+          m.cpuMs.toFixed(1),
+          ...[m.nativeMs, m.kernelJsMs, m.dispatchJsMs, m.allocMs, m.gcMs].map(share),
+          m.kernelCalls.toFixed(0),
+          (r.tfProfile.peakBytes / 2 ** 20).toFixed(0),
+        ];
+      }),
+    ),
+  ];
   for (const e of done) {
-    const r = e.result!;
-    const top = r.kernels
-      .slice(0, 6)
+    const top = e
+      .result!.kernels.slice(0, 6)
       .map(
         (k) =>
           `${k.kernel} ${k.selfMs.toFixed(1)}${k.nativeMs > 0 ? ` (native ${k.nativeMs.toFixed(1)})` : ''} x${k.calls.toFixed(0)}`,
-      )
-      .join(', ');
-    lines.push(`  ${e.config} ${e.engine} slowest kernels (self ms x calls): ${top}`);
+      );
+    lines.push(`  ${e.config} ${e.engine} slowest kernels (self ms x calls): ${top.join(', ')}`);
   }
   lines.push(
     '  step: profiled step (wall); plain: the same step without the profiling wrappers; native kernels: inside the',
@@ -657,41 +653,33 @@ const SOAK_COLUMNS: Column[] = [
 /** The memory soak: RSS and tf.memory() at the start, middle and end, and the RSS slope. */
 export function formatSoakTable(entries: readonly BenchSoakEntry[]): string {
   const first = entries.find((e) => e.result)?.result;
-  const lines = [
+  return [
     `Memory soak (SPOS training, a fresh cell each step, ${first ? `${first.threads} thread` : '1 thread'} per process):`,
-    tableHead(SOAK_COLUMNS),
-  ];
-  for (const e of entries) {
-    const r = e.result;
-    if (!r) {
-      lines.push(failedRow(e, 'not run'));
-      continue;
-    }
-    lines.push(
-      tableRow(SOAK_COLUMNS, [
-        e.config,
-        e.engine,
-        String(r.steps),
-        r.stepMs.toFixed(1),
-        [r.start, r.middle, r.end].map((s) => s.rssMiB.toFixed(0)).join('/'),
-        r.rssSlopeMiBPer1000.toFixed(1),
-        r.peakRssMiB.toFixed(0),
-        fmt(r.end.pooledMiB, 0),
-        `${r.start.numTensors}/${r.end.numTensors}`,
-        `${r.lossFirst.toFixed(3)}/${r.lossLast.toFixed(3)}`,
-      ]),
-    );
-  }
-  lines.push(
+    ...table(
+      SOAK_COLUMNS,
+      entries.map(({ result: r, ...e }) =>
+        !r
+          ? failedRow(e, 'not run')
+          : [
+              e.config,
+              e.engine,
+              String(r.steps),
+              r.stepMs.toFixed(1),
+              [r.start, r.middle, r.end].map((s) => s.rssMiB.toFixed(0)).join('/'),
+              r.rssSlopeMiBPer1000.toFixed(1),
+              r.peakRssMiB.toFixed(0),
+              fmt(r.end.pooledMiB, 0),
+              `${r.start.numTensors}/${r.end.numTensors}`,
+              `${r.lossFirst.toFixed(3)}/${r.lossLast.toFixed(3)}`,
+            ],
+      ),
+    ),
     '  RSS after warm-up, at the middle step and at the end; slope: least-squares RSS slope over the second half',
     `  (MiB per 1000 steps; above ${SOAK_SLOPE_LIMIT} is noted as growth); pool: the native buffer pool at the end.`,
-  );
-  return lines.join('\n');
+  ].join('\n');
 }
 
 const SYNC_ENGINES: readonly EngineName[] = ['native', 'wasm', 'cpu'];
-const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
-const mean = (xs: number[]) => sum(xs) / Math.max(1, xs.length);
 
 /** Runs the benchmark; returns the report (and writes it as JSON unless outDir is null). */
 export async function runBench(
@@ -802,11 +790,10 @@ export async function runBench(
       const measured = metric === 'eval' ? 'eval' : 'train';
       const spec = kind === 'full' ? specs[i] : smallSpecs[i];
       const cands = torchInfo
-        ? torchCandidates(
-            [...torchAt].filter(([t]) => only == null || t === only).map(([, x]) => x[kind][i]),
-            measured,
-            spec,
-          )
+        ? [...torchAt]
+            .filter(([t]) => only == null || t === only)
+            .flatMap(([, x]) => x[kind][i].results.map((r) => [r, x[kind][i].threads] as const))
+            .map(([r, t]) => candidateOf(spec, [r], measured, r.threads ?? t))
         : null;
       const ref = cands ? fastest(cands) : null;
       const torch = torchAt.get(only ?? ref?.threads ?? 0)?.[kind][i];
@@ -819,15 +806,7 @@ export async function runBench(
           processes: 1,
           batch: measured === 'train' ? spec.batch : spec.evalBatch,
         },
-        {
-          imagesPerSec: measured === 'train' ? r.trainImagesPerSec : r.evalImagesPerSec,
-          cpuSecondsPerImage: perImage(
-            (measured === 'train' ? r.trainCpuMs : r.evalCpuMs) / 1000,
-            imagesOf(spec, r, measured),
-          ),
-          peakRssMiB: r.peakRssMiB,
-          startRssMiB: r.startRssMiB ?? null,
-        },
+        oursOf(spec, [r], measured),
         cands,
         torch?.results.find((x) => x.layout === ref?.layout)?.startRssMiB ?? null,
       );
@@ -915,17 +894,7 @@ export async function runBench(
               Array.from({ length: processes }, () => runTorchIsolated(mspec, 1, [layout])),
             );
             const runs = rs.map((r) => r.results[0]);
-            cands.push({
-              threads: 1,
-              processes,
-              layout,
-              imagesPerSec: sum(runs.map((r) => r.trainImagesPerSec)),
-              cpuSecondsPerImage: perImage(
-                sum(runs.map((r) => r.trainCpuSeconds)),
-                sum(runs.map((r) => imagesOf(mspec, r, 'train'))),
-              ),
-              peakRssMiB: Math.max(...runs.map((r) => r.peakRssMiB)),
-            });
+            cands.push(candidateOf(mspec, runs, 'train', 1));
             if (layout === fastest(cands)?.layout) torchStartRss = maxStartRss(runs);
             rs.forEach((result) => record(configs[i].id, 'pytorch', mode, result));
           }
@@ -950,15 +919,7 @@ export async function runBench(
                 processes,
                 batch: mspec.batch,
               },
-              {
-                imagesPerSec: sum(mine.map((r) => imagesPerSecond(mspec.batch, r.trainStepMs))),
-                cpuSecondsPerImage: perImage(
-                  sum(mine.map((r) => r.trainCpuMs)) / 1000,
-                  sum(mine.map((r) => imagesOf(mspec, r, 'train'))),
-                ),
-                peakRssMiB: Math.max(...mine.map((r) => r.peakRssMiB)),
-                startRssMiB: maxStartRss(mine),
-              },
+              oursOf(mspec, mine, 'train'),
               cands,
               torchStartRss,
             ),
@@ -992,35 +953,28 @@ export async function runBench(
       const tr = torchInfo
         ? await Promise.all(torchThreads.map((t) => runTorchJobs(sspecs, t, ['channels_last'])))
         : null;
+      const point = (
+        who: BenchScalingPoint['who'],
+        p: (typeof points)[0],
+        r: WorkloadResult | TorchRun,
+        threads: number | undefined,
+        evalImagesPerSec = r.evalImagesPerSec,
+      ) =>
+        report.scaling.push({
+          config: base.id,
+          who,
+          ...p,
+          trainImagesPerSec: r.trainImagesPerSec,
+          trainStepMs: mean(r.trainStepMs),
+          evalImagesPerSec,
+          threads,
+        });
       points.forEach((p, i) => {
-        if (run.ok) {
-          const r = run.results[i];
-          report.scaling.push({
-            config: base.id,
-            who: best,
-            ...p,
-            trainImagesPerSec: r.trainImagesPerSec,
-            trainStepMs: mean(r.trainStepMs),
-            evalImagesPerSec: r.evalImagesPerSec,
-            threads: r.threads,
-          });
-        }
-        if (tr) {
-          const runs = tr.map((byThreads, k) => ({
-            t: torchThreads[k],
-            r: byThreads[i].results[0],
-          }));
-          const b = runs.reduce((x, y) => (y.r.trainImagesPerSec > x.r.trainImagesPerSec ? y : x));
-          report.scaling.push({
-            config: base.id,
-            who: 'pytorch',
-            ...p,
-            trainImagesPerSec: b.r.trainImagesPerSec,
-            trainStepMs: mean(b.r.trainStepMs),
-            evalImagesPerSec: Math.max(...runs.map((x) => x.r.evalImagesPerSec)),
-            threads: b.t,
-          });
-        }
+        if (run.ok) point(best, p, run.results[i], run.results[i].threads);
+        if (!tr) return;
+        const runs = tr.map((byThreads, k) => ({ t: torchThreads[k], r: byThreads[i].results[0] }));
+        const b = runs.reduce((x, y) => (y.r.trainImagesPerSec > x.r.trainImagesPerSec ? y : x));
+        point('pytorch', p, b.r, b.t, Math.max(...runs.map((x) => x.r.evalImagesPerSec)));
       });
     }
   }

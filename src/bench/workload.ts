@@ -62,6 +62,15 @@ export function imagesPerSecond(batch: number, stepMs: readonly number[]): numbe
   return total > 0 ? (batch * stepMs.length * 1000) / total : 0;
 }
 
+/** Wall-clock ms of each of `n` calls of `fn`. */
+function timed(n: number, fn: (i: number) => void): number[] {
+  return Array.from({ length: n }, (_, i) => {
+    const t = performance.now();
+    fn(i);
+    return performance.now() - t;
+  });
+}
+
 function rssMiB(): number {
   return process.memoryUsage().rss / 2 ** 20;
 }
@@ -114,17 +123,12 @@ export async function measureWorkload(
   const s = spec.imageSize;
   for (let i = 0; i < spec.warmup; i++) step();
   const memWarm = tf.memory();
-  const trainStepMs: number[] = [];
   let c0 = cpuMs();
-  for (let i = 0; i < spec.trainSteps; i++) {
-    const t = performance.now();
-    step();
-    trainStepMs.push(performance.now() - t);
-  }
+  const trainStepMs = timed(spec.trainSteps, step);
   const trainCpuMs = cpuMs() - c0;
   const memEnd = tf.memory();
 
-  const evalStepMs: number[] = [];
+  let evalStepMs: number[] = [];
   let evalCpuMs = 0;
   // evalSteps 0: no evaluation at all (no eval-batch activations in the peak memory either).
   if (spec.evalSteps > 0) {
@@ -140,11 +144,7 @@ export async function measureWorkload(
     };
     for (let i = 0; i < spec.warmup; i++) evalOnce(archs[i % archs.length]);
     c0 = cpuMs();
-    for (let i = 0; i < spec.evalSteps; i++) {
-      const t = performance.now();
-      evalOnce(archs[(spec.warmup + i) % archs.length]);
-      evalStepMs.push(performance.now() - t);
-    }
+    evalStepMs = timed(spec.evalSteps, (i) => evalOnce(archs[(spec.warmup + i) % archs.length]));
     evalCpuMs = cpuMs() - c0;
     evalImages.dispose();
   }
@@ -217,12 +217,7 @@ export async function profileWorkload(
   const { step, dispose } = setUp(spec);
   for (let i = 0; i < Math.max(1, spec.warmup); i++) step();
   const n = Math.max(1, spec.profileSteps);
-  const plainStepMs: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const t = performance.now();
-    step();
-    plainStepMs.push(performance.now() - t);
-  }
+  const plainStepMs = timed(n, step);
   const info = await tf.profile(() => step());
   const profiles: StepProfile[] = [];
   for (let i = 0; i < n; i++) profiles.push(await profileStep(step));
