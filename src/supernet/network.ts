@@ -20,7 +20,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { NB201_EDGES, NB201_OPS, type Nb201Arch, type Nb201Op } from '../spaces/nb201/definition';
 import * as ops from './ops';
-import { heNormal, uniformInit } from './init';
+import { WeightBank, classify, resetBuffers, type BatchNorm } from './blocks';
 
 /** Size of the macro skeleton. The benchmark's is {channels 16, cellsPerStage 5, 3, 10}. */
 export interface Nb201Skeleton {
@@ -60,13 +60,6 @@ export interface NetworkOptions {
   bnMomentum?: number;
   /** BN epsilon (default 1e-5). */
   bnEps?: number;
-}
-
-interface BatchNorm {
-  gamma: tf.Variable<tf.Rank.R1>;
-  beta: tf.Variable<tf.Rank.R1>;
-  runningMean: tf.Variable<tf.Rank.R1>;
-  runningVar: tf.Variable<tf.Rank.R1>;
 }
 
 /** ReLU -> Conv(k, stride, pad; no bias) -> BN. */
@@ -111,10 +104,10 @@ export class Nb201Network {
   readonly fixedArch: Nb201Arch | null;
   readonly bnMomentum: number;
   readonly bnEps: number;
-  private readonly vars: NamedVariables = { trainable: new Map(), buffers: new Map() };
+  private readonly bank: WeightBank;
   private readonly stem: { w: tf.Variable<tf.Rank.R4>; bn: BatchNorm };
   private readonly stages: Stage[] = [];
-  private readonly head: { bn: BatchNorm; w: tf.Variable<tf.Rank.R2>; b: tf.Variable<tf.Rank.R1> };
+  private readonly head: { bn: BatchNorm; fc: { w: tf.Variable; b: tf.Variable | null } };
   private disposed = false;
 
   constructor(skeleton: Nb201Skeleton, options: NetworkOptions) {
@@ -123,6 +116,7 @@ export class Nb201Network {
     this.seed = options.seed;
     this.bnMomentum = options.bnMomentum ?? 0.1;
     this.bnEps = options.bnEps ?? 1e-5;
+    const bank = (this.bank = new WeightBank(this.seed, this.bnMomentum, this.bnEps));
     if (options.ops === 'all') {
       this.fixedArch = null;
     } else {
@@ -131,8 +125,8 @@ export class Nb201Network {
     }
     const { channels: c, cellsPerStage: n, inputChannels, classes } = skeleton;
     this.stem = {
-      w: this.convWeight('stem.conv.w', 3, inputChannels, c),
-      bn: this.batchNorm('stem.bn', c),
+      w: bank.conv('stem.conv.w', 3, inputChannels, c),
+      bn: bank.batchNorm('stem.bn', c),
     };
     let cellIndex = 0;
     const widths = [c, 2 * c, 4 * c];
@@ -145,40 +139,30 @@ export class Nb201Network {
         reduction = {
           a: this.reluConvBn(`${name}.a`, 3, widths[s], widths[s + 1], 2, 1),
           b: this.reluConvBn(`${name}.b`, 3, widths[s + 1], widths[s + 1], 1, 1),
-          shortcut: this.convWeight(`${name}.shortcut.w`, 1, widths[s], widths[s + 1]),
+          shortcut: bank.conv(`${name}.shortcut.w`, 1, widths[s], widths[s + 1]),
         };
       }
       this.stages.push({ cells, reduction });
     }
     const last = widths[2];
-    this.head = {
-      bn: this.batchNorm('head.bn', last),
-      w: this.trainable(
-        'head.fc.w',
-        tf.tensor2d(uniformInit(this.seed, 'head.fc.w', last * classes, 1 / Math.sqrt(last)), [
-          last,
-          classes,
-        ]),
-      ) as tf.Variable<tf.Rank.R2>,
-      b: this.trainable('head.fc.b', tf.zeros([classes])) as tf.Variable<tf.Rank.R1>,
-    };
+    this.head = { bn: bank.batchNorm('head.bn', last), fc: bank.dense('head.fc', last, classes) };
   }
 
   /** Trainable variables and BN buffers by name (shared names between supernet and stand-alone). */
   get variables(): NamedVariables {
-    return this.vars;
+    return this.bank.variables;
   }
 
   /** Number of trainable scalars this network owns. */
   parameterCount(): number {
     let total = 0;
-    for (const v of this.vars.trainable.values()) total += v.size;
+    for (const v of this.variables.trainable.values()) total += v.size;
     return total;
   }
 
   /** The trainable variables that the forward pass of `arch` touches. */
   pathVariables(arch: Nb201Arch): tf.Variable[] {
-    return this.pathNames(arch).trainable.map((name) => this.vars.trainable.get(name)!);
+    return this.pathNames(arch).trainable.map((name) => this.variables.trainable.get(name)!);
   }
 
   /** Names of the trainable variables and BN buffers that the forward pass of `arch` uses. */
@@ -191,9 +175,7 @@ export class Nb201Network {
           prefixes.push(`cells.${cell}.${e}.${op}.`);
       });
     }
-    const pick = (names: Iterable<string>) =>
-      [...names].filter((name) => prefixes.some((p) => name.startsWith(p)));
-    return { trainable: pick(this.vars.trainable.keys()), buffers: pick(this.vars.buffers.keys()) };
+    return this.bank.pick(prefixes);
   }
 
   /**
@@ -219,7 +201,7 @@ export class Nb201Network {
       // evaluation otherwise holds ~2 GiB at its end). In training the tape keeps its own
       // clones of what the backward pass needs; only the rest (e.g. the edge outputs summed
       // into a node, the cell outputs) goes earlier than at the end of the forward pass.
-      let h = this.convBnNoRelu(x, this.stem.w, this.stem.bn, options);
+      let h = tf.tidy(() => this.bank.bn(this.stem.bn, ops.conv2d(x, this.stem.w, 1, 1), options));
       const block = (f: (input: tf.Tensor4D) => tf.Tensor4D) => {
         const input = h;
         h = tf.tidy(() => f(input));
@@ -238,18 +220,13 @@ export class Nb201Network {
           });
         }
       }
-      const out = ops.relu(this.batchNormForward(this.head.bn, h, options));
-      return ops.linear(ops.globalAvgPool(out), this.head.w, this.head.b);
+      return classify(ops.relu(this.bank.bn(this.head.bn, h, options)), this.head.fc);
     });
   }
 
   /** Resets the running statistics (mean 0, var 1) of every BN that `arch` uses. */
   resetBatchNormStats(arch: Nb201Arch): void {
-    for (const name of this.pathNames(arch).buffers) {
-      const v = this.vars.buffers.get(name)!;
-      const fill = name.endsWith('.runningVar') ? 1 : 0;
-      tf.tidy(() => v.assign(tf.fill(v.shape, fill)));
-    }
+    resetBuffers(this.variables, this.pathNames(arch).buffers);
   }
 
   /**
@@ -259,8 +236,8 @@ export class Nb201Network {
   copyFrom(source: Nb201Network): number {
     let copied = 0;
     for (const kind of ['trainable', 'buffers'] as const) {
-      for (const [name, v] of this.vars[kind]) {
-        const s = source.vars[kind].get(name);
+      for (const [name, v] of this.variables[kind]) {
+        const s = source.variables[kind].get(name);
         if (!s) continue;
         if (s.shape.join() !== v.shape.join()) {
           throw new Error(`cannot copy ${name}: shape [${s.shape}] vs [${v.shape}]`);
@@ -275,39 +252,7 @@ export class Nb201Network {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    for (const v of this.vars.trainable.values()) v.dispose();
-    for (const v of this.vars.buffers.values()) v.dispose();
-  }
-
-  // ---- construction helpers ----
-
-  private trainable(name: string, value: tf.Tensor): tf.Variable {
-    const v = tf.variable(value, true, `${name}#${nextId()}`);
-    value.dispose();
-    this.vars.trainable.set(name, v);
-    return v;
-  }
-
-  private buffer(name: string, value: tf.Tensor): tf.Variable {
-    const v = tf.variable(value, false, `${name}#${nextId()}`);
-    value.dispose();
-    this.vars.buffers.set(name, v);
-    return v;
-  }
-
-  private convWeight(name: string, k: number, cin: number, cout: number): tf.Variable<tf.Rank.R4> {
-    const fanIn = k * k * cin;
-    const data = heNormal(this.seed, name, k * k * cin * cout, fanIn);
-    return this.trainable(name, tf.tensor4d(data, [k, k, cin, cout])) as tf.Variable<tf.Rank.R4>;
-  }
-
-  private batchNorm(name: string, c: number): BatchNorm {
-    return {
-      gamma: this.trainable(`${name}.gamma`, tf.ones([c])) as tf.Variable<tf.Rank.R1>,
-      beta: this.trainable(`${name}.beta`, tf.zeros([c])) as tf.Variable<tf.Rank.R1>,
-      runningMean: this.buffer(`${name}.runningMean`, tf.zeros([c])) as tf.Variable<tf.Rank.R1>,
-      runningVar: this.buffer(`${name}.runningVar`, tf.ones([c])) as tf.Variable<tf.Rank.R1>,
-    };
+    this.bank.dispose();
   }
 
   private reluConvBn(
@@ -319,8 +264,8 @@ export class Nb201Network {
     pad: number,
   ): ReluConvBn {
     return {
-      w: this.convWeight(`${name}.conv.w`, k, cin, cout),
-      bn: this.batchNorm(`${name}.bn`, cout),
+      w: this.bank.conv(`${name}.conv.w`, k, cin, cout),
+      bn: this.bank.batchNorm(`${name}.bn`, cout),
       stride,
       pad,
     };
@@ -381,47 +326,9 @@ export class Nb201Network {
   /** ReLU-Conv-BN; the ReLU and Conv outputs go once the BN output exists. */
   private reluConvBnForward(m: ReluConvBn, x: tf.Tensor4D, options: ForwardOptions): tf.Tensor4D {
     return tf.tidy(() =>
-      this.batchNormForward(m.bn, ops.conv2d(ops.relu(x), m.w, m.stride, m.pad), options),
+      this.bank.bn(m.bn, ops.conv2d(ops.relu(x), m.w, m.stride, m.pad), options),
     );
   }
-
-  private convBnNoRelu(
-    x: tf.Tensor4D,
-    w: tf.Variable<tf.Rank.R4>,
-    bn: BatchNorm,
-    options: ForwardOptions,
-  ): tf.Tensor4D {
-    return tf.tidy(() => this.batchNormForward(bn, ops.conv2d(x, w, 1, 1), options));
-  }
-
-  private batchNormForward(bn: BatchNorm, x: tf.Tensor4D, options: ForwardOptions): tf.Tensor4D {
-    if (options.mode === 'eval') {
-      return ops.batchNormInference(
-        x,
-        bn.runningMean,
-        bn.runningVar,
-        bn.gamma,
-        bn.beta,
-        this.bnEps,
-      );
-    }
-    const { y, mean, variance } = ops.batchNormTrain(x, bn.gamma, bn.beta, this.bnEps);
-    const update = options.mode === 'calibrate' || options.updateStats !== false;
-    if (update) {
-      const factor =
-        options.mode === 'calibrate' ? 1 / (options.calibrationStep as number) : this.bnMomentum;
-      const n = x.size / x.shape[3];
-      ops.updateRunningStats(bn.runningMean, bn.runningVar, mean, variance, n, factor);
-    }
-    mean.dispose();
-    variance.dispose();
-    return y;
-  }
-}
-
-let idCounter = 0;
-function nextId(): number {
-  return ++idCounter;
 }
 
 function checkArch(arch: Nb201Arch): void {
