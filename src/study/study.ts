@@ -137,29 +137,12 @@ export async function runStudy(options: StudyOptions): Promise<StudyResult> {
     writeTableAtomic(truthFile, list(scored.slice(0, nTruth)));
   }
 
-  const common = [
-    '--space',
-    options.space,
-    '--dataset',
-    options.dataset,
-    '--scale',
-    options.scale,
-    '--seed',
-    String(options.seed),
-  ];
-  common.push('--engine', options.engine, '--progress', 'lines');
+  const common = ['--space', options.space, '--dataset', options.dataset, '--scale', options.scale];
+  common.push('--seed', String(options.seed), '--engine', options.engine, '--progress', 'lines');
   if (options.dataDir) common.push('--data-dir', options.dataDir);
   const supernetArgs = ['train', ...common, '--out', supernetDir, ...(options.supernetFlags ?? [])];
-  const truthArgs = [
-    'groundtruth',
-    ...common,
-    '--archs',
-    truthFile,
-    '--out',
-    groundTruthDir,
-    '--worker',
-    ...(options.groundTruthFlags ?? []),
-  ];
+  const truthArgs = ['groundtruth', ...common, '--archs', truthFile, '--out', groundTruthDir];
+  truthArgs.push('--worker', ...(options.groundTruthFlags ?? []));
   log(
     `study (${options.space}, ${options.scale}, ${options.dataset}, seed ${options.seed}): supernet + ` +
       (table
@@ -171,39 +154,32 @@ export async function runStudy(options: StudyOptions): Promise<StudyResult> {
   // With a table the supernet trains alone (every thread) and scoring is sharded over the
   // workers; without, ground-truth workers share the cores with it from the start.
   const shareCores = !table && workers > 1;
+  const child = async (args: string[], label: string, share: boolean, step: string) => {
+    const code = await options.runChild(args, label, share);
+    if (code !== 0) fail(step, code);
+  };
   const supernetChain = async () => {
     let t0 = Date.now();
-    const code = await options.runChild(supernetArgs, 'supernet', shareCores);
-    if (code !== 0) fail('supernet training', code);
+    await child(supernetArgs, 'supernet', shareCores, 'supernet training');
     stamp('supernet', t0);
     t0 = Date.now();
-    const evalArgs = [
-      'evaluate',
-      '--run',
-      supernetDir,
-      '--archs',
-      scoredFile,
-      '--engine',
-      options.engine,
-    ];
-    evalArgs.push('--progress', 'lines', '--epoch', options.scoreAllEpochs ? 'all' : 'latest');
+    const evalArgs = ['evaluate', '--run', supernetDir, '--archs', scoredFile];
+    evalArgs.push('--engine', options.engine, '--progress', 'lines');
+    evalArgs.push('--epoch', options.scoreAllEpochs ? 'all' : 'latest');
     if (table && workers > 1) evalArgs.push('--workers', String(workers));
     if (options.dataDir) evalArgs.push('--data-dir', options.dataDir);
-    const scoreCode = await options.runChild(evalArgs, 'score', shareCores);
-    if (scoreCode !== 0) fail('scoring', scoreCode);
+    await child(evalArgs, 'score', shareCores, 'scoring');
     stamp('scoring', t0);
     if (shareCores) {
       // Join the ground-truth work still left.
       t0 = Date.now();
-      const gt = await options.runChild(truthArgs, 'groundtruth 1', true);
-      if (gt !== 0) fail('ground-truth training', gt);
+      await child(truthArgs, 'groundtruth 1', true, 'ground-truth training');
       stamp('groundtruth (after scoring)', t0);
     }
   };
   const truthWorker = async (i: number) => {
     const t0 = Date.now();
-    const code = await options.runChild(truthArgs, `groundtruth ${i + 1}`, shareCores);
-    if (code !== 0) fail('ground-truth training', code);
+    await child(truthArgs, `groundtruth ${i + 1}`, shareCores, 'ground-truth training');
     stamp(`groundtruth worker ${i + 1}`, t0);
   };
   if (table) {
@@ -225,8 +201,7 @@ export async function runStudy(options: StudyOptions): Promise<StudyResult> {
     const missing = nTruth - readGroundTruth(groundTruthPath(groundTruthDir)).length;
     if (missing > 0) {
       log(`study: ${missing} ground-truth architectures left; training them`);
-      const code = await options.runChild(truthArgs, 'groundtruth', false);
-      if (code !== 0) fail('ground-truth training', code);
+      await child(truthArgs, 'groundtruth', false, 'ground-truth training');
     }
   }
 
