@@ -88,15 +88,12 @@ export interface CifarOptions {
   log?: (line: string) => void;
 }
 
-/** The batch files of one variant, by base name, plus where they came from. */
-interface CifarFiles {
-  files: Map<string, { data: Buffer; where: string }>;
-  origin: string;
-}
+/** A batch file's bytes and where they came from. */
+type CifarFile = { data: Buffer; where: string };
 
-function readArchive(file: string): Map<string, { data: Buffer; where: string }> {
+function readArchive(file: string): Map<string, CifarFile> {
   const buf = readMaybeGzip(file);
-  const out = new Map<string, { data: Buffer; where: string }>();
+  const out = new Map<string, CifarFile>();
   for (const e of readTar(buf, file)) {
     if (e.type !== '0') continue;
     out.set(path.posix.basename(e.name), { data: e.data, where: `${file}:${e.name}` });
@@ -104,13 +101,10 @@ function readArchive(file: string): Map<string, { data: Buffer; where: string }>
   return out;
 }
 
-function readFolder(
-  dir: string,
-  layout: CifarLayout,
-): Map<string, { data: Buffer; where: string }> {
+function readFolder(dir: string, layout: CifarLayout): Map<string, CifarFile> {
   const inner = path.join(dir, layout.folder);
   const base = fs.existsSync(inner) && fs.statSync(inner).isDirectory() ? inner : dir;
-  const out = new Map<string, { data: Buffer; where: string }>();
+  const out = new Map<string, CifarFile>();
   for (const name of [...layout.train, ...layout.test, layout.namesFile]) {
     const p = path.join(base, name);
     if (fs.existsSync(p)) out.set(name, { data: fs.readFileSync(p), where: p });
@@ -118,7 +112,11 @@ function readFolder(
   return out;
 }
 
-async function locate(variant: CifarVariant, options: CifarOptions): Promise<CifarFiles> {
+/** The batch files of one variant, by base name, and where they came from. */
+async function locate(
+  variant: CifarVariant,
+  options: CifarOptions,
+): Promise<{ files: Map<string, CifarFile>; origin: string }> {
   const layout = CIFAR_LAYOUTS[variant];
   const cacheDir = options.cacheDir ?? DATA_CACHE_DIR;
   const candidates = options.source ? [path.resolve(options.source)] : [];
@@ -147,11 +145,7 @@ async function locate(variant: CifarVariant, options: CifarOptions): Promise<Cif
   );
 }
 
-function decode(
-  parts: Array<{ data: Buffer; where: string }>,
-  layout: CifarLayout,
-  origin: string,
-): RawImages {
+function decode(parts: CifarFile[], layout: CifarLayout, origin: string): RawImages {
   const rec = layout.labelBytes + 3072;
   let n = 0;
   for (const p of parts) {
@@ -232,7 +226,7 @@ export async function loadCifar(
   const norm = options.normalization ?? layout.normalization;
   const raw = (list: string[]) =>
     decode(
-      list.map((f) => files.get(f) as { data: Buffer; where: string }),
+      list.map((f) => files.get(f)!),
       layout,
       origin,
     );
