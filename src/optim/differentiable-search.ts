@@ -31,6 +31,8 @@ import { architectureStep, type ArchObjective } from './arch-step';
 import { deriveNb201, NB201_MIXING_SHAPE, RelaxedNb201, type ImageBatch } from './relaxed-nb201';
 import { meanEntropy, type ArchMatrix } from './simplex';
 import * as ops from '../supernet/ops';
+import type { StoredTensor } from '../runs/folder';
+import { networkTensors } from '../train/network-tensors';
 
 export const DIFFERENTIABLE_METHODS = ['darts-1', 'darts-2', 'gaea-bilevel', 'gaea-erm'] as const;
 export type DifferentiableMethod = (typeof DIFFERENTIABLE_METHODS)[number];
@@ -246,21 +248,8 @@ export class DifferentiableSearch {
    * Named float32 arrays to checkpoint: supernet weights ("w/<name>"), BN buffers ("b/<name>")
    * and SGD momentum ("m/<name>").
    */
-  tensors(): { name: string; shape: number[]; data: Float32Array }[] {
-    const out: { name: string; shape: number[]; data: Float32Array }[] = [];
-    const add = (prefix: string, map: ReadonlyMap<string, tf.Tensor>) => {
-      for (const [name, t] of map) {
-        out.push({
-          name: `${prefix}/${name}`,
-          shape: [...t.shape],
-          data: t.dataSync() as Float32Array,
-        });
-      }
-    };
-    add('w', this.supernet.variables.trainable);
-    add('b', this.supernet.variables.buffers);
-    add('m', this.sgd.state());
-    return out;
+  tensors(): StoredTensor[] {
+    return networkTensors(this.supernet, this.sgd, { param: 'w/', buffer: 'b/', momentum: 'm/' });
   }
 
   /** Restores what `state()` and `tensors()` saved. */

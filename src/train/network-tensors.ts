@@ -7,17 +7,21 @@ import type { NamedVariables } from '../supernet/network';
 import type { StoredTensor } from '../runs/folder';
 import type { Sgd } from '../core/sgd';
 
-/** Weights, BN buffers and momentum buffers as stored tensors. */
-export function networkTensors(net: { variables: NamedVariables }, sgd?: Sgd): StoredTensor[] {
+/** Weights, BN buffers and momentum buffers as stored tensors, named `<prefix><name>`. */
+export function networkTensors(
+  net: { variables: NamedVariables },
+  sgd?: Sgd,
+  prefixes = { param: 'param/', buffer: 'buffer/', momentum: 'momentum/' },
+): StoredTensor[] {
   const out: StoredTensor[] = [];
   const add = (prefix: string, m: ReadonlyMap<string, tf.Tensor>) => {
     for (const [name, v] of m) {
       out.push({ name: prefix + name, shape: v.shape, data: v.dataSync() as Float32Array });
     }
   };
-  add('param/', net.variables.trainable);
-  add('buffer/', net.variables.buffers);
-  if (sgd) add('momentum/', sgd.state());
+  add(prefixes.param, net.variables.trainable);
+  add(prefixes.buffer, net.variables.buffers);
+  if (sgd) add(prefixes.momentum, sgd.state());
   return out;
 }
 
