@@ -1,6 +1,6 @@
 import * as aq from 'arquero';
 import type { ColumnTable } from 'arquero';
-import { quantileSorted } from './bootstrap';
+import { mean, quantileSorted } from './bootstrap';
 import { AnalysisInputError, numericColumn, requireColumns, stringColumn } from './columns';
 import { kendallTauB, spearman } from './correlation';
 import { NB201_EDGE_LABELS, nb201EdgeOps } from './archops';
@@ -19,7 +19,7 @@ export interface Spread {
 export function spread(values: readonly number[]): Spread {
   const s = [...values].sort((a, b) => a - b);
   return {
-    mean: s.reduce((a, b) => a + b, 0) / s.length,
+    mean: mean(s),
     median: quantileSorted(s, 0.5),
     q25: quantileSorted(s, 0.25),
     q75: quantileSorted(s, 0.75),
@@ -121,9 +121,8 @@ export function operatorBias(table: ColumnTable, options: OperatorBiasOptions): 
     for (const op of ops) {
       const rows = opsOf.flatMap((o, i) => (o[e] === op ? [i] : []));
       if (rows.length === 0) continue;
-      const mean = (f: (i: number) => number) => rows.reduce((s, i) => s + f(i), 0) / rows.length;
-      const meanScoreRank = mean((i) => scoreRank[i]);
-      const meanTruthRank = mean((i) => truthRank[i]);
+      const meanScoreRank = mean(rows.map((i) => scoreRank[i]));
+      const meanTruthRank = mean(rows.map((i) => truthRank[i]));
       cells.push({
         edge: edges[e],
         op,

@@ -22,6 +22,17 @@ export interface ConfidenceInterval {
   seed: number;
 }
 
+/** Arithmetic mean (NaN for no values). */
+export function mean(values: readonly number[]): number {
+  return values.reduce((a, b) => a + b, 0) / values.length;
+}
+
+/** Sample standard deviation (divisor n - 1) around `m`; 0 for a single value. */
+export function sampleStd(values: readonly number[], m = mean(values)): number {
+  const n = values.length;
+  return n > 1 ? Math.sqrt(values.reduce((s, v) => s + (v - m) ** 2, 0) / (n - 1)) : 0;
+}
+
 /** Linear-interpolation quantile (type 7) of sorted values. */
 export function quantileSorted(sorted: ArrayLike<number>, q: number): number {
   const n = sorted.length;

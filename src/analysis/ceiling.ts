@@ -92,25 +92,23 @@ export function noiseCeiling(
   seedB: ArrayLike<number>,
   options: NoiseCeilingOptions = {},
 ): NoiseCeiling {
-  const agreement = correlationSummary(seedA, seedB, options);
+  const a = correlationSummary(seedA, seedB, options);
   const k = effectiveSeeds(options.seedsPerCell ?? Array.from({ length: seedA.length }, () => 2));
   const c = (rho: number) => ceilingAgainstMean(rho, k);
-  const r = pearsonFromSpearman(agreement.spearman);
+  const r = pearsonFromSpearman(a.spearman);
   const reliability = r > 0 ? spearmanBrown(r, k) : 0;
   return {
-    n: agreement.n,
-    spearman: agreement.spearman,
-    kendall: agreement.kendall,
-    pearson: agreement.pearson,
-    spearmanCI: agreement.spearmanCI,
-    kendallCI: agreement.kendallCI,
+    n: a.n,
+    spearman: a.spearman,
+    kendall: a.kendall,
+    pearson: a.pearson,
+    spearmanCI: a.spearmanCI,
+    kendallCI: a.kendallCI,
     meanOfSeeds: {
       k,
       reliability,
-      spearman: c(agreement.spearman),
-      spearmanCI: agreement.spearmanCI
-        ? { low: c(agreement.spearmanCI.low), high: c(agreement.spearmanCI.high) }
-        : null,
+      spearman: c(a.spearman),
+      spearmanCI: a.spearmanCI ? { low: c(a.spearmanCI.low), high: c(a.spearmanCI.high) } : null,
       kendall: kendallFromPearson(Math.sqrt(reliability)),
     },
   };

@@ -9,16 +9,14 @@ import { averageRanks, forEachTieRun, tiedPairsInRuns } from './ranks';
  */
 export function spearman(x: ArrayLike<number>, y: ArrayLike<number>): number {
   checkPaired(x, y, 'spearman');
-  if (x.length < 2)
-    throw new AnalysisInputError(`spearman needs at least 2 pairs, got ${x.length}`);
-  const r = sampleRankCorrelation(Array.from(x), Array.from(y));
-  return clampUnit(r);
+  atLeastTwo(x, 'spearman');
+  return clampUnit(sampleRankCorrelation(Array.from(x), Array.from(y)));
 }
 
 /** Pearson's product-moment correlation; NaN when either side is constant. */
 export function pearson(x: ArrayLike<number>, y: ArrayLike<number>): number {
   checkPaired(x, y, 'pearson');
-  if (x.length < 2) throw new AnalysisInputError(`pearson needs at least 2 pairs, got ${x.length}`);
+  atLeastTwo(x, 'pearson');
   return clampUnit(sampleCorrelation(Array.from(x), Array.from(y)));
 }
 
@@ -28,9 +26,11 @@ export function spearmanFromRanks(x: ArrayLike<number>, y: ArrayLike<number>): n
   return clampUnit(sampleCorrelation(averageRanks(x), averageRanks(y)));
 }
 
-function clampUnit(r: number): number {
-  if (Number.isNaN(r)) return NaN;
-  return Math.max(-1, Math.min(1, r));
+/** Clamps rounding overshoot into [-1, 1] (NaN stays NaN). */
+const clampUnit = (r: number) => Math.max(-1, Math.min(1, r));
+
+function atLeastTwo(x: ArrayLike<number>, what: string): void {
+  if (x.length < 2) throw new AnalysisInputError(`${what} needs at least 2 pairs, got ${x.length}`);
 }
 
 /** Pair counts behind Kendall's tau. All counts are over unordered pairs i < j. */
@@ -97,19 +97,18 @@ export function kendallCounts(x: ArrayLike<number>, y: ArrayLike<number>): Kenda
 /** tau-b = (C - D) / sqrt((P - Tx)(P - Ty)); NaN when either side is constant. */
 export function tauBFromCounts(c: KendallCounts): number {
   const denom = Math.sqrt((c.pairs - c.tiesX) * (c.pairs - c.tiesY));
-  if (!(denom > 0)) return NaN;
-  return Math.max(-1, Math.min(1, (c.concordant - c.discordant) / denom));
+  return denom > 0 ? clampUnit((c.concordant - c.discordant) / denom) : NaN;
 }
 
 /** Kendall's tau-b (ties in x, in y and in both handled), O(n log n). */
 export function kendallTauB(x: ArrayLike<number>, y: ArrayLike<number>): number {
-  if (x.length < 2) throw new AnalysisInputError(`kendall needs at least 2 pairs, got ${x.length}`);
+  atLeastTwo(x, 'kendall');
   return tauBFromCounts(kendallCounts(x, y));
 }
 
 /** Kendall's tau-a = (C - D) / (n(n-1)/2): ties count as neither. */
 export function kendallTauA(x: ArrayLike<number>, y: ArrayLike<number>): number {
-  if (x.length < 2) throw new AnalysisInputError(`kendall needs at least 2 pairs, got ${x.length}`);
+  atLeastTwo(x, 'kendall');
   const c = kendallCounts(x, y);
   return (c.concordant - c.discordant) / c.pairs;
 }
@@ -149,8 +148,8 @@ export function sparseKendallCounts(
   if (!(threshold >= 0) || !Number.isFinite(threshold)) {
     throw new AnalysisInputError(`sparse kendall: threshold must be >= 0, got ${threshold}`);
   }
+  atLeastTwo(estimate, 'sparse kendall');
   const n = estimate.length;
-  if (n < 2) throw new AnalysisInputError(`sparse kendall needs at least 2 pairs, got ${n}`);
   // dense ranks of the estimate (1-based) for the Fenwick tree
   const byEst = Array.from({ length: n }, (_, i) => i).sort((a, b) => estimate[a] - estimate[b]);
   const estRank = new Int32Array(n);

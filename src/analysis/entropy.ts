@@ -1,3 +1,4 @@
+import { mean, sampleStd } from './bootstrap';
 import { AnalysisInputError } from './columns';
 
 /** Numerically stable softmax of logits (DARTS architecture parameters). */
@@ -44,11 +45,9 @@ export function meanSimplexEntropy(
   options: { fromLogits?: boolean; normalized?: boolean } = {},
 ): number {
   if (simplices.length === 0) throw new AnalysisInputError('meanSimplexEntropy: no simplices');
-  let total = 0;
-  for (const s of simplices) {
-    total += simplexEntropy(options.fromLogits ? softmax(s) : s, options.normalized);
-  }
-  return total / simplices.length;
+  return mean(
+    simplices.map((s) => simplexEntropy(options.fromLogits ? softmax(s) : s, options.normalized)),
+  );
 }
 
 export interface EntropyPoint {
@@ -69,7 +68,7 @@ export function entropyCurve(
     );
     return {
       epoch,
-      meanEntropy: hs.reduce((a, b) => a + b, 0) / hs.length,
+      meanEntropy: mean(hs),
       minEntropy: Math.min(...hs),
       maxEntropy: Math.max(...hs),
     };
@@ -99,12 +98,5 @@ export function meanStdByX(
   }
   return [...byX.entries()]
     .sort((a, b) => a[0] - b[0])
-    .map(([x, ys]) => {
-      const mean = ys.reduce((a, b) => a + b, 0) / ys.length;
-      const std =
-        ys.length > 1
-          ? Math.sqrt(ys.reduce((a, b) => a + (b - mean) ** 2, 0) / (ys.length - 1))
-          : 0;
-      return { x, mean, std, n: ys.length };
-    });
+    .map(([x, ys]) => ({ x, mean: mean(ys), std: sampleStd(ys), n: ys.length }));
 }

@@ -1,4 +1,5 @@
 import type { ColumnTable } from 'arquero';
+import { mean } from './bootstrap';
 import { AnalysisInputError } from './columns';
 import { kendallTauB, spearman } from './correlation';
 import { provenanceOf, sourcesOf, mergeSources, type Provenance } from './provenance';
@@ -131,11 +132,7 @@ export interface FactorSummary {
 export function band(values: readonly number[]): Band {
   const v = values.filter((x) => !Number.isNaN(x));
   if (v.length === 0) return { min: NaN, mean: NaN, max: NaN };
-  return {
-    min: Math.min(...v),
-    mean: v.reduce((a, b) => a + b, 0) / v.length,
-    max: Math.max(...v),
-  };
+  return { min: Math.min(...v), mean: mean(v), max: Math.max(...v) };
 }
 
 /** Groups per-run metrics by factor into min/mean/max bands (Fig. 2 and 5 error regions). */
@@ -145,7 +142,7 @@ export function summarizeByFactor(rows: readonly SubspaceMetrics[]): FactorSumma
     const g = rows.filter((r) => r.factor === factor);
     return {
       factor,
-      size: Math.round(g.reduce((s, r) => s + r.size, 0) / g.length),
+      size: Math.round(mean(g.map((r) => r.size))),
       count: g.length,
       spearman: band(g.map((r) => r.spearman)),
       kendall: band(g.map((r) => r.kendall)),

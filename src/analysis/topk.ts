@@ -1,4 +1,5 @@
 import type { ColumnTable } from 'arquero';
+import { mean, sampleStd } from './bootstrap';
 import { AnalysisInputError, numericColumn, requireColumns, stringColumn } from './columns';
 import { provenanceOf, type Provenance } from './provenance';
 import { createRng, sampleWithoutReplacement } from './random';
@@ -190,21 +191,11 @@ export function simulateRandomTopK(
     const tied = drawn.filter((i) => valid[i] === valid[best]);
     values.push(test[tied.length > 1 ? tied[rng.int(tied.length)] : best]);
   }
-  const mean = values.reduce((s, v) => s + v, 0) / repetitions;
-  const std =
-    repetitions > 1
-      ? Math.sqrt(values.reduce((s, v) => s + (v - mean) ** 2, 0) / (repetitions - 1))
-      : 0;
+  const m = mean(values);
+  const std = sampleStd(values, m);
   const half = (1.959963984540054 * std) / Math.sqrt(repetitions);
-  return {
-    k,
-    n,
-    repetitions,
-    seed,
-    mean,
-    std,
-    meanCI: { low: mean - half, high: mean + half, level: 0.95 },
-  };
+  const meanCI = { low: m - half, high: m + half, level: 0.95 } as const;
+  return { k, n, repetitions, seed, mean: m, std, meanCI };
 }
 
 /** Column names for the table versions. `valid` defaults to `test` when the table has none. */
@@ -241,11 +232,8 @@ export function pickRows(
   a: TopKArrays,
   rows: readonly number[],
 ): Record<keyof TopKArrays, number[]> {
-  return {
-    score: rows.map((i) => a.score[i]),
-    valid: rows.map((i) => a.valid[i]),
-    test: rows.map((i) => a.test[i]),
-  };
+  const pick = (v: ArrayLike<number>) => rows.map((i) => v[i]);
+  return { score: pick(a.score), valid: pick(a.valid), test: pick(a.test) };
 }
 
 function readTopKColumns(table: ColumnTable, cols: TopKColumns) {
@@ -313,11 +301,7 @@ export function sampledTopK(
       arch: archs ? archs[rows[pick.index]] : null,
     });
   }
-  const stats = (v: number[]) => ({
-    mean: v.reduce((s, x) => s + x, 0) / v.length,
-    min: Math.min(...v),
-    max: Math.max(...v),
-  });
+  const stats = (v: number[]) => ({ mean: mean(v), min: Math.min(...v), max: Math.max(...v) });
   return {
     k: options.k,
     sampleSize,
