@@ -20,7 +20,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { NB201_EDGES, NB201_OPS, type Nb201Arch, type Nb201Op } from '../spaces/nb201/definition';
 import * as ops from './ops';
-import { WeightBank, classify, resetBuffers, type BatchNorm } from './blocks';
+import { BankNetwork, WeightBank, classify, resetBuffers, type BatchNorm } from './blocks';
 
 /** Size of the macro skeleton. The benchmark's is {channels 16, cellsPerStage 5, 3, 10}. */
 export interface Nb201Skeleton {
@@ -97,14 +97,13 @@ export interface NamedVariables {
   buffers: Map<string, tf.Variable>;
 }
 
-export class Nb201Network {
+export class Nb201Network extends BankNetwork {
   readonly skeleton: Readonly<Nb201Skeleton>;
   readonly seed: number;
   /** null for a supernet; the architecture for a stand-alone network. */
   readonly fixedArch: Nb201Arch | null;
   readonly bnMomentum: number;
   readonly bnEps: number;
-  private readonly bank: WeightBank;
   private readonly stem: { w: tf.Variable<tf.Rank.R4>; bn: BatchNorm };
   private readonly stages: Stage[] = [];
   private readonly head: { bn: BatchNorm; fc: { w: tf.Variable; b: tf.Variable | null } };
@@ -112,11 +111,12 @@ export class Nb201Network {
 
   constructor(skeleton: Nb201Skeleton, options: NetworkOptions) {
     validateSkeleton(skeleton);
+    const bank = new WeightBank(options.seed, options.bnMomentum ?? 0.1, options.bnEps ?? 1e-5);
+    super(bank);
     this.skeleton = Object.freeze({ ...skeleton });
     this.seed = options.seed;
-    this.bnMomentum = options.bnMomentum ?? 0.1;
-    this.bnEps = options.bnEps ?? 1e-5;
-    const bank = (this.bank = new WeightBank(this.seed, this.bnMomentum, this.bnEps));
+    this.bnMomentum = bank.bnMomentum;
+    this.bnEps = bank.bnEps;
     if (options.ops === 'all') {
       this.fixedArch = null;
     } else {
@@ -146,11 +146,6 @@ export class Nb201Network {
     }
     const last = widths[2];
     this.head = { bn: bank.batchNorm('head.bn', last), fc: bank.dense('head.fc', last, classes) };
-  }
-
-  /** Trainable variables and BN buffers by name (shared names between supernet and stand-alone). */
-  get variables(): NamedVariables {
-    return this.bank.variables;
   }
 
   /** Number of trainable scalars this network owns. */
@@ -249,10 +244,10 @@ export class Nb201Network {
     return copied;
   }
 
-  dispose(): void {
+  override dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    this.bank.dispose();
+    super.dispose();
   }
 
   private reluConvBn(
@@ -342,8 +337,10 @@ function checkArch(arch: Nb201Arch): void {
   }
 }
 
+const SKELETON_KEYS = ['channels', 'cellsPerStage', 'inputChannels', 'classes'] as const;
+
 function validateSkeleton(s: Nb201Skeleton): void {
-  for (const key of ['channels', 'cellsPerStage', 'inputChannels', 'classes'] as const) {
+  for (const key of SKELETON_KEYS) {
     const v = s[key];
     if (!Number.isInteger(v) || v < (key === 'cellsPerStage' ? 0 : 1)) {
       throw new Error(`skeleton.${key} must be a positive integer, got ${String(v)}`);
@@ -372,13 +369,7 @@ export function createStandalone(
   const { from, ...rest } = options;
   const net = new Nb201Network(skeleton, { ...rest, ops: arch });
   if (from) {
-    const s = from.skeleton;
-    if (
-      s.channels !== skeleton.channels ||
-      s.cellsPerStage !== skeleton.cellsPerStage ||
-      s.inputChannels !== skeleton.inputChannels ||
-      s.classes !== skeleton.classes
-    ) {
+    if (SKELETON_KEYS.some((key) => from.skeleton[key] !== skeleton[key])) {
       throw new Error('createStandalone: `from` has a different skeleton');
     }
     net.copyFrom(from);

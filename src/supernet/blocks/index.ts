@@ -119,6 +119,19 @@ export class WeightBank {
   }
 }
 
+/** A network whose variables live in one WeightBank (the supernets of every space). */
+export abstract class BankNetwork {
+  constructor(protected readonly bank: WeightBank) {}
+
+  get variables(): NamedVariables {
+    return this.bank.variables;
+  }
+
+  dispose(): void {
+    this.bank.dispose();
+  }
+}
+
 /** Resets the running statistics of the given BN buffers (mean 0, var 1). */
 export function resetBuffers(bank: NamedVariables, names: readonly string[]): void {
   for (const name of names) {

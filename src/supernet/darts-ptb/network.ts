@@ -21,7 +21,7 @@ import type {
 } from '../../spaces/darts-ptb/definition';
 import { DARTS_PTB_NODES } from '../../spaces/darts-ptb/definition';
 import type { ForwardOptions } from '../network';
-import { WeightBank, type SpaceNetwork } from '../blocks';
+import { BankNetwork, WeightBank, type SpaceNetwork } from '../blocks';
 import { uniformInit } from '../init';
 
 function activation(name: DartsPtbActivation, x: tf.Tensor): tf.Tensor {
@@ -37,8 +37,7 @@ function activation(name: DartsPtbActivation, x: tf.Tensor): tf.Tensor {
   }
 }
 
-export class DartsPtbSupernet implements SpaceNetwork<DartsPtbGenotype> {
-  private readonly bank: WeightBank;
+export class DartsPtbSupernet extends BankNetwork implements SpaceNetwork<DartsPtbGenotype> {
   private readonly embedding: tf.Variable;
   private readonly decoderBias: tf.Variable;
   private readonly w0: tf.Variable;
@@ -50,7 +49,7 @@ export class DartsPtbSupernet implements SpaceNetwork<DartsPtbGenotype> {
   ) {
     const { vocabulary: v, embedding: e, hidden: h } = skeleton;
     if (e !== h) throw new Error(`tied weights need embedding = hidden, got ${e} and ${h}`);
-    this.bank = new WeightBank(seed);
+    super(new WeightBank(seed));
     const init = (name: string, rows: number, cols: number, bound: number) =>
       this.bank.trainable(
         name,
@@ -60,10 +59,6 @@ export class DartsPtbSupernet implements SpaceNetwork<DartsPtbGenotype> {
     this.decoderBias = this.bank.trainable('decoder.b', tf.zeros([v]));
     this.w0 = init('cell.w0', e + h, 2 * h, 0.04);
     for (let i = 0; i < DARTS_PTB_NODES; i++) this.ws.push(init(`cell.w${i + 1}`, h, 2 * h, 0.04));
-  }
-
-  get variables() {
-    return this.bank.variables;
   }
 
   pathNames(): { trainable: string[]; buffers: string[] } {
@@ -95,9 +90,5 @@ export class DartsPtbSupernet implements SpaceNetwork<DartsPtbGenotype> {
       const all = tf.reshape(tf.stack(outs, 1), [b * t, h]) as tf.Tensor2D;
       return tf.add(tf.matMul(all, this.embedding, false, true), this.decoderBias) as tf.Tensor2D;
     });
-  }
-
-  dispose(): void {
-    this.bank.dispose();
   }
 }

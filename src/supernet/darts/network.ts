@@ -26,7 +26,14 @@ import {
 import { dartsReductionLayers } from '../../spaces/darts/cost';
 import type { ForwardOptions } from '../network';
 import * as ops from '../ops';
-import { WeightBank, maxPool3x3, type BatchNorm, type SpaceNetwork, classify } from '../blocks';
+import {
+  BankNetwork,
+  WeightBank,
+  maxPool3x3,
+  type BatchNorm,
+  type SpaceNetwork,
+  classify,
+} from '../blocks';
 
 export type DartsSupernetSkeleton = Omit<DartsSkeleton, 'imageSize'>;
 
@@ -85,8 +92,7 @@ const PARAM_OPS: ReadonlySet<DartsCellOp> = new Set([
   'dil_conv_5x5',
 ]);
 
-export class DartsSupernet implements SpaceNetwork<DartsGenotype> {
-  private readonly bank: WeightBank;
+export class DartsSupernet extends BankNetwork implements SpaceNetwork<DartsGenotype> {
   private readonly stem: { w: tf.Variable<tf.Rank.R4>; bn: BatchNorm };
   private readonly cells: CellW[] = [];
   private readonly head: { w: tf.Variable; b: tf.Variable | null };
@@ -96,7 +102,7 @@ export class DartsSupernet implements SpaceNetwork<DartsGenotype> {
     seed: number,
   ) {
     const s = skeleton;
-    this.bank = new WeightBank(seed);
+    super(new WeightBank(seed));
     const stem = s.stemMultiplier * s.channels;
     this.stem = {
       w: this.bank.conv('stem.conv.w', 3, s.inChannels, stem),
@@ -155,10 +161,6 @@ export class DartsSupernet implements SpaceNetwork<DartsGenotype> {
     this.head = this.bank.dense('head.fc', cp, s.numClasses);
   }
 
-  get variables() {
-    return this.bank.variables;
-  }
-
   pathNames(g: DartsGenotype): { trainable: string[]; buffers: string[] } {
     const prefixes = ['stem.', 'head.'];
     for (const cell of this.cells) {
@@ -187,10 +189,6 @@ export class DartsSupernet implements SpaceNetwork<DartsGenotype> {
       }
       return classify(p, this.head);
     });
-  }
-
-  dispose(): void {
-    this.bank.dispose();
   }
 
   private factorizedReduce(name: string, cin: number, cout: number): FactorizedReduce {

@@ -20,7 +20,14 @@ import type { Nb101Arch, Nb101Skeleton } from '../../spaces/nb101/definition';
 import { NB101_NODES } from '../../spaces/nb101/definition';
 import type { ForwardOptions } from '../network';
 import * as ops from '../ops';
-import { WeightBank, maxPool3x3, type BatchNorm, type SpaceNetwork, classify } from '../blocks';
+import {
+  BankNetwork,
+  WeightBank,
+  maxPool3x3,
+  type BatchNorm,
+  type SpaceNetwork,
+  classify,
+} from '../blocks';
 
 export type Nb101SupernetSkeleton = Omit<Nb101Skeleton, 'imageSize'>;
 
@@ -38,8 +45,7 @@ interface CellWeights {
   conv1: ConvBn[];
 }
 
-export class Nb101Supernet implements SpaceNetwork<Nb101Arch> {
-  private readonly bank: WeightBank;
+export class Nb101Supernet extends BankNetwork implements SpaceNetwork<Nb101Arch> {
   private readonly stem: ConvBn;
   private readonly cells: CellWeights[] = [];
   /** Cell indices preceded by a 2x2 max-pool. */
@@ -52,7 +58,7 @@ export class Nb101Supernet implements SpaceNetwork<Nb101Arch> {
   ) {
     const { stemChannels: c, stacks, cellsPerStack, inChannels, numClasses } = skeleton;
     if (c % 2 !== 0) throw new Error(`stemChannels must be even (2 output nodes), got ${c}`);
-    this.bank = new WeightBank(seed);
+    super(new WeightBank(seed));
     this.stem = this.convBn('stem', 3, inChannels, c);
     let cin = c;
     let index = 0;
@@ -66,10 +72,6 @@ export class Nb101Supernet implements SpaceNetwork<Nb101Arch> {
       }
     }
     this.head = this.bank.dense('head.fc', cin, numClasses);
-  }
-
-  get variables() {
-    return this.bank.variables;
   }
 
   pathNames(arch: Nb101Arch): { trainable: string[]; buffers: string[] } {
@@ -94,10 +96,6 @@ export class Nb101Supernet implements SpaceNetwork<Nb101Arch> {
       });
       return classify(h, this.head);
     });
-  }
-
-  dispose(): void {
-    this.bank.dispose();
   }
 
   private convBn(name: string, k: number, cin: number, cout: number): ConvBn {

@@ -20,7 +20,7 @@ import {
 } from '../../spaces/proxyless/layers';
 import type { ForwardOptions } from '../network';
 import * as ops from '../ops';
-import { WeightBank, type BatchNorm, type SpaceNetwork, classify } from '../blocks';
+import { BankNetwork, WeightBank, type BatchNorm, type SpaceNetwork, classify } from '../blocks';
 import { subsample2 } from '../darts/network';
 
 interface Mb {
@@ -32,9 +32,8 @@ interface Mb {
   stride: number;
 }
 
-export class ProxylessSupernet implements SpaceNetwork<ProxylessArch> {
+export class ProxylessSupernet extends BankNetwork implements SpaceNetwork<ProxylessArch> {
   readonly skeleton: ProxylessSkeleton;
-  private readonly bank: WeightBank;
   private readonly layers: ProxylessLayer[];
   private readonly stem: { w: tf.Variable<tf.Rank.R4>; bn: BatchNorm };
   private readonly first: Mb;
@@ -43,10 +42,10 @@ export class ProxylessSupernet implements SpaceNetwork<ProxylessArch> {
   private readonly head: { w: tf.Variable; b: tf.Variable | null };
 
   constructor(skeleton: Partial<ProxylessSkeleton>, seed: number) {
+    super(new WeightBank(seed));
     this.skeleton = proxylessSkeleton(skeleton);
     const s = this.skeleton;
     const w = proxylessWidths(s);
-    this.bank = new WeightBank(seed);
     this.stem = {
       w: this.bank.conv('stem.conv.w', 3, s.inChannels, w.firstConv),
       bn: this.bank.batchNorm('stem.bn', w.firstConv),
@@ -80,10 +79,6 @@ export class ProxylessSupernet implements SpaceNetwork<ProxylessArch> {
     this.head = this.bank.dense('head.fc', w.last, s.numClasses);
   }
 
-  get variables() {
-    return this.bank.variables;
-  }
-
   pathNames(arch: ProxylessArch): { trainable: string[]; buffers: string[] } {
     this.check(arch);
     const prefixes = ['stem.', 'first.', 'last.', 'head.'];
@@ -108,10 +103,6 @@ export class ProxylessSupernet implements SpaceNetwork<ProxylessArch> {
       h = tf.relu6(this.bank.bn(this.last.bn, ops.conv2d(h, this.last.w, 1, 0), options));
       return classify(h, this.head);
     });
-  }
-
-  dispose(): void {
-    this.bank.dispose();
   }
 
   private check(arch: ProxylessArch): void {
