@@ -71,24 +71,20 @@ export class RelaxedNb201 implements RelaxedModel<ImageBatch> {
         if (edge.to !== j) return;
         const input = nodes[edge.from];
         NB201_OPS.forEach((op, o) => {
-          const w = m[e][o];
-          switch (op) {
-            case 'none':
-              // zeros * w: contributes nothing to the output and nothing to any gradient
-              return;
-            case 'skip_connect':
-              terms.push(tf.mul(input, w));
-              return;
-            case 'avg_pool_3x3':
-              terms.push(tf.mul(ops.avgPool3x3(input), w));
-              return;
-            case 'nor_conv_1x1':
-              terms.push(tf.mul(this.reluConvBn(`cells.${index}.${e}.${op}`, input, 1, 0), w));
-              return;
-            case 'nor_conv_3x3':
-              terms.push(tf.mul(this.reluConvBn(`cells.${index}.${e}.${op}`, input, 1, 1), w));
-              return;
-          }
+          // none: zeros * w contributes nothing to the output and nothing to any gradient
+          if (op === 'none') return;
+          const out =
+            op === 'skip_connect'
+              ? input
+              : op === 'avg_pool_3x3'
+                ? ops.avgPool3x3(input)
+                : this.reluConvBn(
+                    `cells.${index}.${e}.${op}`,
+                    input,
+                    1,
+                    op === 'nor_conv_1x1' ? 0 : 1,
+                  );
+          terms.push(tf.mul(out, m[e][o]));
         });
       });
       nodes.push(ops.addAll(terms));
@@ -118,13 +114,8 @@ export class RelaxedNb201 implements RelaxedModel<ImageBatch> {
           const name = `reductions.${s}`;
           const a = this.reluConvBn(`${name}.a`, h, 2, 1);
           const b = this.reluConvBn(`${name}.b`, a, 1, 1);
-          const short = ops.conv2d(
-            ops.avgPool2x2(h),
-            this.v<tf.Rank.R4>(`${name}.shortcut.w`),
-            1,
-            0,
-          );
-          h = tf.add(short, b);
+          const shortcut = this.v<tf.Rank.R4>(`${name}.shortcut.w`);
+          h = tf.add(ops.conv2d(ops.avgPool2x2(h), shortcut, 1, 0), b);
         }
       }
       const out = ops.relu(this.bn('head.bn', h));
