@@ -3,6 +3,16 @@ import type { OperatorBias } from '../analysis/bias';
 import { axis, baseLayout, colorAt, ROLE_COLORS } from './theme';
 import type { PlotlyFigure } from './types';
 
+/** The rows of `bias.long`: one per (architecture, edge). */
+const longRows = (bias: OperatorBias) =>
+  bias.long.objects() as Array<
+    Record<'arch' | 'edge' | 'op', string> &
+      Record<'score' | 'truth' | 'scoreRank' | 'truthRank', number>
+  >;
+
+/** Colour of the i-th op (black instead of vermillion, which marks the most biased op). */
+const opColor = (i: number) => colorAt(i === 1 ? 6 : i);
+
 /**
  * Supernet estimate vs ground truth of every architecture, coloured by the op it uses on one
  * edge (default: the edge of the most biased op, which is highlighted) - seed 001 Fig. 4.
@@ -17,14 +27,7 @@ export function operatorBiasFigure(
       `operatorBiasFigure: no edge '${edge}'; edges: ${bias.edges.join(', ')}`,
     );
   }
-  const rows = bias.long.objects() as Array<{
-    arch: string;
-    edge: string;
-    op: string;
-    score: number;
-    truth: number;
-  }>;
-  const onEdge = rows.filter((r) => r.edge === edge);
+  const onEdge = longRows(bias).filter((r) => r.edge === edge);
   const highlighted = bias.mostBiased.edge === edge ? bias.mostBiased.op : null;
   const scoreTitle = options.scoreTitle ?? 'supernet accuracy (%)';
   const truthTitle = options.truthTitle ?? 'ground-truth accuracy (%)';
@@ -42,7 +45,7 @@ export function operatorBiasFigure(
         y: pts.map((p) => p.truth),
         text: pts.map((p) => p.arch),
         marker: {
-          color: hot ? ROLE_COLORS.highlight : colorAt(i === 1 ? 6 : i),
+          color: hot ? ROLE_COLORS.highlight : opColor(i),
           size: hot ? 8 : 6,
           opacity: highlighted && !hot ? 0.45 : 0.85,
           symbol: hot ? 'diamond' : 'circle',
@@ -70,17 +73,11 @@ export function operatorRankFigure(
   bias: OperatorBias,
   options: { title?: string } = {},
 ): PlotlyFigure {
-  const rows = bias.long.objects() as Array<{
-    arch: string;
-    edge: string;
-    op: string;
-    scoreRank: number;
-    truthRank: number;
-  }>;
+  const rows = longRows(bias);
   const data: Record<string, unknown>[] = [];
   bias.ops.forEach((op, i) => {
     const pts = rows.filter((r) => r.op === op);
-    const color = colorAt(i === 1 ? 6 : i);
+    const color = opColor(i);
     for (const [which, yaxis, key] of [
       ['supernet', 'y', 'scoreRank'],
       ['ground truth', 'y2', 'truthRank'],

@@ -6,11 +6,7 @@ export const PLOTLY_MIME_TYPE = 'application/vnd.plotly.v1+json';
 
 /** A Jupyter display bundle: one entry per mime type, most specific first. */
 export interface MimeBundle {
-  [PLOTLY_MIME_TYPE]: {
-    data: Record<string, unknown>[];
-    layout: Record<string, unknown>;
-    config: Record<string, unknown>;
-  };
+  [PLOTLY_MIME_TYPE]: Required<PlotlyFigure>;
   'text/html': string;
   'text/plain': string;
 }
@@ -31,14 +27,9 @@ function describe(fig: PlotlyFigure): string {
     ...new Set(fig.data.map((t) => (typeof t['type'] === 'string' ? t['type'] : 'scatter'))),
   ];
   const title = fig.layout['title'];
-  const text =
-    typeof title === 'string'
-      ? title
-      : title && typeof title === 'object' && typeof (title as { text?: unknown }).text === 'string'
-        ? (title as { text: string }).text
-        : '';
+  const text = typeof title === 'string' ? title : (title as { text?: unknown } | null)?.text;
   const n = fig.data.length;
-  return `Plotly figure: ${n} trace${n === 1 ? '' : 's'} (${types.join(', ') || 'none'})${text ? ` "${text}"` : ''}`;
+  return `Plotly figure: ${n} trace${n === 1 ? '' : 's'} (${types.join(', ') || 'none'})${typeof text === 'string' && text ? ` "${text}"` : ''}`;
 }
 
 /**

@@ -28,6 +28,8 @@ export interface MetricVsEpochsOptions {
   correlations?: SeriesSpec[];
   /** Accuracies (right axis, %); default: topK, randomTopK, meanAccuracy if present. */
   accuracies?: SeriesSpec[];
+  /** k of top-k in the default accuracies' labels (default: 'top-k'). */
+  k?: number;
   /** Column naming the architecture picked by top-k at each epoch (hover text). */
   archColumn?: string;
   /** Best ground truth of the space (green dash-dot line, seed Fig. 1). */
@@ -44,9 +46,9 @@ const DEFAULT_CORRELATIONS: SeriesSpec[] = [
   { column: 'spearman', label: 'Spearman ρ', color: ROLE_COLORS.correlation },
   { column: 'kendall', label: 'Kendall τ-b', color: ROLE_COLORS.correlation, dash: 'dot' },
 ];
-const DEFAULT_ACCURACIES: SeriesSpec[] = [
-  { column: 'topK', label: 'top-k (weight sharing)', color: ROLE_COLORS.weightSharing },
-  { column: 'randomTopK', label: 'random top-k', color: ROLE_COLORS.random },
+const defaultAccuracies = (k: number | string = 'k'): SeriesSpec[] => [
+  { column: 'topK', label: `top-${k} (weight sharing)`, color: ROLE_COLORS.weightSharing },
+  { column: 'randomTopK', label: `random top-${k}`, color: ROLE_COLORS.random },
   {
     column: 'meanAccuracy',
     label: 'mean supernet accuracy',
@@ -70,7 +72,7 @@ export function metricVsEpochsFigure(
   const correlations =
     options.correlations ?? DEFAULT_CORRELATIONS.filter((s) => hasColumn(table, s.column));
   const accuracies =
-    options.accuracies ?? DEFAULT_ACCURACIES.filter((s) => hasColumn(table, s.column));
+    options.accuracies ?? defaultAccuracies(options.k).filter((s) => hasColumn(table, s.column));
   if (correlations.length + accuracies.length === 0) {
     throw new AnalysisInputError(
       `${what}: nothing to plot; expected columns such as spearman, kendall, topK, randomTopK, ` +
@@ -164,29 +166,24 @@ export function trainingCurvesFigure(
   const accCol = options.accuracy ?? 'accuracy';
   const run = options.run ? `${options.run}<br>` : '';
   const data: Record<string, unknown>[] = [];
-  if (hasColumn(table, lossCol)) {
+  const series = [
+    [lossCol, 'training loss', OKABE_ITO.blue, 'loss %{y:.4f}'],
+    [accCol, 'training accuracy', OKABE_ITO.vermillion, 'accuracy %{y:.2f}%'],
+  ] as const;
+  series.forEach(([column, name, color, hover], i) => {
+    if (!hasColumn(table, column)) return;
     data.push({
       type: 'scatter',
       mode: 'lines+markers',
-      name: 'training loss',
+      name,
       x,
-      y: numbersWithGaps(table, lossCol, what),
-      line: { color: OKABE_ITO.blue, width: 2 },
-      hovertemplate: `${run}epoch %{x}<br>loss %{y:.4f}<extra></extra>`,
+      y: numbersWithGaps(table, column, what),
+      // accuracy goes on the right-hand axis when the loss is on the left one
+      ...(i === 1 ? { yaxis: data.length > 0 ? 'y2' : 'y' } : {}),
+      line: { color, width: 2 },
+      hovertemplate: `${run}epoch %{x}<br>${hover}<extra></extra>`,
     });
-  }
-  if (hasColumn(table, accCol)) {
-    data.push({
-      type: 'scatter',
-      mode: 'lines+markers',
-      name: 'training accuracy',
-      x,
-      y: numbersWithGaps(table, accCol, what),
-      yaxis: data.length > 0 ? 'y2' : 'y',
-      line: { color: OKABE_ITO.vermillion, width: 2 },
-      hovertemplate: `${run}epoch %{x}<br>accuracy %{y:.2f}%<extra></extra>`,
-    });
-  }
+  });
   if (data.length === 0) {
     throw new AnalysisInputError(
       `${what}: no '${lossCol}' or '${accCol}' column; available: ${table.columnNames().join(', ')}`,

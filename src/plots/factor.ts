@@ -14,14 +14,17 @@ export interface FactorFigureOptions {
   accuracyTitle?: string;
 }
 
+/** A metric's min-max region and its mean line over the factors. */
 function bandTraces(
-  x: number[],
-  bands: Band[],
+  summary: readonly FactorSummary[],
+  metric: 'topK' | 'randomTopK',
   label: string,
   color: string,
-  yaxis: string,
   hover: string,
 ): Record<string, unknown>[] {
+  const x = summary.map((s) => s.factor);
+  const bands = summary.map((s) => s[metric]);
+  const yaxis = 'y';
   return [
     {
       type: 'scatter',
@@ -68,22 +71,8 @@ export function factorFigure(
   const x = summary.map((s) => s.factor);
   const hover = kind === 'pruned' ? 'pruned' : 'down-scaled';
   const data = [
-    ...bandTraces(
-      x,
-      summary.map((s) => s.topK),
-      `top-${k} (weight sharing)`,
-      ROLE_COLORS.weightSharing,
-      'y',
-      hover,
-    ),
-    ...bandTraces(
-      x,
-      summary.map((s) => s.randomTopK),
-      `random top-${k}`,
-      ROLE_COLORS.random,
-      'y',
-      hover,
-    ),
+    ...bandTraces(summary, 'topK', `top-${k} (weight sharing)`, ROLE_COLORS.weightSharing, hover),
+    ...bandTraces(summary, 'randomTopK', `random top-${k}`, ROLE_COLORS.random, hover),
   ];
   const c = summary.map((s) => s[corr]);
   data.push({

@@ -67,8 +67,8 @@ export function scoreVsTruthFigure(table: ColumnTable, options: ScoreVsTruthOpti
     layout: baseLayout(options.title ?? 'Supernet estimate vs ground truth', {
       xaxis: axis(xTitle, { domain: [0, 0.8] }),
       yaxis: axis(yTitle, { domain: [0, 0.8] }),
-      xaxis2: axis('count', { domain: [0.82, 1], showgrid: false, title: { text: 'count' } }),
-      yaxis2: axis('count', { domain: [0.82, 1], showgrid: false, title: { text: 'count' } }),
+      xaxis2: axis('count', { domain: [0.82, 1], showgrid: false }),
+      yaxis2: axis('count', { domain: [0.82, 1], showgrid: false }),
       bargap: 0.05,
       showlegend: false,
       height: 560,

@@ -13,7 +13,7 @@ import { scoreVsTruthFigure } from '../scatter';
 import { emptySection, ReportContext, round } from './context';
 import { resolveGroundTruth, groundTruthFromTable } from './groundtruth';
 import { searchSection } from './search';
-import { supernetSection, type JoinedEpoch } from './supernet';
+import { supernetSection, topKCols, type JoinedEpoch } from './supernet';
 import type { GroundTruthSource, Report, ReportOptions, ReportSection } from './types';
 
 function uniqueNames(runs: RunFolder[]): void {
@@ -131,28 +131,21 @@ function reducedSpacesSection(
   );
   const section = emptySection('reduced-spaces', 'Down-scaled and pruned spaces');
   for (const reduction of ['random', 'pruned'] as const) {
-    const group = withFactor.filter((l) =>
-      reduction === 'pruned'
-        ? String(l.run.config['spaceReduction'] ?? '').startsWith('pruned')
-        : !String(l.run.config['spaceReduction'] ?? '').startsWith('pruned'),
+    const group = withFactor.filter(
+      (l) =>
+        String(l.run.config['spaceReduction'] ?? '').startsWith('pruned') ===
+        (reduction === 'pruned'),
     );
     if (new Set(group.map((l) => l.run.config['spaceFactor'])).size < 2) continue;
     const s = scaledSpaceSummary(
       group.map((l) => ({ factor: l.run.config['spaceFactor'] as number, table: l.joined.table })),
-      { score: 'accuracy', valid: group[0].joined.valid, test: group[0].joined.test },
+      topKCols(group[0].joined),
       ctx.k,
     );
     for (const f of s.summary) {
-      ctx.number(
-        `${reduction} space ${f.factor}x spearman (mean over runs)`,
-        f.spearman.mean,
-        s.provenance,
-      );
-      ctx.number(
-        `${reduction} space ${f.factor}x top${ctx.k} (mean over runs)`,
-        f.topK.mean,
-        s.provenance,
-      );
+      const name = `${reduction} space ${f.factor}x`;
+      ctx.number(`${name} spearman (mean over runs)`, f.spearman.mean, s.provenance);
+      ctx.number(`${name} top${ctx.k} (mean over runs)`, f.topK.mean, s.provenance);
     }
     section.figures.push(
       ctx.figure(

@@ -47,9 +47,7 @@ export function round(v: number | null | undefined, digits = 3): number | null {
   return Number(v.toFixed(digits));
 }
 
-export function mean(values: readonly number[]): number {
-  return values.length ? values.reduce((a, b) => a + b, 0) / values.length : NaN;
-}
+export { mean } from '../../analysis/bootstrap';
 
 /** A section with nothing in it yet. */
 export function emptySection(id: string, title: string): ReportSection {

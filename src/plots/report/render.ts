@@ -16,20 +16,11 @@ figure.report-figure figcaption { color: #59636e; font-size: 13px; }
 
 function tableHtml(t: ReportTable): string {
   const head = t.columns.map((c) => `<th>${escapeHtml(c)}</th>`).join('');
-  const body = t.rows
-    .map(
-      (row) =>
-        '<tr>' +
-        row
-          .map((v) =>
-            typeof v === 'number'
-              ? `<td class="num">${v}</td>`
-              : `<td>${v === null ? '–' : escapeHtml(v)}</td>`,
-          )
-          .join('') +
-        '</tr>',
-    )
-    .join('\n');
+  const cell = (v: string | number | null) =>
+    typeof v === 'number'
+      ? `<td class="num">${v}</td>`
+      : `<td>${v === null ? '–' : escapeHtml(v)}</td>`;
+  const body = t.rows.map((row) => `<tr>${row.map(cell).join('')}</tr>`).join('\n');
   return `<table class="report"><caption>${escapeHtml(t.caption)}</caption><thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table>`;
 }
 

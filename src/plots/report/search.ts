@@ -7,19 +7,11 @@ import { assertNb201Arch, formatNb201, parseNb201 } from '../../spaces/nb201/arc
 import type { Nb201Arch } from '../../spaces/nb201/definition';
 import { methodComparisonFigure, type MethodResult } from '../compare';
 import { entropyFigure } from '../epochs';
-import { emptySection, mean, round, type ReportContext } from './context';
+import { mean, sampleStd } from '../../analysis/bootstrap';
+import { emptySection, round, type ReportContext } from './context';
 import { nb201TestColumn } from './groundtruth';
 import type { ReportSection } from './types';
 import { hasBenchmarkTable } from '../../supernet/registry';
-
-function checkNb201Ops(ops: unknown[]): Nb201Arch | null {
-  try {
-    assertNb201Arch(ops as string[]);
-    return ops as Nb201Arch;
-  } catch {
-    return null;
-  }
-}
 
 const methodOf = (run: RunFolder): string =>
   String(run.config['method'] ?? run.config['optimizer'] ?? run.config.kind ?? 'search');
@@ -41,18 +33,19 @@ export function entropySeries(run: RunFolder): { x: number; y: number }[] {
 
 function derivedArch(run: RunFolder): string | null {
   for (let i = run.archLog.length - 1; i >= 0; i--) {
-    const derived = run.archLog[i]['derived'];
-    if (typeof derived === 'string') {
-      try {
-        return formatNb201(parseNb201(derived));
-      } catch {
-        // not an NB-201 string: try derivedOps
-      }
+    const { derived, derivedOps } = run.archLog[i];
+    try {
+      if (typeof derived === 'string') return formatNb201(parseNb201(derived));
+    } catch {
+      // not an NB-201 string: try derivedOps
     }
-    const ops = run.archLog[i]['derivedOps'];
-    if (Array.isArray(ops)) {
-      const check = checkNb201Ops(ops);
-      if (check) return formatNb201(check);
+    try {
+      if (Array.isArray(derivedOps)) {
+        assertNb201Arch(derivedOps as string[]);
+        return formatNb201(derivedOps as Nb201Arch);
+      }
+    } catch {
+      // not NB-201 ops either
     }
   }
   return null;
@@ -133,10 +126,7 @@ export function searchSection(
     }
     for (const [key, e] of perMethod) {
       const m = mean(e.acc);
-      const std =
-        e.acc.length > 1
-          ? Math.sqrt(e.acc.reduce((s, v) => s + (v - m) ** 2, 0) / (e.acc.length - 1))
-          : 0;
+      const std = sampleStd(e.acc, m);
       results.push({ method: key.split('|')[0], group: e.column, mean: m, std, n: e.acc.length });
     }
     if (results.length > 0) {

@@ -30,6 +30,9 @@ export interface JoinedEpoch {
   params?: string;
 }
 
+/** The supernet score and the epoch's ground-truth columns, as top-k takes them. */
+export const topKCols = (j: JoinedEpoch) => ({ score: 'accuracy', valid: j.valid, test: j.test });
+
 /** Joins one score table with ground truth, dropping (and reporting) architectures without it. */
 export function joinEpoch(
   run: RunFolder,
@@ -180,9 +183,9 @@ export function supernetSection(
       sparseThreshold: SPARSE_THRESHOLD,
     });
     const k = Math.min(ctx.k, score.length);
-    const tk = topKFromTable(j.table, { score: 'accuracy', valid: j.valid, test: j.test }, k);
+    const tk = topKFromTable(j.table, topKCols(j), k);
     const pct = percentileRank(gtTestAll, tk.test);
-    const prov = provenanceOf(j.table, { score: 'accuracy', valid: j.valid, test: j.test });
+    const prov = provenanceOf(j.table, topKCols(j));
     const where = { run: run.name, epoch: j.epoch };
     ctx.number('n', s.n, prov, where);
     ctx.number('spearman', s.spearman, prov, where);
@@ -248,16 +251,7 @@ export function supernetSection(
         archColumn: 'topKArch',
         bestGroundTruth: bestGt,
         meanGroundTruth: rows[rows.length - 1].meanGt as number,
-        accuracies: [
-          { column: 'topK', label: `top-${ctx.k} (weight sharing)`, color: '#0072B2' },
-          { column: 'randomTopK', label: `random top-${ctx.k}`, color: '#D55E00' },
-          {
-            column: 'meanAccuracy',
-            label: 'mean supernet accuracy',
-            color: '#E69F00',
-            dash: 'dash',
-          },
-        ],
+        k: ctx.k,
         logEpochs:
           epochs.length > 2 && epochs[0] > 0 && epochs[epochs.length - 1] / epochs[0] >= 16,
         title: `Ranking quality over training: ${run.name}`,
@@ -281,6 +275,7 @@ export function supernetSection(
     ),
   );
   const latestProv = provenanceOf(latest.table, { score: 'accuracy', truth: latest.test });
+  const atLatest = { run: run.name, epoch: latest.epoch };
   const archs = stringColumn(latest.table, 'arch');
   if (archs.length >= 10 && isNb201(archs)) {
     const bias = operatorBias(latest.table, { score: 'accuracy', truth: latest.valid });
@@ -314,10 +309,7 @@ export function supernetSection(
       ]),
     });
     for (const cell of top) {
-      ctx.number(`operatorBias ${cell.edge} ${cell.op}`, cell.bias, latestProv, {
-        run: run.name,
-        epoch: latest.epoch,
-      });
+      ctx.number(`operatorBias ${cell.edge} ${cell.op}`, cell.bias, latestProv, atLatest);
     }
   }
   if (latest.params) {
@@ -326,9 +318,9 @@ export function supernetSection(
       truth: latest.valid,
       params: latest.params,
     });
-    const where = { run: run.name, epoch: latest.epoch };
-    ctx.number('sizeBias.scoreVsParams.spearman', sb.scoreVsParams.spearman, sb.provenance, where);
-    ctx.number('sizeBias.truthVsParams.spearman', sb.truthVsParams.spearman, sb.provenance, where);
+    const w = atLatest;
+    ctx.number('sizeBias.scoreVsParams.spearman', sb.scoreVsParams.spearman, sb.provenance, w);
+    ctx.number('sizeBias.truthVsParams.spearman', sb.truthVsParams.spearman, sb.provenance, w);
     section.paragraphs.push(
       `Size bias (epoch ${latest.epoch}): Spearman of supernet accuracy with params ` +
         `${round(sb.scoreVsParams.spearman)}, of ground truth with params ` +
@@ -343,11 +335,7 @@ export function supernetSection(
   const factors = pow2Factors(n, Math.max(ctx.k, 3));
   if (factors.length >= 2) {
     for (const keepBy of ['truth', 'estimate'] as const) {
-      const p = prunedSpaces(
-        latest.table,
-        { score: 'accuracy', valid: latest.valid, test: latest.test },
-        { keepBy, factors, k: ctx.k },
-      );
+      const p = prunedSpaces(latest.table, topKCols(latest), { keepBy, factors, k: ctx.k });
       section.figures.push(
         ctx.figure(
           `${run.name}-pruned-by-${keepBy}`,
@@ -363,10 +351,7 @@ export function supernetSection(
         ),
       );
       for (const r of p.rows) {
-        ctx.number(`pruned-by-${keepBy} ${r.factor}x spearman`, r.spearman, p.provenance, {
-          run: run.name,
-          epoch: latest.epoch,
-        });
+        ctx.number(`pruned-by-${keepBy} ${r.factor}x spearman`, r.spearman, p.provenance, atLatest);
       }
     }
   }
