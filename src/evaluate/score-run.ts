@@ -17,8 +17,8 @@ import {
   parseCsv,
   readScores,
   readTableText,
+  scoresCsv,
   scoresPath,
-  toCsv,
   writeScores,
   writeTableAtomic,
   type ScoreRow,
@@ -93,29 +93,16 @@ function readPart(file: string): Map<string, ScoreRow> {
 }
 
 function writePart(file: string, rows: Iterable<ScoreRow>): void {
-  writeTableAtomic(
-    file,
-    toCsv(
-      ['arch', 'accuracy', 'loss'],
-      [...rows].map((r) => [r.arch, r.accuracy, r.loss]),
-    ),
-  );
+  writeTableAtomic(file, scoresCsv([...rows]));
 }
 
 /** Scores architectures on a checkpoint of a supernet run; see the module comment. */
 export function scoreRun(options: ScoreRunOptions): ScoreRunResult {
   const started = Date.now();
   const shard = options.shard ?? { index: 0, count: 1 };
-  if (
-    !(
-      Number.isInteger(shard.count) &&
-      shard.count >= 1 &&
-      Number.isInteger(shard.index) &&
-      shard.index >= 0 &&
-      shard.index < shard.count
-    )
-  ) {
-    throw new BadInputError(`bad shard ${shard.index}/${shard.count}`);
+  const { index, count } = shard;
+  if (!(Number.isInteger(count) && Number.isInteger(index) && index >= 0 && index < count)) {
+    throw new BadInputError(`bad shard ${index}/${count}`);
   }
   // Few-shot runs hold one sub-supernet per option of the split decision; `route` picks an
   // architecture's own.

@@ -508,15 +508,17 @@ export function scoresPath(runDir: string, epoch: number): string {
   return path.join(runDir, 'scores', `${checkpointName(epoch)}.csv`);
 }
 
+/** A scores table's text (header arch,accuracy,loss). */
+export function scoresCsv(rows: readonly ScoreRow[]): string {
+  return toCsv(
+    SCORES_HEADER,
+    rows.map((r) => [r.arch, r.accuracy, r.loss]),
+  );
+}
+
 export function writeScores(runDir: string, epoch: number, rows: readonly ScoreRow[]): string {
   const file = scoresPath(runDir, epoch);
-  writeTableAtomic(
-    file,
-    toCsv(
-      SCORES_HEADER,
-      rows.map((r) => [r.arch, r.accuracy, r.loss]),
-    ),
-  );
+  writeTableAtomic(file, scoresCsv(rows));
   return file;
 }
 
