@@ -271,29 +271,17 @@ export interface SearchRunOutcome {
   epochsRun: number;
 }
 
-const RUN_FILES = [
-  'checkpoints',
-  'scores',
-  'supernet',
-  'log.jsonl',
-  'log.jsonl.sha256',
-  'arch.jsonl',
-  'arch.jsonl.sha256',
-  'groundtruth.csv',
-  'groundtruth.csv.sha256',
-  'result.json',
-  'result.json.sha256',
-  'config.json',
-];
+/** What a search writes in its folder besides config.json (tables with their .sha256). */
+const RUN_DIRS = ['checkpoints', 'scores', 'supernet'];
+const RUN_TABLES = ['log.jsonl', 'arch.jsonl', 'groundtruth.csv', 'result.json'];
 
 /** Writes config.json, or checks that the folder's config matches (resume). */
 function prepareRunFolder(config: SearchRunConfig, options: RunSearchOptions): SearchRunConfig {
   const { runDir } = options;
   const cfgFile = path.join(runDir, 'config.json');
   if (options.fresh && fs.existsSync(runDir)) {
-    for (const name of RUN_FILES) {
-      fs.rmSync(path.join(runDir, name), { recursive: true, force: true });
-    }
+    const names = [...RUN_DIRS, ...RUN_TABLES.flatMap((f) => [f, `${f}.sha256`]), 'config.json'];
+    for (const name of names) fs.rmSync(path.join(runDir, name), { recursive: true, force: true });
   }
   if (fs.existsSync(cfgFile)) {
     const saved = readJson<SearchRunConfig>(cfgFile);
@@ -393,15 +381,9 @@ function runDifferentiable(
   if (stepsPerEpoch < 1) {
     throw new Error(`the search data hold less than one batch of ${config.batchSize}`);
   }
-  const supernet = createSupernet(
-    {
-      channels: config.channels,
-      cellsPerStage: config.cellsPerStage,
-      inputChannels: config.inputChannels,
-      classes: config.classes,
-    },
-    { seed: config.seed },
-  );
+  const { channels, cellsPerStage, inputChannels, classes } = config;
+  const skeleton = { channels, cellsPerStage, inputChannels, classes };
+  const supernet = createSupernet(skeleton, { seed: config.seed });
   const alphaRng = new Rng(`search/${config.seed}/darts-alpha`);
   const search = new DifferentiableSearch(supernet, {
     method,
