@@ -45,14 +45,7 @@ export const SPLIT_SEED = 'nb201-search-split';
 
 /** The real CIFAR-10 subset beside the project (../shared/data), for development runs. */
 export function sharedCifarSubset(): string {
-  return path.join(
-    packageRoot,
-    '..',
-    'shared',
-    'data',
-    'cifar-10-subset',
-    'cifar-10-binary-subset.tar.gz',
-  );
+  return path.join(packageRoot, '../shared/data/cifar-10-subset/cifar-10-binary-subset.tar.gz');
 }
 
 function seededSubset(ds: Dataset, count: number | null, label: string): Dataset {
