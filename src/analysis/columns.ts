@@ -101,10 +101,7 @@ export function checkPaired(x: ArrayLike<number>, y: ArrayLike<number>, what = '
   if (x.length !== y.length) {
     throw new AnalysisInputError(`${what}: x has ${x.length} values but y has ${y.length}`);
   }
-  for (const [name, a] of [
-    ['x', x],
-    ['y', y],
-  ] as const) {
+  for (const [name, a] of Object.entries({ x, y })) {
     for (let i = 0; i < a.length; i++) {
       if (!Number.isFinite(a[i])) {
         throw new AnalysisInputError(`${what}: ${name}[${i}] is not a finite number (${a[i]})`);

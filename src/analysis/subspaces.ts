@@ -53,9 +53,7 @@ export function spaceMetrics(
   table: ColumnTable,
   cols: TopKColumns,
   k = 10,
-): SubspaceMetrics & {
-  provenance: Provenance;
-} {
+): SubspaceMetrics & { provenance: Provenance } {
   const c = topKArrays(table, cols);
   return {
     ...metricsOf(c, [...c.score.keys()], k, 1),

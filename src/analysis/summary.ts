@@ -34,6 +34,7 @@ export function correlationSummary(
     throw new AnalysisInputError(`correlation needs at least 3 pairs, got ${x.length}`);
   }
   const counts = kendallCounts(x, y);
+  const { concordant, discordant, tiesX, tiesY } = counts;
   const out: CorrelationSummary = {
     n: x.length,
     spearman: spearman(x, y),
@@ -41,12 +42,7 @@ export function correlationSummary(
     pearson: pearson(x, y),
     spearmanCI: null,
     kendallCI: null,
-    kendallPairs: {
-      concordant: counts.concordant,
-      discordant: counts.discordant,
-      tiesX: counts.tiesX,
-      tiesY: counts.tiesY,
-    },
+    kendallPairs: { concordant, discordant, tiesX, tiesY },
   };
   if (options.sparseThreshold !== undefined) {
     out.sparseKendall = {

@@ -71,8 +71,10 @@ function timed(n: number, fn: (i: number) => void): number[] {
   });
 }
 
+const mib = (bytes: number) => bytes / 2 ** 20;
+
 function rssMiB(): number {
-  return process.memoryUsage().rss / 2 ** 20;
+  return mib(process.memoryUsage().rss);
 }
 
 function peakRssMiB(): number {
@@ -84,13 +86,11 @@ function peakRssMiB(): number {
  * spec's architectures in turn, or on `nextArch()` each step).
  */
 function setUp(spec: WorkloadSpec & { nextArch?: () => Nb201Arch }) {
-  const skeleton = {
-    channels: spec.channels,
-    cellsPerStage: spec.cellsPerStage,
-    inputChannels: spec.inputChannels,
-    classes: spec.classes,
-  };
-  const net = createSupernet(skeleton, { seed: spec.seed });
+  const { channels, cellsPerStage, inputChannels, classes } = spec;
+  const net = createSupernet(
+    { channels, cellsPerStage, inputChannels, classes },
+    { seed: spec.seed },
+  );
   const sgd = new Sgd({ momentum: 0.9, nesterov: true, weightDecay: 5e-4, clipNorm: 5 });
   // Momentum buffers for every weight up front, so the tensor count stays flat.
   sgd.initBuffers(net.variables.trainable);
@@ -256,7 +256,6 @@ export async function profileWorkload(
     }
   }
   const mem = process.memoryUsage();
-  const mib = (b: number) => b / 2 ** 20;
   return {
     engine: context.engine.name,
     backend: context.engine.backend,
@@ -359,7 +358,6 @@ export async function soakWorkload(spec: SoakSpec, context: PoolContext): Promis
   const backend = tf.backend() as unknown as {
     poolStats?: () => { pooledBytes: number; liveBytes: number };
   };
-  const mib = (b: number) => b / 2 ** 20;
   const sample = (stepsDone: number): SoakSample => {
     const m = process.memoryUsage();
     const t = tf.memory();

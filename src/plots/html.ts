@@ -51,11 +51,8 @@ export function optionalModule<T>(name: string): T | null {
 export function plotlySource(): string {
   if (plotlyCache !== null) return plotlyCache;
   const file = plotlyDistFile();
-  const version = (
-    JSON.parse(fs.readFileSync(path.join(path.dirname(file), 'package.json'), 'utf8')) as {
-      version: string;
-    }
-  ).version;
+  const pkg = fs.readFileSync(path.join(path.dirname(file), 'package.json'), 'utf8');
+  const { version } = JSON.parse(pkg) as { version: string };
   const cacheFile = path.join(packageRoot, 'kernels-data', 'cache', `plotly-${version}.min.js`);
   if (fs.existsSync(cacheFile)) {
     plotlyCache = fs.readFileSync(cacheFile, 'utf8');
