@@ -736,12 +736,8 @@ export async function runBench(
     runs: [],
     notes,
   };
-  const record = (
-    config: string,
-    who: string,
-    mode: string,
-    result: BenchReport['runs'][0]['result'],
-  ) => report.runs.push({ config, who, mode, result });
+  const record = (config: string, who: string, mode: string, r: WorkloadResult | TorchResult) =>
+    report.runs.push({ config, who, mode, result: r });
   const available = new Map<EngineName, boolean>();
   const setAvailable = (engine: EngineName, ok: boolean, reason?: string) => {
     available.set(engine, ok);
