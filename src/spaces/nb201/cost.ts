@@ -28,6 +28,7 @@
  */
 import { NB201_EDGES, type Nb201Arch, type Nb201Op } from './definition';
 import { assertNb201Arch } from './arch';
+import { integerSkeleton } from '../types';
 
 /** Size of the macro skeleton. */
 export interface Nb201MacroSkeleton {
@@ -61,32 +62,26 @@ export type Nb201SkeletonInput = Partial<Nb201MacroSkeleton> & {
   classes?: number;
 };
 
-function pick(
+/** A field given under both spellings must agree. */
+function unalias(
   input: Nb201SkeletonInput,
-  name: keyof Nb201MacroSkeleton,
-  alias?: 'inputChannels' | 'classes',
-): number {
-  const a = input[name];
-  const b = alias ? input[alias] : undefined;
+  name: 'inChannels' | 'numClasses',
+  alias: 'inputChannels' | 'classes',
+): number | undefined {
+  const [a, b] = [input[name], input[alias]];
   if (a !== undefined && b !== undefined && a !== b) {
     throw new Error(`skeleton gives ${name}=${a} and ${alias}=${b}; they must agree`);
   }
-  const v = a ?? b ?? NB201_CIFAR10_SKELETON[name];
-  if (!Number.isInteger(v) || v < 1) {
-    throw new Error(`skeleton ${name} must be a positive integer, got ${JSON.stringify(v)}`);
-  }
-  return v;
+  return a ?? b;
 }
 
 /** A complete, checked skeleton. */
 export function nb201Skeleton(input: Nb201SkeletonInput = {}): Nb201MacroSkeleton {
-  const s: Nb201MacroSkeleton = {
-    channels: pick(input, 'channels'),
-    cellsPerStage: pick(input, 'cellsPerStage'),
-    inChannels: pick(input, 'inChannels', 'inputChannels'),
-    numClasses: pick(input, 'numClasses', 'classes'),
-    imageSize: pick(input, 'imageSize'),
-  };
+  const s = integerSkeleton(NB201_CIFAR10_SKELETON, {
+    ...input,
+    inChannels: unalias(input, 'inChannels', 'inputChannels'),
+    numClasses: unalias(input, 'numClasses', 'classes'),
+  });
   if (s.imageSize % 4 !== 0) {
     throw new Error(
       `skeleton imageSize must be divisible by 4 (two stride-2 reductions), got ${s.imageSize}`,
