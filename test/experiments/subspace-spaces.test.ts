@@ -8,9 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as aq from 'arquero';
-import type { Dataset } from '../../src/data/types';
 import { initEngine } from '../../src/engine';
-import { createRng } from '../../src/engine/random';
 import {
   prunedCells,
   randomCells,
@@ -29,6 +27,7 @@ import { spaceBinding } from '../../src/supernet/registry';
 import { createProgress, type TrainingData } from '../../src/train';
 import { imageRunData, trainRun } from '../../src/train/pipeline';
 import { resolveJob, jobArgv, type JobSpec } from '../../src/sweep/spec';
+import { fakeImages as fakeDataset } from '../supernet/smoke-data';
 
 before(async () => {
   await initEngine('cpu');
@@ -254,27 +253,6 @@ test('subspace command and jobs: a pruned NB-101 space without a table is refuse
     /give archSeed .* or factor .*, not both/,
   );
 });
-
-function fakeDataset(n: number, seed: number): Dataset {
-  const rng = createRng(seed);
-  const labels = new Int32Array(n);
-  const images = new Float32Array(n * 8 * 8);
-  for (let i = 0; i < n; i++) {
-    labels[i] = rng.int(3);
-    for (let p = 0; p < 64; p++) images[i * 64 + p] = rng.normal(labels[i] - 1, 1);
-  }
-  return {
-    name: `fake/${seed}`,
-    images,
-    labels,
-    shape: [n, 8, 8, 1],
-    numClasses: 3,
-    classNames: ['a', 'b', 'c'],
-    mean: [0],
-    std: [1],
-    source: 'generated',
-  };
-}
 
 const data: TrainingData = {
   train: fakeDataset(32, 1),

@@ -4,9 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
-import type { Dataset } from '../../src/data/types';
 import { initEngine } from '../../src/engine';
-import { createRng } from '../../src/engine/random';
 import {
   benchmarkTopOps,
   benchmarkTruth,
@@ -24,6 +22,7 @@ import { createProgress, readCheckpoint, readJson, type TrainingData } from '../
 import { imageRunData, trainRun } from '../../src/train/pipeline';
 import type { RunConfigInput } from '../../src/runs/config';
 import { spaceBinding } from '../../src/supernet/registry';
+import { fakeImages as fakeDataset } from '../supernet/smoke-data';
 
 before(async () => {
   await initEngine('cpu');
@@ -112,27 +111,6 @@ test('sampleFrom: all cells when there are few, else a seeded distinct sample', 
   const pool = new Set(cells.map(formatNb201));
   assert.ok(s.every((a) => pool.has(a)));
 });
-
-function fakeDataset(n: number, seed: number): Dataset {
-  const rng = createRng(seed);
-  const labels = new Int32Array(n);
-  const images = new Float32Array(n * 8 * 8);
-  for (let i = 0; i < n; i++) {
-    labels[i] = rng.int(3);
-    for (let p = 0; p < 64; p++) images[i * 64 + p] = rng.normal(labels[i] - 1, 1);
-  }
-  return {
-    name: `fake/${seed}`,
-    images,
-    labels,
-    shape: [n, 8, 8, 1],
-    numClasses: 3,
-    classNames: ['a', 'b', 'c'],
-    mean: [0],
-    std: [1],
-    source: 'generated',
-  };
-}
 
 const data: TrainingData = {
   train: fakeDataset(48, 1),

@@ -4,7 +4,6 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import type { Dataset } from '../../src/data/types';
 import { initEngine } from '../../src/engine';
 import { Rng, createRng } from '../../src/engine/random';
 import { NB201_OPS, sampleNb201, isValidNb201, type Nb201Arch } from '../../src/spaces';
@@ -37,6 +36,7 @@ import { scoreRun } from '../../src/evaluate';
 import { formatNb201 } from '../../src/spaces/nb201/arch';
 import { spaceBinding } from '../../src/supernet/registry';
 import { defaultSeeds, fillSeed, type RunConfig, type RunConfigInput } from '../../src/runs/config';
+import { fakeImages as fakeDataset } from '../supernet/smoke-data';
 
 before(async () => {
   await initEngine('cpu');
@@ -228,27 +228,6 @@ test('few-shot routes an architecture by its op on the split edge', () => {
   }
   assert.throws(() => fewshotSampler(sampleNb201, NB201_CODEC, 6), /edge 6/);
 });
-
-function fakeDataset(n: number, seed: number): Dataset {
-  const rng = createRng(seed);
-  const labels = new Int32Array(n);
-  const images = new Float32Array(n * 64);
-  for (let i = 0; i < n; i++) {
-    labels[i] = rng.int(3);
-    for (let p = 0; p < 64; p++) images[i * 64 + p] = rng.normal(labels[i] - 1, 1);
-  }
-  return {
-    name: `fake/${seed}`,
-    images,
-    labels,
-    shape: [n, 8, 8, 1],
-    numClasses: 3,
-    classNames: ['a', 'b', 'c'],
-    mean: [0],
-    std: [1],
-    source: 'generated',
-  };
-}
 
 /** An NB-201 supernet run (C=2, N=1) of the smoke preset on in-memory images. */
 function nb201Config(seed: number): RunConfigInput {

@@ -7,7 +7,6 @@ import * as tf from '@tensorflow/tfjs';
 import type { Dataset, SpaceBatch } from '../../src/data/types';
 import { calibrationIndices } from '../../src/data/calibration';
 import { initEngine } from '../../src/engine';
-import { createRng } from '../../src/engine/random';
 import { parseNb201 } from '../../src/spaces/nb201/arch';
 import { NB201_SAMPLING } from '../../src/spaces/nb201/codec';
 import { nb201Cost } from '../../src/spaces/nb201/cost';
@@ -29,31 +28,11 @@ import {
 } from '../../src/train';
 import { evaluate, recalibrate, runGroundTruth, scoreRun } from '../../src/evaluate';
 import { archList } from '../../src/cli/commands/run-options';
+import { fakeImages as fakeDataset } from '../supernet/smoke-data';
 
 before(async () => {
   await initEngine('cpu');
 });
-
-function fakeDataset(n: number, seed: number): Dataset {
-  const rng = createRng(seed);
-  const labels = new Int32Array(n);
-  const images = new Float32Array(n * 64);
-  for (let i = 0; i < n; i++) {
-    labels[i] = rng.int(3);
-    for (let p = 0; p < 64; p++) images[i * 64 + p] = rng.normal(labels[i] - 1, 1);
-  }
-  return {
-    name: `fake/${seed}`,
-    images,
-    labels,
-    shape: [n, 8, 8, 1],
-    numClasses: 3,
-    classNames: ['a', 'b', 'c'],
-    mean: [0],
-    std: [1],
-    source: 'generated',
-  };
-}
 
 const DATA: TrainingData = {
   train: fakeDataset(48, 1),

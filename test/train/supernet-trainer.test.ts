@@ -4,9 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import type { Dataset } from '../../src/data/types';
 import { initEngine } from '../../src/engine';
-import { createRng } from '../../src/engine/random';
 import {
   DivergenceError,
   createProgress,
@@ -20,32 +18,11 @@ import {
 } from '../../src/train';
 import type { RunConfigInput } from '../../src/runs/config';
 import { spaceBinding } from '../../src/supernet/registry';
+import { fakeImages as fakeDataset } from '../supernet/smoke-data';
 
 before(async () => {
   await initEngine('cpu');
 });
-
-function fakeDataset(n: number, seed: number): Dataset {
-  const rng = createRng(seed);
-  const labels = new Int32Array(n);
-  const images = new Float32Array(n * 8 * 8);
-  for (let i = 0; i < n; i++) {
-    labels[i] = rng.int(3);
-    // A learnable signal: the label shifts the mean brightness.
-    for (let p = 0; p < 64; p++) images[i * 64 + p] = rng.normal(labels[i] - 1, 1);
-  }
-  return {
-    name: `fake/${seed}`,
-    images,
-    labels,
-    shape: [n, 8, 8, 1],
-    numClasses: 3,
-    classNames: ['a', 'b', 'c'],
-    mean: [0],
-    std: [1],
-    source: 'generated',
-  };
-}
 
 function data(): TrainingData {
   return {
