@@ -44,11 +44,9 @@ export const FASHION_LAPTOP: ImageDataSettings = {
   validFraction: 0.5,
 };
 export const FASHION_SMOKE: ImageDataSettings = {
-  kind: 'images',
-  dataset: 'fashion-mnist',
+  ...FASHION_LAPTOP,
   trainImages: 128,
   validImages: 64,
-  validFraction: 0.5,
 };
 export const CIFAR_PAPER: ImageDataSettings = {
   kind: 'images',
@@ -74,14 +72,9 @@ export const SMOKE_HYPER: SpaceHyper = {
 };
 
 export const LAPTOP_SUPERNET: SpaceHyper = {
+  ...SMOKE_HYPER,
   epochs: 6,
-  nesterov: true,
-  augment: true,
   batchSize: 64,
-  lr: 0.05,
-  momentum: 0.9,
-  weightDecay: 5e-4,
-  clipNorm: 5,
   calibrationBatches: 5,
   calibrationBatchSize: 100,
   evalBatchSize: 250,

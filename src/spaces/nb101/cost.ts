@@ -23,8 +23,7 @@ import { nb101ToSpec, type Nb101Spec } from './arch';
 
 /** A complete, checked skeleton (missing fields from the benchmark's CIFAR-10 skeleton). */
 export function nb101Skeleton(input: Partial<Nb101Skeleton> = {}): Nb101Skeleton {
-  const s = integerSkeleton(NB101_CIFAR10_SKELETON, input);
-  return s;
+  return integerSkeleton(NB101_CIFAR10_SKELETON, input);
 }
 
 export interface Nb101Cost {
