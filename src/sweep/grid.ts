@@ -184,6 +184,21 @@ export function expandGrid(grid: Dict, where: string): ResolvedJob[] {
       throw new BadInputError(`${where}: ${key} needs spaces and scale`);
     }
   };
+  /** scale x (space, dataset) x seed, in that order. */
+  const axes = (seedList: unknown[]) =>
+    scales.flatMap((scale) =>
+      spaceData(spaces).flatMap(([space, dataset]) =>
+        seedList.map((seed) => ({ space, scale, seed, dataset })),
+      ),
+    );
+  /** A ground-truth job, or with shards K > 1 its K parts (shard 0..K-1). */
+  const addGroundTruth = (spec: Dict, label: string) => {
+    const shards = spec.shards;
+    const parts = typeof shards === 'number' && shards > 1 ? shards : 1;
+    for (let shard = 0; shard < parts; shard++) {
+      add(shards === undefined ? spec : { ...spec, shard }, label);
+    }
+  };
 
   const train = section(grid, 'train', where);
   const score = section(grid, 'score', where);
@@ -194,17 +209,13 @@ export function expandGrid(grid: Dict, where: string): ResolvedJob[] {
     for (const [i, v] of variants.entries()) {
       if (!isDict(v)) throw new BadInputError(`${where}: train.variants[${i}] must be a mapping`);
     }
-    for (const scale of scales) {
-      for (const [space, dataset] of spaceData(spaces)) {
-        for (const seed of seeds) {
-          for (const variant of variants as Dict[]) {
-            for (const fields of product({ ...without(train, 'variants'), ...variant })) {
-              const spec = { stage: 'train', space, scale, seed, dataset, ...fields };
-              const t = add(spec, `train ${shown(space)} seed ${shown(seed)}`);
-              for (const sc of score ? product(score) : []) {
-                add({ stage: 'score', train: t.id, ...sc }, `score of ${t.id}`);
-              }
-            }
+    for (const axis of axes(seeds)) {
+      for (const variant of variants as Dict[]) {
+        for (const fields of product({ ...without(train, 'variants'), ...variant })) {
+          const label = `train ${shown(axis.space)} seed ${shown(axis.seed)}`;
+          const t = add({ stage: 'train', ...axis, ...fields }, label);
+          for (const sc of score ? product(score) : []) {
+            add({ stage: 'score', train: t.id, ...sc }, `score of ${t.id}`);
           }
         }
       }
@@ -213,28 +224,12 @@ export function expandGrid(grid: Dict, where: string): ResolvedJob[] {
   const gt = section(grid, 'groundtruth', where);
   if (gt) {
     needAxes('groundtruth');
-    for (const scale of scales) {
-      for (const [space, dataset] of spaceData(spaces)) {
-        for (const seed of listOf(gt.seeds ?? 0)) {
-          for (const fields of product(without(gt, 'seeds'))) {
-            const shards = fields.shards;
-            const parts = typeof shards === 'number' && shards > 1 ? shards : 1;
-            for (let shard = 0; shard < parts; shard++) {
-              add(
-                {
-                  stage: 'groundtruth',
-                  space,
-                  scale,
-                  seed,
-                  dataset,
-                  ...fields,
-                  ...(shards === undefined ? {} : { shard }),
-                },
-                `groundtruth ${shown(space)}`,
-              );
-            }
-          }
-        }
+    for (const axis of axes(listOf(gt.seeds ?? 0))) {
+      for (const fields of product(without(gt, 'seeds'))) {
+        addGroundTruth(
+          { stage: 'groundtruth', ...axis, ...fields },
+          `groundtruth ${shown(axis.space)}`,
+        );
       }
     }
   }
@@ -284,38 +279,26 @@ export function expandGrid(grid: Dict, where: string): ResolvedJob[] {
         }
       }
     }
-    for (const scale of scales) {
-      for (const [space, dataset] of spaceData(spaces)) {
-        for (const seed of seeds) {
-          for (const fields of product({ ...without(sub, 'repeats', 'groundtruth'), repeat })) {
-            add(
-              { stage: 'subspace', space, scale, seed, dataset, ...fields },
-              `subspace ${shown(space)}`,
-            );
-            if (!subGt) continue;
-            // The cells this job scores, trained stand-alone (per space x dataset, like
-            // groundtruth: the same list reached from two seeds is one job).
-            const shards = subGt.shards;
-            const parts = typeof shards === 'number' && shards > 1 ? shards : 1;
-            for (let shard = 0; shard < parts; shard++) {
-              add(
-                {
-                  stage: 'groundtruth',
-                  space,
-                  scale,
-                  seed: subGt.seed ?? 0,
-                  dataset,
-                  sample: fields.sample,
-                  reduction: fields.reduction,
-                  factor: fields.factor,
-                  repeat: fields.repeat,
-                  ...(shards === undefined ? {} : { shards, shard }),
-                },
-                `groundtruth of subspace ${shown(space)} 1/${shown(fields.factor)} repeat ${shown(fields.repeat)}`,
-              );
-            }
-          }
-        }
+    for (const axis of axes(seeds)) {
+      for (const fields of product({ ...without(sub, 'repeats', 'groundtruth'), repeat })) {
+        add({ stage: 'subspace', ...axis, ...fields }, `subspace ${shown(axis.space)}`);
+        if (!subGt) continue;
+        // The cells this job scores, trained stand-alone (per space x dataset, like
+        // groundtruth: the same list reached from two seeds is one job).
+        const { sample, reduction, factor, repeat: r } = fields;
+        addGroundTruth(
+          {
+            stage: 'groundtruth',
+            ...axis,
+            seed: subGt.seed ?? 0,
+            sample,
+            reduction,
+            factor,
+            repeat: r,
+            ...(subGt.shards === undefined ? {} : { shards: subGt.shards }),
+          },
+          `groundtruth of subspace ${shown(axis.space)} 1/${shown(factor)} repeat ${shown(r)}`,
+        );
       }
     }
   }
