@@ -16,7 +16,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Nb201Network } from '../supernet/network';
-import { Sgd } from '../core/sgd';
+import { Sgd, type SgdSettings } from '../core/sgd';
 import { DivergenceError } from '../core/divergence';
 import { cosineLr } from '../core/schedule';
 import { DARTS_ARCH_ADAM, type AdamOptions } from './adam';
@@ -61,13 +61,9 @@ export function methodSpec(method: DifferentiableMethod): MethodSpec {
 }
 
 /** Hyper-parameters of the search (weights as NAS-Bench-201's DARTS runs; architecture per method). */
-export interface DifferentiableSearchHyper {
+export interface DifferentiableSearchHyper extends SgdSettings {
   weightLr: number;
   weightLrMin: number;
-  momentum: number;
-  nesterov: boolean;
-  weightDecay: number;
-  clipNorm: number;
   /** DARTS' Adam on alpha. */
   dartsAdam: AdamOptions;
   /** GAEA's exponentiated-gradient step size (no weight decay on theta). */
@@ -155,12 +151,8 @@ export class DifferentiableSearch {
       this.spec.optimizer === 'darts'
         ? DartsArchOptimizer.init(edges, opCount, options.normal, this.hyper.dartsAdam)
         : GaeaArchOptimizer.init(edges, opCount, this.hyper.gaeaEta);
-    this.sgd = new Sgd({
-      momentum: this.hyper.momentum,
-      nesterov: this.hyper.nesterov,
-      weightDecay: this.hyper.weightDecay,
-      clipNorm: this.hyper.clipNorm,
-    });
+    const { momentum, nesterov, weightDecay, clipNorm } = this.hyper;
+    this.sgd = new Sgd({ momentum, nesterov, weightDecay, clipNorm });
     this.sgd.initBuffers(supernet.variables.trainable);
     for (const [name, v] of supernet.variables.trainable) this.byVariableName.set(v.name, name);
   }

@@ -14,7 +14,7 @@ import type { BatchSource, SpaceBatch } from '../data/types';
 import { Rng } from '../engine/random';
 import { cosineLr } from '../core/schedule';
 import { DivergenceError } from '../core/divergence';
-import { Sgd } from '../core/sgd';
+import { Sgd, type SgdSettings } from '../core/sgd';
 import type { SpaceNetwork } from '../supernet/blocks';
 import { loadNetworkTensors, networkTensors } from './network-tensors';
 import { createProgress, formatDuration, type ProgressSink } from './progress';
@@ -35,7 +35,7 @@ import { multiPathStep } from './step';
 import type { FitStrategy } from './strategies';
 
 /** Optimisation settings of one training (supernet or stand-alone). */
-export interface FitHyper {
+export interface FitHyper extends SgdSettings {
   epochs: number;
   batchSize: number;
   /** Initial learning rate. */
@@ -44,11 +44,6 @@ export interface FitHyper {
   minLr?: number;
   /** Cosine to minLr over the run (default), or constant (DARTS-PTB, seed Table 2). */
   lrSchedule?: 'cosine' | 'constant';
-  momentum: number;
-  nesterov: boolean;
-  weightDecay: number;
-  /** Clip gradients by global norm (0: off). */
-  clipNorm: number;
 }
 
 /** Where the randomness of a training comes from (recorded in every checkpoint). */
@@ -173,17 +168,8 @@ export function fit<A>(options: FitOptions<A>): FitResult {
     throw new Error('a paired batch stream needs a strategy with its own step');
   }
   // A strategy with its own step owns its optimizer.
-  const sgds = owned
-    ? []
-    : nets.map(
-        () =>
-          new Sgd({
-            momentum: hyper.momentum,
-            nesterov: hyper.nesterov,
-            weightDecay: hyper.weightDecay,
-            clipNorm: hyper.clipNorm,
-          }),
-      );
+  const { momentum, nesterov, weightDecay, clipNorm } = hyper;
+  const sgds = owned ? [] : nets.map(() => new Sgd({ momentum, nesterov, weightDecay, clipNorm }));
   const stepsPerEpoch = fitStepsPerEpoch(options);
   if (stepsPerEpoch < 1) {
     throw new Error(
