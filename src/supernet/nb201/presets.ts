@@ -16,9 +16,10 @@
  * smoke:  tiny networks and a few hundred real images; seconds to a minute or two, for CI.
  */
 import { powerOfTwoEpochs, type Scale } from '../../core/scale';
+import type { SgdSettings } from '../../core/sgd';
 
 /** What every training run of NB-201 networks needs, supernet or stand-alone. */
-export interface Nb201TrainHyper {
+export interface Nb201TrainHyper extends SgdSettings {
   /** Skeleton: C and N (input channels and classes come from the dataset). */
   channels: number;
   cellsPerStage: number;
@@ -27,11 +28,6 @@ export interface Nb201TrainHyper {
   /** Initial learning rate of the cosine schedule (per step, annealed to minLr at the end). */
   lr: number;
   minLr: number;
-  momentum: number;
-  nesterov: boolean;
-  weightDecay: number;
-  /** Clip gradients by global norm (0: off). */
-  clipNorm: number;
   /** Random crop + horizontal flip. */
   augment: boolean;
   /** Images of the search-train split used for training (null: all). */
