@@ -166,40 +166,43 @@ export class JobSpecError extends BadInputError {
   override name = 'JobSpecError';
 }
 
-type FieldRule =
-  | { kind: 'int'; min: number; max: number }
-  | { kind: 'number'; min: number; max: number }
-  | { kind: 'choice'; choices: readonly string[] }
-  | { kind: 'images' }
-  | { kind: 'epochs' }
-  | { kind: 'epochList' }
-  | { kind: 'archSeed' }
-  | { kind: 'jobId' }
-  | { kind: 'storagePath' }
-  | { kind: 'name' };
-
-const SEED: FieldRule = { kind: 'int', min: 0, max: 2 ** 32 - 1 };
+/** A field's check: whether a value passes, and what it must be (the error says). */
+type FieldRule = { what: string; ok: (v: unknown) => boolean };
+const rule = (what: string, ok: (v: unknown) => boolean): FieldRule => ({ what, ok });
+const isInt = (v: unknown, min: number, max: number) =>
+  typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max;
+const int = (min: number, max: number) =>
+  rule(`an integer in [${min}, ${max}]`, (v) => isInt(v, min, max));
+const num = (min: number, max: number) =>
+  rule(`a number in [${min}, ${max}]`, (v) => typeof v === 'number' && v >= min && v <= max);
+const choice = (choices: readonly string[]) =>
+  rule(`one of ${choices.join(', ')}`, (v) => typeof v === 'string' && choices.includes(v));
+const IMAGES = rule("a positive integer or 'all'", (v) => v === 'all' || isInt(v, 1, 1e9));
+const SEED = int(0, 2 ** 32 - 1);
 const TRAINING_RULES: Record<string, FieldRule> = {
-  space: { kind: 'choice', choices: SPACE_NAMES },
-  scale: { kind: 'choice', choices: SCALES },
-  dataset: { kind: 'choice', choices: [...TRAIN_DATASETS, 'ptb'] },
+  space: choice(SPACE_NAMES),
+  scale: choice(SCALES),
+  dataset: choice([...TRAIN_DATASETS, 'ptb']),
   seed: SEED,
-  epochs: { kind: 'int', min: 1, max: 1_000_000 },
-  batchSize: { kind: 'int', min: 1, max: 1_000_000 },
-  lr: { kind: 'number', min: Number.MIN_VALUE, max: 1e12 },
-  weightDecay: { kind: 'number', min: 0, max: 1e6 },
-  trainImages: { kind: 'images' },
-  validImages: { kind: 'images' },
-  channels: { kind: 'int', min: 1, max: 4096 },
-  cells: { kind: 'int', min: 0, max: 100 },
+  epochs: int(1, 1_000_000),
+  batchSize: int(1, 1_000_000),
+  lr: num(Number.MIN_VALUE, 1e12),
+  weightDecay: num(0, 1e6),
+  trainImages: IMAGES,
+  validImages: IMAGES,
+  channels: int(1, 4096),
+  cells: int(0, 100),
 };
 const SAMPLE_RULES: Record<string, FieldRule> = {
-  sample: { kind: 'int', min: 1, max: 1_000_000 },
-  archSeed: { kind: 'archSeed' },
+  sample: int(1, 1_000_000),
+  archSeed: rule(
+    `an integer in [0, ${2 ** 32 - 1}] or 'study'`,
+    (v) => v === 'study' || SEED.ok(v),
+  ),
 };
 const CALIBRATION_RULES: Record<string, FieldRule> = {
-  calibrationBatches: { kind: 'int', min: 0, max: 1_000_000 },
-  calibrationBatchSize: { kind: 'int', min: 1, max: 1_000_000 },
+  calibrationBatches: int(0, 1_000_000),
+  calibrationBatchSize: int(1, 1_000_000),
 };
 
 /** The fields of each stage; `required` ones must be given (the rest default to the preset). */
@@ -208,45 +211,58 @@ const STAGES: Record<JobStage, { rules: Record<string, FieldRule>; required: str
     rules: {
       ...TRAINING_RULES,
       ...CALIBRATION_RULES,
-      sampler: { kind: 'choice', choices: SAMPLER_NAMES },
-      samplerPaths: { kind: 'int', min: 0, max: 64 },
-      fewShotEdge: { kind: 'int', min: 0, max: 1000 },
-      checkpointEpochs: { kind: 'epochList' },
+      sampler: choice(SAMPLER_NAMES),
+      samplerPaths: int(0, 64),
+      fewShotEdge: int(0, 1000),
+      checkpointEpochs: rule(
+        'a non-empty list of epoch numbers',
+        (v) => Array.isArray(v) && v.length > 0 && v.every((e) => isInt(e, 1, 1e6)),
+      ),
     },
     required: ['space', 'scale', 'seed'],
   },
   score: {
-    rules: { train: { kind: 'jobId' }, ...SAMPLE_RULES, epoch: { kind: 'epochs' } },
+    rules: {
+      train: rule(
+        'a job id like train-0123456789abcdef',
+        (v) => typeof v === 'string' && JOB_ID.test(v),
+      ),
+      ...SAMPLE_RULES,
+      epoch: rule(
+        "an epoch number, 'all' or 'latest'",
+        (v) => v === 'all' || v === 'latest' || isInt(v, 1, 1e6),
+      ),
+    },
     required: ['train', 'sample', 'archSeed'],
   },
   groundtruth: {
     rules: {
       ...TRAINING_RULES,
       ...SAMPLE_RULES,
-      shard: { kind: 'int', min: 0, max: 1_000_000 },
-      shards: { kind: 'int', min: 1, max: 1_000_000 },
-      reduction: { kind: 'choice', choices: ['random'] },
-      factor: { kind: 'int', min: 1, max: 1_000_000 },
-      repeat: { kind: 'int', min: 0, max: 10_000 },
+      shard: int(0, 1_000_000),
+      shards: int(1, 1_000_000),
+      reduction: choice(['random']),
+      factor: int(1, 1_000_000),
+      repeat: int(0, 10_000),
     },
     // archSeed, or factor (see GroundTruthJobSpec): resolveJob asks for one of them.
     required: ['space', 'scale', 'seed', 'sample'],
   },
   search: {
     rules: {
-      space: { kind: 'choice', choices: SPACE_NAMES },
-      method: { kind: 'choice', choices: SEARCH_METHODS },
-      scale: { kind: 'choice', choices: SCALES },
-      dataset: { kind: 'choice', choices: TRAIN_DATASETS },
+      space: choice(SPACE_NAMES),
+      method: choice(SEARCH_METHODS),
+      scale: choice(SCALES),
+      dataset: choice(TRAIN_DATASETS),
       seed: SEED,
-      epochs: { kind: 'int', min: 1, max: 100_000 },
-      batchSize: { kind: 'int', min: 1, max: 100_000 },
-      channels: { kind: 'int', min: 1, max: 4096 },
-      cells: { kind: 'int', min: 1, max: 100 },
-      trainImages: { kind: 'images' },
-      validImages: { kind: 'images' },
-      samples: { kind: 'int', min: 1, max: 15284 },
-      groundTruth: { kind: 'choice', choices: GROUND_TRUTH_MODES },
+      epochs: int(1, 100_000),
+      batchSize: int(1, 100_000),
+      channels: int(1, 4096),
+      cells: int(1, 100),
+      trainImages: IMAGES,
+      validImages: IMAGES,
+      samples: int(1, 15284),
+      groundTruth: choice(GROUND_TRUTH_MODES),
     },
     required: ['space', 'method', 'scale', 'seed'],
   },
@@ -254,12 +270,21 @@ const STAGES: Record<JobStage, { rules: Record<string, FieldRule>; required: str
     rules: {
       ...without(TRAINING_RULES, 'lr', 'weightDecay'),
       ...CALIBRATION_RULES,
-      reduction: { kind: 'choice', choices: SPACE_REDUCTIONS },
-      factor: { kind: 'int', min: 1, max: 1_000_000 },
-      repeat: { kind: 'int', min: 0, max: 10_000 },
+      reduction: choice(SPACE_REDUCTIONS),
+      factor: int(1, 1_000_000),
+      repeat: int(0, 10_000),
       sample: SAMPLE_RULES.sample,
-      truthTable: { kind: 'storagePath' },
-      truthColumn: { kind: 'name' },
+      truthTable: rule(
+        'a relative path under the storage root, like tables/nb101-truth.csv',
+        (v) =>
+          typeof v === 'string' &&
+          v.length <= 300 &&
+          v.split('/').every((part) => /^[A-Za-z0-9_][A-Za-z0-9._-]*$/.test(part)),
+      ),
+      truthColumn: rule(
+        'a column name (letters, digits, _ . -)',
+        (v) => typeof v === 'string' && /^[A-Za-z0-9_][A-Za-z0-9._-]{0,99}$/.test(v),
+      ),
     },
     // space left out: nb201 (the jobs of grids written before other spaces could be reduced).
     required: ['scale', 'seed', 'reduction', 'factor', 'repeat', 'sample'],
@@ -338,63 +363,6 @@ function checkReduction(
   }
 }
 
-function checkField(where: string, name: string, v: unknown, rule: FieldRule): void {
-  const bad = (what: string) =>
-    new JobSpecError(`${where}: ${name} must be ${what}, got ${JSON.stringify(v)}`);
-  const int = (x: unknown, min: number, max: number) =>
-    typeof x === 'number' && Number.isInteger(x) && x >= min && x <= max;
-  switch (rule.kind) {
-    case 'int':
-      if (!int(v, rule.min, rule.max)) throw bad(`an integer in [${rule.min}, ${rule.max}]`);
-      return;
-    case 'number':
-      if (typeof v !== 'number' || !Number.isFinite(v) || v < rule.min || v > rule.max) {
-        throw bad(`a number in [${rule.min}, ${rule.max}]`);
-      }
-      return;
-    case 'choice':
-      if (typeof v !== 'string' || !rule.choices.includes(v)) {
-        throw bad(`one of ${rule.choices.join(', ')}`);
-      }
-      return;
-    case 'images':
-      if (v !== 'all' && !int(v, 1, 1e9)) throw bad("a positive integer or 'all'");
-      return;
-    case 'epochs':
-      if (v !== 'all' && v !== 'latest' && !int(v, 1, 1e6)) {
-        throw bad("an epoch number, 'all' or 'latest'");
-      }
-      return;
-    case 'epochList':
-      if (!Array.isArray(v) || v.length === 0 || !v.every((e) => int(e, 1, 1e6))) {
-        throw bad('a non-empty list of epoch numbers');
-      }
-      return;
-    case 'archSeed':
-      if (v !== 'study' && !int(v, 0, 2 ** 32 - 1)) {
-        throw bad(`an integer in [0, ${2 ** 32 - 1}] or 'study'`);
-      }
-      return;
-    case 'jobId':
-      if (typeof v !== 'string' || !JOB_ID.test(v))
-        throw bad('a job id like train-0123456789abcdef');
-      return;
-    case 'storagePath':
-      if (
-        typeof v !== 'string' ||
-        v.length > 300 ||
-        !v.split('/').every((part) => /^[A-Za-z0-9_][A-Za-z0-9._-]*$/.test(part))
-      ) {
-        throw bad('a relative path under the storage root, like tables/nb101-truth.csv');
-      }
-      return;
-    case 'name':
-      if (typeof v !== 'string' || !/^[A-Za-z0-9_][A-Za-z0-9._-]{0,99}$/.test(v)) {
-        throw bad('a column name (letters, digits, _ . -)');
-      }
-  }
-}
-
 /**
  * Checks an untrusted value (a grid entry, a queue payload) against the schema of its stage:
  * a plain object, a known stage, only that stage's fields, each valid. Throws JobSpecError naming
@@ -421,7 +389,9 @@ export function parseJobSpec(value: unknown, where: string): JobSpec {
         `${where}: unknown field ${JSON.stringify(name)} for stage ${stage} (known: ${Object.keys(rules).join(', ')})`,
       );
     }
-    checkField(where, name, x, rule);
+    if (!rule.ok(x)) {
+      throw new JobSpecError(`${where}: ${name} must be ${rule.what}, got ${JSON.stringify(x)}`);
+    }
   }
   for (const name of required) {
     if (v[name] === undefined) throw new JobSpecError(`${where}: stage ${stage} needs ${name}`);
@@ -534,15 +504,15 @@ export function resolveJob(input: JobSpec, where: string): ResolvedJob {
     // The dataset's default mode is no field (the search command picks it the same way).
     if (s.groundTruth === defaultGroundTruth(s.dataset)) delete s.groundTruth;
     // `settings` stands for the fields it holds (given or not: one job).
-    const own = {
-      ...s,
-      batchSize: undefined,
-      channels: undefined,
-      cells: undefined,
-      trainImages: undefined,
-      validImages: undefined,
-      samples: undefined,
-    };
+    const own = without(
+      s,
+      'batchSize',
+      'channels',
+      'cells',
+      'trainImages',
+      'validImages',
+      'samples',
+    );
     return { id: hashOf('search', { spec: own, settings }), spec: s, after: [] };
   }
   const binding = spaceBinding(spec.space);
@@ -597,13 +567,7 @@ export function resolveJob(input: JobSpec, where: string): ResolvedJob {
   // hyper-parameters with the job's BN calibration for the calibration fields; the spec for the
   // rest.
   const material = (s: TrainingFields & CalibrationFields) => ({
-    spec: {
-      ...s,
-      channels: undefined,
-      cells: undefined,
-      calibrationBatches: undefined,
-      calibrationBatchSize: undefined,
-    },
+    spec: without(s, 'channels', 'cells', 'calibrationBatches', 'calibrationBatchSize'),
     hyper: { ...hyper, ...calibration(s) },
     data: { ...data, dataset: undefined },
     net,
@@ -669,31 +633,22 @@ export function runFolderOf(spec: JobSpec, id: string): string {
   return spec.stage === 'score' ? spec.train : id;
 }
 
-const flag = (name: string, v: unknown): string[] =>
-  v === undefined ? [] : [`--${name}`, String(v)];
+/** The flag of a spec field: the field's name in kebab case, but for these. */
+const FLAG_NAMES: Record<string, string> = {
+  calibrationBatches: 'calib-batches',
+  calibrationBatchSize: 'calib-size',
+};
+const TRAINING_FLAGS =
+  'space scale dataset seed epochs batchSize lr weightDecay trainImages validImages channels cells';
+const CALIBRATION_FLAGS = 'calibrationBatches calibrationBatchSize';
 
-function trainingFlags(s: TrainingFields): string[] {
-  return [
-    ...flag('space', s.space),
-    ...flag('scale', s.scale),
-    ...flag('dataset', s.dataset),
-    ...flag('seed', s.seed),
-    ...flag('epochs', s.epochs),
-    ...flag('batch-size', s.batchSize),
-    ...flag('lr', s.lr),
-    ...flag('weight-decay', s.weightDecay),
-    ...flag('train-images', s.trainImages),
-    ...flag('valid-images', s.validImages),
-    ...flag('channels', s.channels),
-    ...flag('cells', s.cells),
-  ];
-}
-
-function calibrationFlags(s: CalibrationFields): string[] {
-  return [
-    ...flag('calib-batches', s.calibrationBatches),
-    ...flag('calib-size', s.calibrationBatchSize),
-  ];
+/** `--flag value` of each of `fields` (space-separated) that `spec` gives (lists: 1,2,3). */
+function flags(spec: object, fields: string): string[] {
+  const s = spec as Record<string, unknown>;
+  return fields.split(' ').flatMap((k) => {
+    const flag = FLAG_NAMES[k] ?? k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+    return s[k] === undefined ? [] : [`--${flag}`, String(s[k])];
+  });
 }
 
 /** A job's truthTable (checked: relative, no '..') under the storage root. */
@@ -709,83 +664,32 @@ function truthTablePath(file: string, storage: string | undefined): string {
  * root, made from job ids only). Every value is a checked number or a name from a fixed list.
  */
 export function jobArgv(spec: JobSpec, runDir: string, storage?: string): string[] {
+  const out = ['--out', runDir];
   const common = ['--progress', 'lines'];
   switch (spec.stage) {
-    case 'train':
-      return [
-        'train',
-        ...trainingFlags(spec),
-        ...flag('sampler', spec.sampler),
-        ...flag('sampler-paths', spec.samplerPaths),
-        ...flag('few-shot-edge', spec.fewShotEdge),
-        ...flag('checkpoint-epochs', spec.checkpointEpochs?.join(',')),
-        ...calibrationFlags(spec),
-        '--out',
-        runDir,
-        '--wait',
-        ...common,
-      ];
+    case 'train': {
+      const own = 'sampler samplerPaths fewShotEdge checkpointEpochs';
+      const given = flags(spec, `${TRAINING_FLAGS} ${own} ${CALIBRATION_FLAGS}`);
+      return ['train', ...given, ...out, '--wait', ...common];
+    }
     case 'score':
-      return [
-        'evaluate',
-        '--run',
-        runDir,
-        ...flag('sample', spec.sample),
-        ...flag('arch-seed', spec.archSeed),
-        ...flag('epoch', spec.epoch),
-        ...common,
-      ];
-    case 'groundtruth':
-      return [
-        'groundtruth',
-        ...trainingFlags(spec),
-        ...flag('sample', spec.sample),
-        ...flag('arch-seed', spec.archSeed),
-        ...flag('reduction', spec.reduction),
-        ...flag('factor', spec.factor),
-        ...flag('repeat', spec.repeat),
-        ...(spec.shards === undefined ? [] : ['--shard', `${spec.shard}/${spec.shards}`]),
-        '--workers',
-        '1',
-        '--out',
-        runDir,
-        ...common,
-      ];
-    case 'search':
-      return [
-        'search',
-        ...flag('space', spec.space),
-        ...flag('method', spec.method),
-        ...flag('scale', spec.scale),
-        ...flag('dataset', spec.dataset),
-        ...flag('seed', spec.seed),
-        ...flag('epochs', spec.epochs),
-        ...flag('batch-size', spec.batchSize),
-        ...flag('channels', spec.channels),
-        ...flag('cells', spec.cells),
-        ...flag('train-images', spec.trainImages),
-        ...flag('valid-images', spec.validImages),
-        ...flag('samples', spec.samples),
-        ...flag('ground-truth', spec.groundTruth),
-        '--out',
-        runDir,
-        ...common,
-      ];
-    case 'subspace':
-      return [
-        'subspace',
-        ...trainingFlags(spec),
-        ...calibrationFlags(spec),
-        ...flag('reduction', spec.reduction),
-        ...flag('factor', spec.factor),
-        ...flag('repeat', spec.repeat),
-        ...flag('sample', spec.sample),
-        ...flag('truth-table', spec.truthTable && truthTablePath(spec.truthTable, storage)),
-        ...flag('truth-column', spec.truthColumn),
-        '--out',
-        runDir,
-        ...common,
-      ];
+      return ['evaluate', '--run', runDir, ...flags(spec, 'sample archSeed epoch'), ...common];
+    case 'groundtruth': {
+      const given = flags(spec, `${TRAINING_FLAGS} sample archSeed reduction factor repeat`);
+      const shard = spec.shards === undefined ? [] : ['--shard', `${spec.shard}/${spec.shards}`];
+      return ['groundtruth', ...given, ...shard, '--workers', '1', ...out, ...common];
+    }
+    case 'search': {
+      const own = 'space method scale dataset seed epochs batchSize channels cells';
+      const given = flags(spec, `${own} trainImages validImages samples groundTruth`);
+      return ['search', ...given, ...out, ...common];
+    }
+    case 'subspace': {
+      const truthTable = spec.truthTable && truthTablePath(spec.truthTable, storage);
+      const own = 'reduction factor repeat sample truthTable truthColumn';
+      const given = flags({ ...spec, truthTable }, `${TRAINING_FLAGS} ${CALIBRATION_FLAGS} ${own}`);
+      return ['subspace', ...given, ...out, ...common];
+    }
   }
 }
 
