@@ -14,18 +14,10 @@ import { parseCsv, readTableText, type GroundTruthRow } from '../runs/folder';
 export const LAPTOP_TABLE_DIR = path.join(packageRoot, 'kernels-data', 'laptop-nb201');
 export const LAPTOP_TABLE_FILE = 'ground-truth.csv';
 
-/** One stand-alone training: a cell and the seed it was trained with. */
-export interface SeedTableRow {
-  arch: string;
+/** One stand-alone training (a groundtruth.csv row), with its seed and validation loss. */
+export interface SeedTableRow extends GroundTruthRow {
   seed: number;
-  /** Percent, on the held-out validation split / the official test split. */
-  val_accuracy: number;
-  test_accuracy: number;
   val_loss: number;
-  params: number;
-  flops: number;
-  epochs: number;
-  seconds: number;
 }
 
 export const SEED_TABLE_HEADER = [
