@@ -17,6 +17,7 @@ import {
   runCliChild,
   setUpEngine,
   WAIT_OPTION,
+  printJson,
 } from './run-options';
 
 /**
@@ -139,10 +140,7 @@ Examples:
       fs.rmSync(listFile, { force: true });
       for (const epoch of epochs) {
         const file = path.join(runDir, 'scores', `epoch-${String(epoch).padStart(4, '0')}.csv`);
-        process.stdout.write(
-          JSON.stringify({ run: runDir, space: config.space, epoch, archs: archs.length, file }) +
-            '\n',
-        );
+        printJson({ run: runDir, space: config.space, epoch, archs: archs.length, file });
       }
       return 0;
     }
@@ -160,19 +158,17 @@ Examples:
         }),
       );
       const best = [...r.rows].sort((a, b) => b.accuracy - a.accuracy)[0];
-      process.stdout.write(
-        JSON.stringify({
-          run: runDir,
-          space: config.space,
-          epoch,
-          engine: engine?.name,
-          archs: r.rows.length,
-          scored: r.scored,
-          file: r.file,
-          seconds: r.seconds,
-          best: best ? { arch: best.arch, accuracy: best.accuracy, loss: best.loss } : null,
-        }) + '\n',
-      );
+      printJson({
+        run: runDir,
+        space: config.space,
+        epoch,
+        engine: engine?.name,
+        archs: r.rows.length,
+        scored: r.scored,
+        file: r.file,
+        seconds: r.seconds,
+        best: best ? { arch: best.arch, accuracy: best.accuracy, loss: best.loss } : null,
+      });
     }
     return 0;
   },

@@ -40,6 +40,7 @@ import {
   presetWithOverrides,
   runSettings,
   setUpEngine,
+  printJson,
 } from './run-options';
 
 /** Header of the table `groundtruth --scores` writes for `correlate`. */
@@ -304,17 +305,15 @@ Examples:
     }
     const pending = archs.length - rows.length;
     if (!isWorker) {
-      process.stdout.write(
-        JSON.stringify({
-          run: out,
-          space: s.space,
-          done: rows.length,
-          trained,
-          pending,
-          file: groundTruthPath(out),
-          ...(table ? { correlationTable: table } : {}),
-        }) + '\n',
-      );
+      printJson({
+        run: out,
+        space: s.space,
+        done: rows.length,
+        trained,
+        pending,
+        file: groundTruthPath(out),
+        ...(table ? { correlationTable: table } : {}),
+      });
       if (pending > 0) {
         process.stderr.write(
           `supernet-lab groundtruth: ${pending} architectures are still claimed by other processes\n`,

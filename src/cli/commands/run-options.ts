@@ -140,6 +140,11 @@ export const ARCH_OPTIONS: Record<string, OptionSpec> = {
   },
 };
 
+/** Prints a command's result: one line of JSON on stdout. */
+export function printJson(value: unknown): void {
+  process.stdout.write(JSON.stringify(value) + '\n');
+}
+
 export type ProgressMode = 'bar' | 'lines' | 'none';
 
 /** Settings every command that runs work shares. */

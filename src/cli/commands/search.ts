@@ -28,6 +28,7 @@ import {
   makeProgress,
   runSettings,
   setUpEngine,
+  printJson,
 } from './run-options';
 
 function optionalPositive(values: OptionValues, name: string): number | undefined {
@@ -151,7 +152,7 @@ Example: supernet-lab search --space nb201 --method gaea-bilevel --dataset fashi
       const summary = result
         ? { run: out, epochsRun, ...result }
         : { run: out, epochsRun, complete: false, epochs: config.epochs };
-      process.stdout.write(JSON.stringify(summary) + '\n');
+      printJson(summary);
       return 0;
     } catch (err) {
       if (err instanceof DivergenceError) {

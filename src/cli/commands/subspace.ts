@@ -37,6 +37,7 @@ import {
   runSettings,
   setUpEngine,
   type RunSettings,
+  printJson,
 } from './run-options';
 
 export const subspaceCommand: Command = {
@@ -164,19 +165,17 @@ Examples:
     const t0 = Date.now();
     const r = await reducedRun(ctx, reduction, factor, repeat, out);
     progress.done();
-    process.stdout.write(
-      JSON.stringify({
-        run: out,
-        reduction,
-        factor,
-        repeat,
-        cells: r.cells.length,
-        scored: r.rows.length,
-        epoch: hyper.epochs,
-        reused: r.run.reused,
-        seconds: (Date.now() - t0) / 1000,
-      }) + '\n',
-    );
+    printJson({
+      run: out,
+      reduction,
+      factor,
+      repeat,
+      cells: r.cells.length,
+      scored: r.rows.length,
+      epoch: hyper.epochs,
+      reused: r.run.reused,
+      seconds: (Date.now() - t0) / 1000,
+    });
     return 0;
   },
 };
@@ -269,19 +268,17 @@ async function reducedSupernet(
     progress,
   });
   progress.done();
-  process.stdout.write(
-    JSON.stringify({
-      run: r.out,
-      space: s.space,
-      reduction: r.reduction,
-      factor: r.factor,
-      repeat: r.repeat,
-      cells: cells ? cells.length : null,
-      scored: result.rows.length,
-      epoch: hyper.epochs,
-      reused,
-      seconds: (Date.now() - t0) / 1000,
-    }) + '\n',
-  );
+  printJson({
+    run: r.out,
+    space: s.space,
+    reduction: r.reduction,
+    factor: r.factor,
+    repeat: r.repeat,
+    cells: cells ? cells.length : null,
+    scored: result.rows.length,
+    epoch: hyper.epochs,
+    reused,
+    seconds: (Date.now() - t0) / 1000,
+  });
   return 0;
 }

@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { Queue } from 'bullmq';
 import { UsageError, intOption, stringOption, type Command, type OptionValues } from '../command';
 import { collectTables, writeTables } from '../../sweep/collect';
 import { defaultBenchFile, estimateSweep, formatEstimate } from '../../sweep/estimate';
@@ -14,25 +15,22 @@ import {
   writePlan,
   type SweepPlan,
 } from '../../sweep/storage';
-import { defaultWorkers } from './run-options';
+import { defaultWorkers, printJson } from './run-options';
 
 const SUBCOMMANDS = ['plan', 'submit', 'status', 'collect', 'retry'] as const;
-
-function storageOf(values: OptionValues): string {
-  return path.resolve(stringOption(values, 'storage', defaultStorageRoot()));
-}
-
-function queueOf(values: OptionValues): string | undefined {
-  const q = values['queue'];
-  return typeof q === 'string' ? q : undefined;
-}
 
 type QueueModule = typeof import('../../sweep/queue');
 /** The queue module, loaded only when --queue is given (BullMQ and ioredis are big). */
 const queueModule = async (): Promise<QueueModule> => require('../../sweep/queue') as QueueModule;
 
-async function openQueueAt(url: string | undefined) {
-  return url === undefined ? undefined : (await queueModule()).connectQueue(url);
+/** Runs `use` with the queue at `url` connected (none without --queue), then closes it. */
+async function withQueue<T>(url: string | undefined, use: (queue?: Queue) => Promise<T>) {
+  const queue = url === undefined ? undefined : await (await queueModule()).connectQueue(url);
+  try {
+    return await use(queue);
+  } finally {
+    await queue?.close();
+  }
 }
 
 const isGridFile = (target: string) => /\.(ya?ml|json)$/i.test(target) && fs.existsSync(target);
@@ -53,30 +51,28 @@ function sweepOf(storage: string, target: string | undefined, sub: string): Swee
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-/** Prints the status every `everyMs` until no job is left to run (or forever with `forever`). */
-async function watch(storage: string, plan: SweepPlan, url: string | undefined, everyMs: number) {
-  const queue = await openQueueAt(url);
-  try {
+/** Prints the status every 2 s until no job is left to run; the exit code (1: a job is parked). */
+function watch(storage: string, plan: SweepPlan, url: string | undefined): Promise<number> {
+  return withQueue(url, async (queue) => {
     let last = '';
     for (;;) {
       const s = await sweepStatus(storage, plan.jobs, queue);
       const text = formatStatus(plan.name, s);
       if (text !== last) process.stderr.write(`${new Date().toISOString()} ${text}`);
       last = text;
-      if (s.counts.done + s.counts.parked === s.total) return s;
-      await sleep(everyMs);
+      if (s.counts.done + s.counts.parked === s.total) return s.counts.parked === 0 ? 0 : 1;
+      await sleep(2000);
     }
-  } finally {
-    await queue?.close();
-  }
+  });
 }
 
-function attemptsOf(values: OptionValues): number {
-  return intOption(values, 'attempts', 3, 1, 100);
-}
-
-async function submit(values: OptionValues, storage: string, plan: SweepPlan): Promise<number> {
-  const url = queueOf(values);
+async function submit(
+  values: OptionValues,
+  storage: string,
+  plan: SweepPlan,
+  url: string | undefined,
+): Promise<number> {
+  const attempts = () => intOption(values, 'attempts', 3, 1, 100);
   if (url === undefined) {
     const workers = intOption(values, 'workers', defaultWorkers(), 1, 1024);
     process.stderr.write(
@@ -85,40 +81,27 @@ async function submit(values: OptionValues, storage: string, plan: SweepPlan): P
     const summary = await runLocal(plan.jobs, {
       storage,
       workers,
-      attempts: attemptsOf(values),
+      attempts: attempts(),
       engine: typeof values['engine'] === 'string' ? values['engine'] : undefined,
       threads: intOption(values, 'threads', 1, 1, 1024),
       onEvent: (line) => process.stderr.write(`sweep ${plan.name}: ${line}\n`),
     });
-    process.stdout.write(
-      JSON.stringify({
-        sweep: plan.name,
-        done: summary.done.length,
-        parked: summary.parked,
-        blocked: summary.blocked,
-      }) + '\n',
-    );
-    return summary.parked.length + summary.blocked.length === 0 ? 0 : 1;
+    const { done, parked, blocked } = summary;
+    printJson({ sweep: plan.name, done: done.length, parked, blocked });
+    return parked.length + blocked.length === 0 ? 0 : 1;
   }
-  const { connectQueue, safeUrl, submitJobs } = await queueModule();
-  const queue = await connectQueue(url);
-  try {
-    const s = await submitJobs(queue, storage, plan.jobs, { attempts: attemptsOf(values) });
-    process.stdout.write(
-      JSON.stringify({
-        sweep: plan.name,
-        queue: safeUrl(url),
-        added: s.added.length,
-        alreadyQueued: s.queued.length,
-        alreadyDone: s.done.length,
-      }) + '\n',
-    );
-  } finally {
-    await queue.close();
-  }
-  if (values['wait'] !== true) return 0;
-  const s = await watch(storage, plan, url, 2000);
-  return s.counts.parked === 0 ? 0 : 1;
+  const { safeUrl, submitJobs } = await queueModule();
+  await withQueue(url, async (queue) => {
+    const s = await submitJobs(queue!, storage, plan.jobs, { attempts: attempts() });
+    printJson({
+      sweep: plan.name,
+      queue: safeUrl(url),
+      added: s.added.length,
+      alreadyQueued: s.queued.length,
+      alreadyDone: s.done.length,
+    });
+  });
+  return values['wait'] === true ? watch(storage, plan, url) : 0;
 }
 
 export const sweepCommand: Command = {
@@ -195,7 +178,8 @@ Queue URLs: redis://[user:password@]host[:port][/db], rediss://... for TLS.`,
     }
     if (extra.length > 0)
       throw new UsageError(`sweep ${sub}: unexpected argument ${JSON.stringify(extra[0])}`);
-    const storage = storageOf(values);
+    const storage = path.resolve(stringOption(values, 'storage', defaultStorageRoot()));
+    const url = typeof values['queue'] === 'string' ? values['queue'] : undefined;
     if (sub === 'plan') {
       if (target === undefined || !isGridFile(target)) {
         throw new UsageError(
@@ -210,9 +194,7 @@ Queue URLs: redis://[user:password@]host[:port][/db], rediss://... for TLS.`,
           )
         : undefined;
       if (values['json']) {
-        process.stdout.write(
-          JSON.stringify({ sweep: plan.name, jobs: plan.jobs.length, estimate }) + '\n',
-        );
+        printJson({ sweep: plan.name, jobs: plan.jobs.length, estimate });
       } else {
         process.stdout.write(
           `sweep ${plan.name}: ${plan.jobs.length} jobs -> ${path.join(storage, 'sweeps', plan.name, 'plan.json')}\n`,
@@ -222,61 +204,39 @@ Queue URLs: redis://[user:password@]host[:port][/db], rediss://... for TLS.`,
       return 0;
     }
     const plan = sweepOf(storage, target, sub);
-    if (sub === 'submit') return submit(values, storage, plan);
+    if (sub === 'submit') return submit(values, storage, plan, url);
     if (sub === 'status') {
-      const url = queueOf(values);
-      if (values['watch']) {
-        const s = await watch(storage, plan, url, 2000);
-        return s.counts.parked === 0 ? 0 : 1;
-      }
-      const queue = await openQueueAt(url);
-      try {
-        const s = await sweepStatus(storage, plan.jobs, queue);
-        process.stdout.write(
-          values['json'] ? JSON.stringify(s) + '\n' : formatStatus(plan.name, s),
-        );
-      } finally {
-        await queue?.close();
-      }
+      if (values['watch']) return watch(storage, plan, url);
+      const s = await withQueue(url, (queue) => sweepStatus(storage, plan.jobs, queue));
+      process.stdout.write(values['json'] ? JSON.stringify(s) + '\n' : formatStatus(plan.name, s));
       return 0;
     }
     if (sub === 'collect') {
       const tables = collectTables(storage, plan.jobs);
       const files = writeTables(storage, plan.name, tables);
-      process.stdout.write(
-        JSON.stringify({
-          sweep: plan.name,
-          scores: tables.scores.numRows(),
-          groundtruth: tables.groundtruth.numRows(),
-          metrics: tables.metrics.numRows(),
-          subspaces: tables.subspaces.numRows(),
-          files,
-        }) + '\n',
-      );
+      printJson({
+        sweep: plan.name,
+        scores: tables.scores.numRows(),
+        groundtruth: tables.groundtruth.numRows(),
+        metrics: tables.metrics.numRows(),
+        subspaces: tables.subspaces.numRows(),
+        files,
+      });
       return 0;
     }
     // retry
-    const url = queueOf(values);
     const parked = plan.jobs.filter((j) => readParked(storage, j.id)).map((j) => j.id);
     if (url === undefined) {
       for (const id of parked) clearParked(storage, id);
       process.stderr.write(
         `sweep ${plan.name}: ${parked.length} parked job(s) cleared; running the sweep\n`,
       );
-      return submit(values, storage, plan);
+      return submit(values, storage, plan, url);
     }
-    const { connectQueue, retryParked } = await queueModule();
-    const queue = await connectQueue(url);
-    try {
-      const ids = await retryParked(
-        queue,
-        storage,
-        plan.jobs.map((j) => j.id),
-      );
-      process.stdout.write(JSON.stringify({ sweep: plan.name, requeued: ids.length, ids }) + '\n');
-    } finally {
-      await queue.close();
-    }
+    const { retryParked } = await queueModule();
+    const all = plan.jobs.map((j) => j.id);
+    const ids = await withQueue(url, (queue) => retryParked(queue!, storage, all));
+    printJson({ sweep: plan.name, requeued: ids.length, ids });
     return 0;
   },
 };

@@ -18,6 +18,7 @@ import {
   runSettings,
   setUpEngine,
   WAIT_OPTION,
+  printJson,
 } from './run-options';
 
 const LAPTOP = spaceBinding('nb201').preset('laptop');
@@ -104,16 +105,14 @@ Examples:
       progress,
       lock: () => lockRunFolder(out, 'train', values),
     });
-    process.stdout.write(
-      JSON.stringify({
-        run: out,
-        space: s.space,
-        epochsDone: r.epochsDone,
-        epochsRun: r.epochsRun,
-        resumedFrom: r.resumedFrom,
-        seconds: r.seconds,
-      }) + '\n',
-    );
+    printJson({
+      run: out,
+      space: s.space,
+      epochsDone: r.epochsDone,
+      epochsRun: r.epochsRun,
+      resumedFrom: r.resumedFrom,
+      seconds: r.seconds,
+    });
     return 0;
   },
 };
