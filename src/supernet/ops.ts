@@ -8,7 +8,7 @@
  * backend when the engine has not fixed tfjs's AvgPoolGrad.
  */
 import * as tf from '@tensorflow/tfjs';
-import { batchNorm2dInfer, batchNorm2dTrain, blendRunningStats, engineInfo } from '../engine';
+import { engineInfo } from '../engine';
 
 export function relu(x: tf.Tensor4D): tf.Tensor4D {
   return tf.relu(x);
@@ -30,47 +30,20 @@ export function conv2d(x: tf.Tensor4D, w: tf.Tensor4D, stride: number, pad: numb
   ]);
 }
 
-/** Batch-norm in inference form: (x - mean) / sqrt(var + eps) * gamma + beta. */
-export function batchNormInference(
-  x: tf.Tensor4D,
-  mean: tf.Tensor1D,
-  variance: tf.Tensor1D,
-  gamma: tf.Tensor1D,
-  beta: tf.Tensor1D,
-  eps: number,
-): tf.Tensor4D {
-  return batchNorm2dInfer(x, mean, variance, gamma, beta, eps);
-}
-
 /**
- * Training-mode batch norm with batch statistics over N, H, W (the engine's fused kernel and
- * analytic gradient). Returns the output and the batch mean and biased variance (the caller
- * disposes them).
+ * Batch norm, the engine's helpers under the networks' names: batchNormInference(x, mean, var,
+ * gamma, beta, eps) = (x - mean) / sqrt(var + eps) * gamma + beta; batchNormTrain(x, gamma, beta,
+ * eps) normalises with batch statistics over N, H, W (fused kernel, analytic gradient) and also
+ * returns the batch mean and biased variance (the caller disposes them); updateRunningStats(mean,
+ * var, batchMean, batchVar, n, f) sets running = (1 - f) * running + f * batch with the batch
+ * variance made unbiased (n / (n - 1), n = elements per channel), PyTorch's rule; f = momentum in
+ * training, 1/k for the k-th calibration batch (cumulative average).
  */
-export function batchNormTrain(
-  x: tf.Tensor4D,
-  gamma: tf.Tensor1D,
-  beta: tf.Tensor1D,
-  eps: number,
-): { y: tf.Tensor4D; mean: tf.Tensor1D; variance: tf.Tensor1D } {
-  return batchNorm2dTrain(x, gamma, beta, eps);
-}
-
-/**
- * running = (1 - f) * running + f * batch, with the batch variance made unbiased (n / (n - 1),
- * n = elements per channel), PyTorch's rule. f = momentum in training, 1/k for the k-th
- * calibration batch (cumulative average).
- */
-export function updateRunningStats(
-  runningMean: tf.Variable,
-  runningVar: tf.Variable,
-  batchMean: tf.Tensor1D,
-  batchVar: tf.Tensor1D,
-  elementsPerChannel: number,
-  factor: number,
-): void {
-  blendRunningStats(runningMean, runningVar, batchMean, batchVar, elementsPerChannel, factor);
-}
+export {
+  batchNorm2dInfer as batchNormInference,
+  batchNorm2dTrain as batchNormTrain,
+  blendRunningStats as updateRunningStats,
+} from '../engine';
 
 /** True when the engine replaced tfjs's AvgPoolGrad (wrong at borders) on the current backend. */
 function fixedAvgPoolGrad(): boolean {
