@@ -18,6 +18,7 @@ import { calibrationIndices } from '../data/calibration';
 import { Rng } from '../engine/random';
 import { packageRoot } from '../info';
 import type { TrainDataset } from '../core/scale';
+import type { ImageDataSettings } from '../supernet/binding';
 
 export interface TrainingData {
   train: Dataset;
@@ -28,11 +29,8 @@ export interface TrainingData {
   imageSize: number;
 }
 
-export interface LoadTrainingDataOptions {
-  trainImages: number | null;
-  validImages: number | null;
-  testImages?: number | null;
-  validFraction: number;
+export interface LoadTrainingDataOptions
+  extends Pick<ImageDataSettings, 'trainImages' | 'validImages' | 'testImages' | 'validFraction'> {
   /** Folder or archive of the dataset (default: the dataset's standard location). */
   source?: string;
   /** CIFAR: download the official archive into the cache when missing. */
