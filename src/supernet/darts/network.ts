@@ -271,7 +271,3 @@ export class DartsSupernet extends BankNetwork implements SpaceNetwork<DartsGeno
     return tf.concat(states.slice(DARTS_CELL_INPUTS), 3) as tf.Tensor4D;
   }
 }
-
-export function createDartsSupernet(skeleton: DartsSupernetSkeleton, seed: number): DartsSupernet {
-  return new DartsSupernet(skeleton, seed);
-}

@@ -11,7 +11,7 @@ import { sampleDarts } from '../../spaces/darts/sample';
 import { dartsCost } from '../../spaces/darts/cost';
 import type { ChoiceCodec } from '../../spaces/choices';
 import type { SpaceRunSpec } from '../binding';
-import { createDartsSupernet, type DartsSupernetSkeleton } from './network';
+import { DartsSupernet, type DartsSupernetSkeleton } from './network';
 
 /**
  * Decisions, per cell type (normal, then reduce) and per node: the ordered pair of distinct
@@ -88,7 +88,7 @@ export function dartsRunSpec(
       smallest: { normal: uniformCell('max_pool_3x3'), reduce: uniformCell('max_pool_3x3') },
       largest: { normal: uniformCell('sep_conv_5x5'), reduce: uniformCell('sep_conv_5x5') },
     }),
-    build: (seed) => createDartsSupernet(skeleton, seed),
+    build: (seed) => new DartsSupernet(skeleton, seed),
     params: (g) => dartsCost(g, s).params,
     flops: (g) => dartsCost(g, s).flops,
   };

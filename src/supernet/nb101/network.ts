@@ -150,7 +150,3 @@ export class Nb101Supernet extends BankNetwork implements SpaceNetwork<Nb101Arch
     ) as tf.Tensor4D;
   }
 }
-
-export function createNb101Supernet(skeleton: Nb101SupernetSkeleton, seed: number): Nb101Supernet {
-  return new Nb101Supernet(skeleton, seed);
-}

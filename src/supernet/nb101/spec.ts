@@ -16,7 +16,7 @@ import { nb101Cost } from '../../spaces/nb101/cost';
 import { extremesByParams } from '../../spaces/choices';
 import type { ChoiceCodec } from '../../spaces/choices';
 import type { SpaceRunSpec } from '../binding';
-import { createNb101Supernet, type Nb101SupernetSkeleton } from './network';
+import { Nb101Supernet, type Nb101SupernetSkeleton } from './network';
 
 /**
  * Decisions: the op of nodes 1..5 (3 options each), the inputs of nodes 1..5 (1, 2, 3, 6, 10
@@ -74,7 +74,7 @@ export function nb101RunSpec(skeleton: Nb101SupernetSkeleton): SpaceRunSpec<Nb10
       extremes ??= extremesByParams(enumerateNb101(), (a) => nb101Cost(a, s).params, isValidNb101);
       return extremes;
     },
-    build: (seed) => createNb101Supernet(skeleton, seed),
+    build: (seed) => new Nb101Supernet(skeleton, seed),
     params: (a) => nb101Cost(a, s).params,
     flops: (a) => nb101Cost(a, s).flops,
   };

@@ -143,10 +143,3 @@ export class ProxylessSupernet extends BankNetwork implements SpaceNetwork<Proxy
     return this.bank.bn(m.projectBn, ops.conv2d(h, m.project, 1, 0), options);
   }
 }
-
-export function createProxylessSupernet(
-  skeleton: Partial<ProxylessSkeleton>,
-  seed: number,
-): ProxylessSupernet {
-  return new ProxylessSupernet(skeleton, seed);
-}

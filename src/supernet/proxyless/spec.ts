@@ -7,7 +7,7 @@ import { proxylessCost, proxylessLayerChoices } from '../../spaces/proxyless/cos
 import { proxylessLayers } from '../../spaces/proxyless/layers';
 import type { ChoiceCodec } from '../../spaces/choices';
 import type { SpaceRunSpec } from '../binding';
-import { createProxylessSupernet } from './network';
+import { ProxylessSupernet } from './network';
 
 /** Smoke skeleton: 16x16 grey images, width 1, two stages of 2 layers, 3 classes. */
 export const PROXYLESS_SMOKE_SKELETON: Readonly<Partial<ProxylessSkeleton>> = Object.freeze({
@@ -48,7 +48,7 @@ export function proxylessRunSpec(
       smallest: layers.map((l) => (l.skippable ? 'skip' : PROXYLESS_OPS[0])),
       largest: layers.map(() => '7x7_MBConv6' as const),
     }),
-    build: (seed) => createProxylessSupernet(skeleton, seed),
+    build: (seed) => new ProxylessSupernet(skeleton, seed),
     params: (a) => proxylessCost(a, skeleton).params,
     flops: (a) => proxylessCost(a, skeleton).flops,
   };
