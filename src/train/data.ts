@@ -95,15 +95,8 @@ export async function loadTrainingData(
 
 /** Batches of `ds` at `indices` (copied; no augmentation). */
 function gather(ds: Dataset, indices: Int32Array): SpaceBatch {
-  const [, h, w, c] = ds.shape;
-  const per = h * w * c;
-  const images = new Float32Array(indices.length * per);
-  const labels = new Int32Array(indices.length);
-  indices.forEach((k, i) => {
-    images.set(ds.images.subarray(k * per, (k + 1) * per), i * per);
-    labels[i] = ds.labels[k];
-  });
-  return { images, labels, shape: [indices.length, h, w, c] };
+  const { images, labels, shape } = subsetDataset(ds, indices);
+  return { images, labels, shape: [...shape] };
 }
 
 /**
