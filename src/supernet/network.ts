@@ -35,7 +35,7 @@ export interface Nb201Skeleton {
 }
 
 /**
- * train: batch statistics, running statistics updated with `bnMomentum` (PyTorch convention:
+ * train: batch statistics, running statistics updated with BN momentum 0.1 (PyTorch convention:
  *   running = (1 - m) * running + m * batch, unbiased batch variance);
  * eval: running statistics;
  * calibrate: batch statistics, running statistics updated as the cumulative average over the
@@ -56,10 +56,6 @@ export interface NetworkOptions {
   seed: number;
   /** Ops owned by every edge: 'all' for a supernet, or one architecture for a stand-alone net. */
   ops: 'all' | Nb201Arch;
-  /** PyTorch-style BN momentum (default 0.1). */
-  bnMomentum?: number;
-  /** BN epsilon (default 1e-5). */
-  bnEps?: number;
 }
 
 /** ReLU -> Conv(k, stride, pad; no bias) -> BN. */
@@ -102,7 +98,7 @@ export class Nb201Network extends BankNetwork {
   readonly seed: number;
   /** null for a supernet; the architecture for a stand-alone network. */
   readonly fixedArch: Nb201Arch | null;
-  readonly bnMomentum: number;
+  /** BN epsilon (the relaxed network of src/optim normalises with it too). */
   readonly bnEps: number;
   private readonly stem: { w: tf.Variable<tf.Rank.R4>; bn: BatchNorm };
   private readonly stages: Stage[] = [];
@@ -111,11 +107,10 @@ export class Nb201Network extends BankNetwork {
 
   constructor(skeleton: Nb201Skeleton, options: NetworkOptions) {
     validateSkeleton(skeleton);
-    const bank = new WeightBank(options.seed, options.bnMomentum ?? 0.1, options.bnEps ?? 1e-5);
+    const bank = new WeightBank(options.seed);
     super(bank);
     this.skeleton = Object.freeze({ ...skeleton });
     this.seed = options.seed;
-    this.bnMomentum = bank.bnMomentum;
     this.bnEps = bank.bnEps;
     if (options.ops === 'all') {
       this.fixedArch = null;
