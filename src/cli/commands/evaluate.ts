@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UsageError, intOption, stringOption, type Command, type OptionValues } from '../command';
 import { readRunConfig } from '../../runs/config';
-import { checkpointName, writeFileAtomic } from '../../runs/folder';
+import { checkpointName, scoresPath, writeFileAtomic } from '../../runs/folder';
 import { scoreRun } from '../../evaluate/score-run';
 import { loadConfigData, runSetup } from '../../train/pipeline';
 import {
@@ -109,10 +109,11 @@ Examples:
       batchSize: intOption(values, 'calib-size', config.calibrationBatchSize, 1),
     };
     const overridden = values['calib-batches'] !== undefined || values['calib-size'] !== undefined;
-    const engine = workers > 1 && values['shard'] === undefined ? null : await setUpEngine(s);
+    const fanOut = workers > 1 && values['shard'] === undefined;
+    const engine = fanOut ? null : await setUpEngine(s);
     const data = await loadConfigData(config, { dataDir: s.dataDir });
     const archs = archList(values, runSetup(config, data));
-    if (workers > 1 && values['shard'] === undefined) {
+    if (fanOut) {
       // Fan out: one child per shard, same list (written to the run folder).
       const listFile = path.join(runDir, 'scores', 'parts', `archs-${process.pid}.txt`);
       writeFileAtomic(listFile, archs.join('\n') + '\n');
@@ -139,23 +140,16 @@ Examples:
       }
       fs.rmSync(listFile, { force: true });
       for (const epoch of epochs) {
-        const file = path.join(runDir, 'scores', `epoch-${String(epoch).padStart(4, '0')}.csv`);
+        const file = scoresPath(runDir, epoch);
         printJson({ run: runDir, space: config.space, epoch, archs: archs.length, file });
       }
       return 0;
     }
+    const calibrated = overridden ? { calibration } : {};
     for (const epoch of epochs) {
       const progress = makeProgress(s.progressMode, `score ${config.space} epoch ${epoch} `);
       const r = await withShardLock(runDir, epoch, values, (shard) =>
-        scoreRun({
-          runDir,
-          epoch,
-          archs,
-          data,
-          ...(overridden ? { calibration } : {}),
-          shard,
-          progress,
-        }),
+        scoreRun({ runDir, epoch, archs, data, ...calibrated, shard, progress }),
       );
       const best = [...r.rows].sort((a, b) => b.accuracy - a.accuracy)[0];
       printJson({

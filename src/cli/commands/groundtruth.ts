@@ -79,10 +79,8 @@ function reducedSpaceArchs(values: OptionValues, setup: SpaceSetup): string[] {
   const space = setup.spec.space;
   const cells = randomCells(space, factor, repeat);
   const list = scoredCells(space, cells, sample, 'random', factor, repeat);
-  return canonicalArchs(
-    setup,
-    list.map((a) => setup.spec.format(a)),
-  );
+  const names = list.map((a) => setup.spec.format(a));
+  return canonicalArchs(setup, names);
 }
 
 /** The --shard I/K part of an architecture list (all of it without --shard). */
@@ -187,6 +185,7 @@ Examples:
       log: (line) => progress.line(line),
     });
     const setup = runSetup({ space: s.space, skeleton: preset.standaloneSkeleton }, data);
+    const scoredNames = scored?.map((r) => r.arch) ?? [];
     if (values['reduction'] !== undefined && values['factor'] === undefined) {
       throw new UsageError('--reduction needs --factor F (and --repeat R, --sample N)');
     }
@@ -194,17 +193,7 @@ Examples:
       values,
       values['factor'] !== undefined
         ? reducedSpaceArchs(values, setup)
-        : archList(
-            values,
-            setup,
-            scored
-              ? () =>
-                  canonicalArchs(
-                    setup,
-                    scored!.map((r) => r.arch),
-                  )
-              : undefined,
-          ),
+        : archList(values, setup, scored ? () => canonicalArchs(setup, scoredNames) : undefined),
     );
     const config: RunConfigInput = {
       ...hyper,
@@ -244,12 +233,11 @@ Examples:
               return;
             }
             const row = (r.value as GroundTruthJobResult).row;
-            if (row) trained++;
-            if (row) {
-              progress.line(
-                groundTruthLine(row, ++done, archs.length, `worker ${r.workerIndex + 1}`),
-              );
-            }
+            if (!row) return;
+            trained++;
+            progress.line(
+              groundTruthLine(row, ++done, archs.length, `worker ${r.workerIndex + 1}`),
+            );
           },
         },
       );
@@ -261,47 +249,28 @@ Examples:
         throw err;
       }
     } else {
-      trained = runGroundTruth({
-        runDir: out,
-        config,
-        data,
-        progress,
-        worker: isWorker ? `pid ${process.pid}` : 'main',
-      }).trained;
+      const worker = isWorker ? `pid ${process.pid}` : 'main';
+      trained = runGroundTruth({ runDir: out, config, data, progress, worker }).trained;
     }
     const rows = writeGroundTruthTables(run);
     let table: string | undefined;
     if (scored) {
       const byArch = new Map(rows.map((r) => [r.arch, r]));
       const losses = groundTruthLosses(run);
-      const lines = canonicalArchs(
-        setup,
-        scored.map((r) => r.arch),
-      ).flatMap((a, i) => {
+      const lines = canonicalArchs(setup, scoredNames).flatMap((a, i) => {
         const g = byArch.get(a);
         if (!g) return [];
         const sc = scored![i];
         const loss = losses.get(a) ?? NaN;
-        return [
-          [
-            a,
-            sc.accuracy,
-            sc.loss,
-            Math.exp(sc.loss),
-            g.val_accuracy,
-            loss,
-            Math.exp(loss),
-            g.params,
-            g.flops,
-          ],
-        ];
+        const supernet = [sc.accuracy, sc.loss, Math.exp(sc.loss)];
+        return [[a, ...supernet, g.val_accuracy, loss, Math.exp(loss), g.params, g.flops]];
       });
-      table = path.join(out, 'correlation.csv');
-      const file = table;
+      const file = path.join(out, 'correlation.csv');
       withTableLock(out, 'groundtruth correlation table', () =>
         writeTableAtomic(file, toCsv(CORRELATION_HEADER, lines)),
       );
-      readCsvTable(table);
+      readCsvTable(file);
+      table = file;
     }
     const pending = archs.length - rows.length;
     if (!isWorker) {

@@ -28,12 +28,7 @@ import {
 const SHARED_FLAGS = ['channels', 'cells', 'train-images', 'valid-images', 'batch-size'] as const;
 
 function forward(values: OptionValues, names: readonly string[]): string[] {
-  const out: string[] = [];
-  for (const name of names) {
-    const v = values[name];
-    if (typeof v === 'string') out.push(`--${name}`, v);
-  }
-  return out;
+  return names.flatMap((n) => (typeof values[n] === 'string' ? [`--${n}`, `${values[n]}`] : []));
 }
 
 /**
@@ -156,12 +151,10 @@ ${FRONTIER_HELP}`,
       }
     }
     const shared = forward(values, SHARED_FLAGS);
-    const supernetFlags = [...shared];
-    if (values['epochs'] !== undefined)
-      supernetFlags.push('--epochs', String(intOption(values, 'epochs', 1, 1)));
-    const groundTruthFlags = [...shared];
-    if (values['gt-epochs'] !== undefined)
-      groundTruthFlags.push('--epochs', String(intOption(values, 'gt-epochs', 1, 1)));
+    const epochs = (name: string) =>
+      values[name] === undefined ? [] : ['--epochs', String(intOption(values, name, 1, 1))];
+    const supernetFlags = [...shared, ...epochs('epochs')];
+    const groundTruthFlags = [...shared, ...epochs('gt-epochs')];
     // Architecture sampling needs the space's run spec, which needs the data's shape.
     const data = await loadRunData(s.space, preset.data, preset.skeleton.net, {
       dataDir: s.dataDir,

@@ -228,10 +228,8 @@ async function reducedSupernet(
       ? randomCells(s.space, r.factor, r.repeat)
       : prunedCells(s.space, truth!, column!, r.factor);
   const engine = await setUpEngine(s);
-  const progress = makeProgress(
-    s.progressMode,
-    `subspace ${s.space} ${r.reduction} 1/${r.factor} `,
-  );
+  const label = `subspace ${s.space} ${r.reduction} 1/${r.factor} `;
+  const progress = makeProgress(s.progressMode, label);
   const data = await loadRunData(s.space, preset.data, preset.skeleton.net, {
     dataDir: s.dataDir,
     download: s.download,
@@ -260,13 +258,8 @@ async function reducedSupernet(
   await trainSubspaceSupernet({ runDir: r.out, config, subspace, truth, data, progress });
   const format = spaceBinding(s.space).searchSpace.format;
   const scored = scoredCells(s.space, cells, r.sample, r.reduction, r.factor, r.repeat);
-  const result = scoreRun({
-    runDir: r.out,
-    epoch: hyper.epochs,
-    archs: scored.map((a) => format(a)),
-    data,
-    progress,
-  });
+  const archs = scored.map((a) => format(a));
+  const result = scoreRun({ runDir: r.out, epoch: hyper.epochs, archs, data, progress });
   progress.done();
   printJson({
     run: r.out,

@@ -64,11 +64,8 @@ Examples:
       throw new UsageError('--few-shot-edge needs --sampler fewshot');
     }
     const samplerPaths = optionalInt(values, 'sampler-paths', 0, 64);
-    const checkpointEpochs = parseEpochList(
-      values,
-      'checkpoint-epochs',
-      preset.supernet.checkpointEpochs.filter((e) => e <= hyper.epochs),
-    );
+    const kept = preset.supernet.checkpointEpochs.filter((e) => e <= hyper.epochs);
+    const checkpointEpochs = parseEpochList(values, 'checkpoint-epochs', kept);
     const dataset = datasetName(preset);
     const out = path.resolve(stringOption(values, 'out', defaultOut('supernet', s, dataset)));
     const engine = await setUpEngine(s);
@@ -98,21 +95,10 @@ Examples:
         `batch ${hyper.batchSize}, sampler ${sampler}, engine ${engine.name} -> ${out}`,
     );
     // trainRun checks the config against the space before it takes the lock (no folder on bad input).
-    const r = await trainRun({
-      runDir: out,
-      config,
-      data,
-      progress,
-      lock: () => lockRunFolder(out, 'train', values),
-    });
-    printJson({
-      run: out,
-      space: s.space,
-      epochsDone: r.epochsDone,
-      epochsRun: r.epochsRun,
-      resumedFrom: r.resumedFrom,
-      seconds: r.seconds,
-    });
+    const lock = () => lockRunFolder(out, 'train', values);
+    const r = await trainRun({ runDir: out, config, data, progress, lock });
+    const { epochsDone, epochsRun, resumedFrom, seconds } = r;
+    printJson({ run: out, space: s.space, epochsDone, epochsRun, resumedFrom, seconds });
     return 0;
   },
 };
