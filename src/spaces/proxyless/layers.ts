@@ -11,28 +11,15 @@ export function makeDivisible(v: number, divisor = 8): number {
 export function proxylessSkeleton(input: Partial<ProxylessSkeleton> = {}): ProxylessSkeleton {
   const s: ProxylessSkeleton = { ...PROXYLESS_GPU_SKELETON, ...stripUndefined(input) };
   const positive = (name: string, v: unknown, integer = true) => {
-    if (
-      typeof v !== 'number' ||
-      !Number.isFinite(v) ||
-      v <= 0 ||
-      (integer && !Number.isInteger(v))
-    ) {
+    if (!(typeof v === 'number' && v > 0 && (integer ? Number.isInteger(v) : Number.isFinite(v)))) {
       throw new Error(
         `skeleton ${name} must be a positive ${integer ? 'integer' : 'number'}, got ${JSON.stringify(v)}`,
       );
     }
   };
   positive('widthMult', s.widthMult, false);
-  for (const key of [
-    'firstConv',
-    'firstBlock',
-    'lastChannel',
-    'inChannels',
-    'numClasses',
-    'imageSize',
-  ] as const) {
-    positive(key, s[key]);
-  }
+  const counts = ['firstConv', 'firstBlock', 'lastChannel', 'inChannels', 'numClasses'] as const;
+  for (const key of [...counts, 'imageSize'] as const) positive(key, s[key]);
   const n = s.widthStages.length;
   if (s.layersPerStage.length !== n || s.strideStages.length !== n) {
     throw new Error(
