@@ -28,7 +28,7 @@ import { imageRunData, loadRunNetworks } from '../train/pipeline';
 import { iterateBatches } from '../data/batches';
 import { baseStudy, type BaseStudy } from './base';
 import { ensureEngine, type ExperimentContext, type ExperimentOptions } from './context';
-import { fmt, mean, pct, type ComparisonRow, type StudyResult } from './report';
+import { fmt, mean, pct, comparisonRows, type StudyResult } from './report';
 import { nb201Settings, runData } from './runs';
 import { fillSeed } from '../runs/config';
 import { evolutionarySearch, randomSearch, type StrategyResult } from './search-strategies';
@@ -396,7 +396,7 @@ export async function weightSharingBasics(
   const truthRankOfPick = 1 + truthCol.filter((v) => v > truthCol[bestScored]).length;
   const trainSeconds = run.log.reduce((s, e) => s + e.seconds, 0);
   const scale = study.scaleText;
-  const comparison: ComparisonRow[] = [
+  const comparison = comparisonRows(scale, [
     {
       quantity: 'A sub-network is a mask over the supernet weights',
       seed: '"For architecture a, the subnet weights are w_a = M_a ⊙ W"',
@@ -411,7 +411,6 @@ export async function weightSharingBasics(
       measured: Number.isFinite(secondsPerEvaluation)
         ? `${secondsPerEvaluation.toFixed(2)} s per cell (BN recalibration + validation) after ${trainSeconds.toFixed(0)} s of supernet training for all ${anatomy.validCells} valid cells`
         : `every searched cell was already scored (cached); supernet training took ${trainSeconds.toFixed(0)} s for all ${anatomy.validCells} valid cells`,
-      scale,
       agrees: Number.isFinite(secondsPerEvaluation) ? secondsPerEvaluation < 60 : null,
       rule: 'under a minute per cell',
     },
@@ -419,7 +418,6 @@ export async function weightSharingBasics(
       quantity: 'Kendall τ, supernet vs ground truth (NB-201)',
       seed: 'Table "Study / Search Space / Kendall τ": Zela et al. 2020, NAS-Bench-201, ~0.5-0.7, "moderate correlation; depends on training"',
       measured: `τ-b = ${fmt(kendall)} (Spearman ρ = ${fmt(rho)}) over ${score.length} uniformly sampled cells`,
-      scale,
       agrees: kendall >= 0.5 && kendall <= 0.7,
       rule: 'τ in [0.5, 0.7]',
     },
@@ -427,17 +425,13 @@ export async function weightSharingBasics(
       quantity: 'Is the supernet favourite the best cell?',
       seed: '"The best architecture by supernet evaluation may not be best when trained standalone"',
       measured: `the best-scored of ${score.length} cells ranks #${truthRankOfPick} by ${truth.label}`,
-      scale,
-      agrees: null,
     },
     {
       quantity: 'Random vs evolutionary search on the supernet',
       seed: 'Two-stage pipeline: "applies any search strategy (random, evolution, RL) using supernet performance as a proxy"',
       measured: `${budget} evaluations each, ${repetitions} repetitions: random picks ${pct(randomMean)}, evolution ${pct(evoMean)} mean ${truth.label}; best valid cell ${pct(study.bestTruth)}`,
-      scale,
-      agrees: null,
     },
-  ];
+  ]);
   const recalGain = mean(recalibrated) - mean(without);
   const conclusion = [
     `The supernet holds ${anatomy.supernetParams} parameters for ${anatomy.validCells} valid cells; a cell's path in it has exactly as many parameters as the cell trained alone, so a sub-network is a mask over shared weights.`,

@@ -49,7 +49,7 @@ import {
   type ExperimentContext,
   type ExperimentOptions,
 } from './context';
-import { fmt, mean, type ComparisonRow, type StudyResult } from './report';
+import { fmt, mean, comparisonRows, type StudyResult } from './report';
 import {
   ensureScores,
   ensureSupernet,
@@ -715,12 +715,11 @@ function frontierText(
   const ceilingText = ceiling
     ? `noise ceiling of the table ρ ≈ ${fmt(ceiling.meanOfSeeds.spearman, 2)} (seeds agree at ${fmt(ceiling.spearman, 2)} over ${ceiling.n} cells)`
     : 'no noise ceiling (the table has one seed per cell)';
-  const comparison: ComparisonRow[] = [
+  const comparison = comparisonRows(scale, [
     {
       quantity: 'Spearman ρ at the largest budget (images seen)',
       seed: reference ? reference.spearman.where : 'no NB-201 value in the seed text',
       measured: `ρ = ${ci(last, 'spearman')}, Kendall τ-b ${ci(last, 'kendall')} after ${last.epoch} epochs (${imagesText(last.imagesSeen)} images seen); ${ceilingText}`,
-      scale,
       agrees: seedRho === null ? null : last.spearmanLow <= seedRho && seedRho <= last.spearmanHigh,
       rule: "the seed's ρ inside the 95 % interval",
     },
@@ -728,8 +727,6 @@ function frontierText(
       quantity: 'Where ρ crosses zero',
       seed: `Sec. 2: "a longer training does not guarantee a better ranking model"; the seed's budgets (${reference?.epochs ?? 1000} epochs) are all in the positive regime`,
       measured: `${crossingText(crossing.images, 'checkpoints of one run')}; ${crossingText(crossing.epochs, 'complete runs')}`,
-      scale,
-      agrees: null,
       rule: 'n/a: the seed reports no budget with ρ below 0 on NB-201',
     },
     {
@@ -744,7 +741,6 @@ function frontierText(
           ),
           2,
         )}`,
-      scale,
       agrees: reference
         ? reference.sizeBias.sign > 0
           ? last.sizeBiasLow > 0
@@ -756,24 +752,18 @@ function frontierText(
       quantity: 'Complete schedules vs checkpoints of one run',
       seed: 'Sec. 2 / Fig. 1: the seed varies epochs exponentially; longer is not always better',
       measured: `complete runs ${list(epochs, (p) => `${p.scheduleEpochs} ep`, 'spearman')}; checkpoints ${list(images, (p) => `${p.epoch} ep`, 'spearman')}`,
-      scale,
-      agrees: null,
     },
     {
       quantity: `Width C of the supernet (${s.widthEpochs} epochs each)`,
       seed: 'Table 2: the seed trains the benchmark skeleton C=16, N=5',
       measured: `ρ ${list(widths, (p) => `C=${p.channels}`, 'spearman')}; size bias ${list(widths, (p) => `C=${p.channels}`, 'sizeBias')}`,
-      scale,
-      agrees: null,
     },
     {
       quantity: "Budget to the seed's regime",
       seed: `${reference?.epochs ?? 1000} epochs, batch 256, C=16 N=5 (Table 2, App. A)`,
       measured: needs.lines.join(' '),
-      scale,
-      agrees: null,
     },
-  ];
+  ]);
   const moved = last.sizeBias - first.sizeBias;
   const conclusion = [
     `Checkpoints of one run: ${crossingText(crossing.images, 'checkpoints of one run')}; ρ went from ${ci(first, 'spearman')} after ${first.epoch} epoch${first.epoch === 1 ? '' : 's'} to ${ci(last, 'spearman')} after ${last.epoch}.`,

@@ -20,7 +20,7 @@ import {
   type BaseStudy,
 } from './base';
 import { resolveContext, type ExperimentContext, type ExperimentOptions } from './context';
-import { fmt, mean, type ComparisonRow, type StudyResult } from './report';
+import { fmt, mean, comparisonRows, type StudyResult } from './report';
 import { ensureSupernet } from './runs';
 import { submitStudyRuns } from './queue';
 import { existingTrickRuns, finalScores } from './tricks';
@@ -133,12 +133,11 @@ export async function consistentBias(
   const scale = base.scaleText;
   const consistent = budgetSummary.supernetPairs > budgetSummary.supernetVsTruth;
   const consistentRuns = runsSummary.supernetPairs > runsSummary.supernetVsTruth;
-  const comparison: ComparisonRow[] = [
+  const comparison = comparisonRows(scale, [
     {
       quantity: 'Supernets after different budgets agree with each other',
       seed: 'Fig. 3 / Sec. 2: "despite trained with different epochs, supernets are highly-agreeable when ranking architectures, even though they can be unanimously wrong"',
       measured: `mean ρ between budgets ${fmt(budgetSummary.supernetPairs)} (${budgetSummary.pairs} pairs) vs mean ρ with GT ${fmt(budgetSummary.supernetVsTruth)}`,
-      scale,
       agrees: consistent,
       rule: 'supernets agree more with each other than with GT',
     },
@@ -146,7 +145,6 @@ export async function consistentBias(
       quantity: 'Supernets of different seeds / settings agree with each other',
       seed: 'App. C / Fig. 7: "almost all weight sharing methods are correlated with each other, implying that the bias of weight sharing is consistent"; Table 3 Corr-BL 0.915-0.984 (NB-201)',
       measured: `mean ρ between ${runEntries.length - 2} supernets ${fmt(runsSummary.supernetPairs)} vs mean ρ with GT ${fmt(runsSummary.supernetVsTruth)}`,
-      scale,
       agrees: consistentRuns,
       rule: 'supernets agree more with each other than with GT',
     },
@@ -162,10 +160,8 @@ export async function consistentBias(
       quantity: 'Supernet vs parameter count',
       seed: 'Sec. 2: "Sometimes, weight sharing even has a higher correlation with model size than its correlation with ground truth"',
       measured: `mean ρ(supernet, P) ${fmt(budgetSummary.supernetVsParams)} vs mean ρ(supernet, GT) ${fmt(budgetSummary.supernetVsTruth)}`,
-      scale,
-      agrees: null,
     },
-  ];
+  ]);
   const conclusion = [
     `Across the ${base.epochs.length} budgets of one supernet, rankings agree with each other at mean ρ ${fmt(budgetSummary.supernetPairs)}, while they agree with the ground truth at mean ρ ${fmt(budgetSummary.supernetVsTruth)}: ${consistent ? "the supernets share a ranking that is not the ground truth's, the consistent bias the seed describes" : 'at this scale the budgets agree with each other less than with the ground truth, so this run does not show the consistent bias'}.`,
     `Supernets with different seeds${others.length ? ' and settings' : ''} agree at mean ρ ${fmt(runsSummary.supernetPairs)} (with GT: ${fmt(runsSummary.supernetVsTruth)}).`,

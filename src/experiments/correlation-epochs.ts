@@ -10,7 +10,15 @@ import type { PlotlyFigure } from '../plots/types';
 import { ROLE_COLORS, OKABE_ITO } from '../plots/theme';
 import { baseStudy, rankMetrics, type BaseStudy, type RankMetrics } from './base';
 import type { ExperimentContext, ExperimentOptions } from './context';
-import { fmt, pct, signed, argmax, type ComparisonRow, type StudyResult } from './report';
+import {
+  fmt,
+  pct,
+  signed,
+  argmax,
+  comparisonRows,
+  type ComparisonRow,
+  type StudyResult,
+} from './report';
 import { numericColumn } from '../analysis/columns';
 import { spearman } from '../analysis/correlation';
 
@@ -162,12 +170,11 @@ export async function correlationVsEpochs(
   const monotoneAcc = nonDecreasing(acc, 0.5);
   const gain = last.topK - last.randomTopK;
   const scale = study.scaleText;
-  const comparison: ComparisonRow[] = [
+  const comparison = comparisonRows(scale, [
     {
       quantity: 'Spearman ρ with ground truth (NB-201)',
       seed: 'Fig. 1b: "on NAS-Bench-201, the correlation can be as high as 0.7"; Table 3: 0.701 after 2k epochs (CIFAR-100)',
       measured: `ρ = ${fmt(last.spearman)} after ${last.epoch} epochs; highest ${fmt(peak.spearman)} after ${peak.epoch}`,
-      scale,
       agrees: Math.abs(peak.spearman - 0.7) <= 0.15,
       rule: 'highest ρ within 0.15 of 0.7',
     },
@@ -176,7 +183,6 @@ export async function correlationVsEpochs(
       quantity: `top-${k} vs random top-${k} (longest budget)`,
       seed: 'Sec. 2: "on search spaces where correlation is greater than 0.4, weight-sharing NAS still outperforms random search by a clear margin on top-k"',
       measured: `top-${k} ${pct(last.topK)} vs random ${pct(last.randomTopK)} (${signed(gain, 2)} points); ρ = ${fmt(last.spearman)}`,
-      scale,
       agrees: last.spearman > 0.4 ? gain > 0 : null,
       rule: 'top-k above random when ρ > 0.4; n/a otherwise',
     },
@@ -184,7 +190,6 @@ export async function correlationVsEpochs(
       quantity: 'Average supernet accuracy vs epochs',
       seed: 'App. D / Fig. 8: "extended training will boost supernet performance … There is no sign of over-fitting"',
       measured: `mean supernet accuracy ${rows.map((r) => `${r.epoch}: ${pct(r.meanAccuracy, 1)}`).join(', ')}`,
-      scale,
       agrees: monotoneAcc,
       rule: 'never drops by more than 0.5 points',
     },
@@ -192,11 +197,10 @@ export async function correlationVsEpochs(
       quantity: 'Average supernet accuracy vs average ground truth',
       seed: 'Fig. 8a (NB-201): supernet accuracy stays below the dotted average ground truth (on NB-101 it surpasses it)',
       measured: `${pct(last.meanAccuracy)} supernet vs ${pct(last.meanTruth)} mean ${truth.label} of the scored cells (the benchmark trained each cell 200 epochs on full data)`,
-      scale,
       agrees: last.meanAccuracy < last.meanTruth,
       rule: 'supernet below the average',
     },
-  ];
+  ]);
   const conclusion = [
     `Spearman ρ between supernet accuracy and ${truth.label} went from ${fmt(first.spearman)} after ${first.epoch} epoch${first.epoch === 1 ? '' : 's'} to ${fmt(last.spearman)} after ${last.epoch}; the highest value, ${fmt(peak.spearman)}, came after ${peak.epoch} epoch${peak.epoch === 1 ? '' : 's'}.`,
     monotoneSp

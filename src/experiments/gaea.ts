@@ -32,7 +32,15 @@ import {
   type ExperimentContext,
   type ExperimentOptions,
 } from './context';
-import { fmt, mean, pct, std, type ComparisonRow, type StudyResult } from './report';
+import {
+  fmt,
+  mean,
+  pct,
+  std,
+  comparisonRows,
+  type ComparisonInput,
+  type StudyResult,
+} from './report';
 import { configDifferences, lineProgress, settingsHash } from './runs';
 import { runOnQueue, searchJob, submitSearches } from './queue';
 import { runDir } from '../sweep/storage';
@@ -346,7 +354,7 @@ export async function gaeaVsDarts(
   const scale =
     `${ctx.scale}: ${ctx.dataset}, ${g.epochs} search epochs, C=${g.channels} N=${g.cellsPerStage}, ` +
     `batch ${g.batchSize}, ${g.trainImages ?? 'all'}+${g.validImages ?? 'all'} images, seeds ${g.seeds.join(',')}`;
-  const comparison: ComparisonRow[] = [];
+  const comparison: ComparisonInput[] = [];
   const conclusion: string[] = [];
   const dartsEntropy = mean(darts.map((d) => d.finalEntropy.mean));
   const gaeaEntropy = mean(
@@ -357,7 +365,6 @@ export async function gaeaVsDarts(
       quantity: 'Sparsity: final mean entropy of the architecture weights',
       seed: 'Fig. 4: "this approach encourages sparser solutions than DARTS" (sparsity = average entropy across the decision simplices)',
       measured: `GAEA ${fmt(gaeaEntropy, 4)} vs DARTS ${fmt(dartsEntropy, 4)} nats (uniform: ${fmt(Math.log(5), 4)})`,
-      scale,
       agrees: gaeaEntropy < dartsEntropy - 0.01,
       rule: 'GAEA at least 0.01 nats below DARTS',
     });
@@ -371,7 +378,6 @@ export async function gaeaVsDarts(
       quantity: 'DARTS on NAS-Bench-201',
       seed: '"DARTS had especially poor performance, converging to architectures consisting of only identity maps (skip-connections)"',
       measured: `DARTS cells have ${fmt(skip, 1)} skip edges of 6 on average; NB-201 CIFAR-10 ${darts.map((d) => `${d.label} ${pct(d.accuracy.cifar10_test.mean)}`).join(', ')}`,
-      scale,
       agrees: skip >= 4,
       rule: '≥ 4 of 6 edges skip_connect',
     });
@@ -391,7 +397,6 @@ export async function gaeaVsDarts(
         (b) =>
           `${b.label}: ${pct(gaeaE.accuracy[b.key].mean)} ± ${fmt(gaeaE.accuracy[b.key].std, 2)} (optimum ${pct(optimum[b.key])})`,
       ).join('; '),
-      scale,
       agrees: wins.length === BENCH.length,
       rule: 'best mean on all three datasets',
     });
@@ -405,7 +410,6 @@ export async function gaeaVsDarts(
       quantity: 'RS-WS',
       seed: '"Despite not even updating architecture parameters, RS-WS achieved competitive … results"',
       measured: `NB-201 CIFAR-10 ${pct(rsws.accuracy.cifar10_test.mean)} ± ${fmt(rsws.accuracy.cifar10_test.std, 2)} (best method ${pct(best)})`,
-      scale,
       agrees: best - rsws.accuracy.cifar10_test.mean <= 2,
       rule: 'within 2 points of the best method',
     });
@@ -422,7 +426,7 @@ export async function gaeaVsDarts(
     table,
     optimum,
     figures,
-    comparison,
+    comparison: comparisonRows(scale, comparison),
     conclusion,
     runs: outcomes.map((o) => o.run),
     seconds: (Date.now() - t0) / 1000,

@@ -11,7 +11,7 @@ import { scoreVsTruthFigure } from '../plots/scatter';
 import { baseStudy, validTruthValues, type BaseStudy } from './base';
 import { NB201_EDGE_LABELS, nb201EdgeOps } from '../analysis/archops';
 import type { BenchmarkTruth, ExperimentContext, ExperimentOptions } from './context';
-import { fmt, type ComparisonRow, type StudyResult } from './report';
+import { fmt, comparisonRows, type StudyResult } from './report';
 
 /** The edge of the seed's NB-201 example: input node 0 to output node 3. */
 export const INPUT_OUTPUT_EDGE = '0-3';
@@ -114,12 +114,11 @@ export async function operatorAndSizeBias(
   const benchmarkTop = benchmarkTopOps(truth, INPUT_OUTPUT_EDGE, 0.01);
   const topOp = benchmarkTop.ops[0];
   const seedPattern = io.bySupernet === 'nor_conv_3x3' && topOp.op === 'skip_connect';
-  const comparison: ComparisonRow[] = [
+  const comparison = comparisonRows(scale, [
     {
       quantity: 'Op on edge 0-3 (input → output) favoured by the supernet',
       seed: 'Fig. 4b / Sec. 2: "On NAS-Bench-201, weight sharing still favors Conv3x3 as the operator connecting input node to output node of a cell"',
       measured: `best mean supernet rank: ${io.bySupernet}; most common among the top 10% by supernet: ${io.topBySupernet}`,
-      scale,
       agrees: io.bySupernet === 'nor_conv_3x3',
       rule: 'nor_conv_3x3 has the best mean supernet rank on 0-3',
     },
@@ -129,7 +128,6 @@ export async function operatorAndSizeBias(
       measured:
         `top 1% of all ${validTruthValues(truth).length} valid cells by ${truth.label}: ${topOp.op} on ${topOp.count} of ${benchmarkTop.cells} (${fmt(100 * topOp.share, 0)}%); ` +
         `among the top 10% of the ${final.table.numRows()} scored cells: ${io.topByTruth} most often`,
-      scale,
       agrees: topOp.op === 'skip_connect' && topOp.share >= 0.5,
       rule: 'skip_connect on most of the top 1% of the benchmark',
     },
@@ -137,14 +135,11 @@ export async function operatorAndSizeBias(
       quantity: 'Most biased (edge, op) cell',
       seed: 'Fig. 4: "The most biased candidate is highlighted"',
       measured: `${bias.mostBiased.op} on ${bias.mostBiased.edge}: mean supernet rank − mean GT rank = ${fmt(bias.mostBiased.bias)}`,
-      scale,
-      agrees: null,
     },
     {
       quantity: 'Weight sharing favours big models',
       seed: 'Sec. 2: "Weight sharing favors big models … Sometimes, weight sharing even has a higher correlation with model size than its correlation with ground truth"',
       measured: `ρ(supernet, params) ${fmt(size.scoreVsParams.spearman)}, ρ(GT, params) ${fmt(size.truthVsParams.spearman)}, ρ(supernet, GT) ${fmt(size.scoreVsTruth.spearman)}`,
-      scale,
       agrees: size.scoreVsParams.spearman > 0,
       rule: 'ρ(supernet, params) > 0',
     },
@@ -156,7 +151,7 @@ export async function operatorAndSizeBias(
       agrees: truthVsParamsAllCells > 0.4,
       rule: 'ρ > 0.4',
     },
-  ];
+  ]);
   const conclusion = [
     `On edge 0-3 the supernet ranks cells with ${io.bySupernet} best on average, while ${fmt(100 * topOp.share, 0)}% of the top 1% of all valid cells by ${truth.label} use ${topOp.op} there` +
       (seedPattern

@@ -342,16 +342,15 @@ async function submitAll(ctx: ExperimentContext, mappings: readonly QueueMapping
 }
 
 /** Submits the jobs of the supernets of `requests` (see submitAll). */
-export function submitSupernets(
+export async function submitSupernets(
   ctx: ExperimentContext,
   requests: readonly SupernetRequest[],
 ): Promise<void> {
-  if (!ctx.queue) return Promise.resolve();
-  return missingRuns(ctx, requests, (r) => r).then((missing) =>
-    submitAll(
-      ctx,
-      missing.map((r) => supernetJob(ctx, r)),
-    ),
+  if (!ctx.queue) return;
+  const missing = await missingRuns(ctx, requests, (r) => r);
+  await submitAll(
+    ctx,
+    missing.map((r) => supernetJob(ctx, r)),
   );
 }
 
@@ -395,32 +394,22 @@ export function submitScores(
  * its `epochs` (a worker runs a score job once its supernet is done), so the workers train and
  * score a whole table side by side (see submitAll).
  */
-export function submitStudyRuns(
+export async function submitStudyRuns(
   ctx: ExperimentContext,
   runs: readonly { request: SupernetRequest; epochs: readonly number[] }[],
   archs: readonly string[],
 ): Promise<void> {
   const q = ctx.queue;
-  if (!q) return Promise.resolve();
-  return missingRuns(ctx, runs, (r) => r.request).then((missing) =>
-    submitStudyRunsOf(ctx, q, missing, archs),
-  );
-}
-
-function submitStudyRunsOf(
-  ctx: ExperimentContext,
-  q: ExperimentQueue,
-  runs: readonly { request: SupernetRequest; epochs: readonly number[] }[],
-  archs: readonly string[],
-): Promise<void> {
-  const mappings = runs.flatMap(({ request, epochs }) => {
+  if (!q) return;
+  const missing = await missingRuns(ctx, runs, (r) => r.request);
+  const mappings = missing.flatMap(({ request, epochs }) => {
     const m = supernetJob(ctx, request);
     if (!('job' in m) || m.job.spec.stage !== 'train') return [m];
     const dir = runDir(q.storage, m.job.id);
-    const missing = epochs.filter((e) => scoresMissing(dir, e, archs));
-    return [m, ...missing.map((e) => studyScoreJob(m.job.id, e, archs))];
+    const unscored = epochs.filter((e) => scoresMissing(dir, e, archs));
+    return [m, ...unscored.map((e) => studyScoreJob(m.job.id, e, archs))];
   });
-  return submitAll(ctx, mappings);
+  await submitAll(ctx, mappings);
 }
 
 /** Submits the search jobs of `inputs` (see submitAll). */

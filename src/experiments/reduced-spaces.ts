@@ -27,7 +27,7 @@ import {
   type ExperimentContext,
   type ExperimentOptions,
 } from './context';
-import { fmt, pct, signed, type ComparisonRow, type StudyResult } from './report';
+import { fmt, pct, signed, comparisonRows, type ComparisonInput, type StudyResult } from './report';
 import {
   baseHyper,
   ensureScores,
@@ -238,7 +238,7 @@ async function reducedSpaces(
   const scale =
     `${ctx.scale}: ${ctx.dataset}, C=${ctx.settings.base.channels} N=${ctx.settings.base.cellsPerStage}, ` +
     `${sub.epochs} epochs per supernet, ${sub.repeats} repeats, ≤${sub.scoredArchs} cells scored each, k=${sub.k}`;
-  const comparison: ComparisonRow[] = [];
+  const comparison: ComparisonInput[] = [];
   const conclusion: string[] = [];
   const perFactor = summary
     .map((s) => `${s.factor}×: ρ ${fmt(s.spearman.mean, 2)}, gap ${signed(gap(s), 2)}`)
@@ -253,7 +253,6 @@ async function reducedSpaces(
         measured: middle.length
           ? `mean ρ ${middle.map((s) => `${s.factor}×: ${fmt(s.spearman.mean, 2)}`).join(', ')} vs ${fmt(first.spearman.mean, 2)} at 1×`
           : 'no intermediate factor at this scale',
-        scale,
         agrees: middle.length ? flatMiddle : null,
         rule: 'mean ρ within 0.1 of the 1× value',
       },
@@ -261,7 +260,6 @@ async function reducedSpaces(
         quantity: `Largest factor (${last.factor}×, ${last.size} cells)`,
         seed: 'Fig. 2b: improvement noticeable at 64× (244 architectures)',
         measured: `mean ρ ${fmt(last.spearman.mean)} (1×: ${fmt(first.spearman.mean)}); top-${sub.k} − random ${signed(gap(last), 2)} points (1×: ${signed(gap(first), 2)})`,
-        scale,
         agrees: last.spearman.mean - first.spearman.mean >= 0.05,
         rule: `ρ at ${last.factor}× at least 0.05 above ρ at 1×`,
       },
@@ -293,7 +291,6 @@ async function reducedSpaces(
         measured: mid
           ? `top-${sub.k} − random: ${signed(gap(mid), 2)} points at ${mid.factor}× vs ${signed(gap(first), 2)} at 1×`
           : `no factor between 1× and ${last.factor}× at this scale; gap ${signed(gap(first), 2)} at 1×, ${signed(gap(last), 2)} at ${last.factor}×`,
-        scale,
         agrees: mid ? gap(mid) <= 0.25 : null,
         rule: mid ? `weight sharing at most 0.25 points above random at ${mid.factor}×` : undefined,
       },
@@ -304,7 +301,6 @@ async function reducedSpaces(
           `mean ρ ${fmt(last.spearman.mean)} (min ${fmt(last.spearman.min)}, max ${fmt(last.spearman.max)})` +
           (mid ? `; ${mid.factor}×: ${fmt(mid.spearman.mean)}` : '') +
           `; 1×: ${fmt(first.spearman.mean)}`,
-        scale,
         agrees: mid ? last.spearman.mean > mid.spearman.mean : null,
         rule: mid ? `ρ at ${last.factor}× above ρ at ${mid.factor}×` : undefined,
       },
@@ -335,7 +331,7 @@ async function reducedSpaces(
     },
     base,
     figures,
-    comparison,
+    comparison: comparisonRows(scale, comparison),
     conclusion,
     runs: [...new Set(runsTable.map((r) => r.run))],
     seconds: (Date.now() - t0) / 1000,

@@ -25,6 +25,22 @@ export interface ComparisonRow {
   rule?: string;
 }
 
+/** A comparison row before comparisonRows: `scale` defaults to the table's, `agrees` to null. */
+export type ComparisonInput = Omit<ComparisonRow, 'scale' | 'agrees'> &
+  Partial<Pick<ComparisonRow, 'scale' | 'agrees'>>;
+
+/** The rows with the table's scale text where a row gives none (fields in ComparisonRow order). */
+export function comparisonRows(scale: string, rows: readonly ComparisonInput[]): ComparisonRow[] {
+  return rows.map((r) => ({
+    quantity: r.quantity,
+    seed: r.seed,
+    measured: r.measured,
+    scale: r.scale ?? scale,
+    agrees: r.agrees ?? null,
+    ...('rule' in r ? { rule: r.rule } : {}),
+  }));
+}
+
 /** A figure a notebook shows and `npm run figures` exports (id = file base name). */
 export interface StudyFigure {
   id: string;

@@ -12,7 +12,7 @@ import * as aq from 'arquero';
 import type { ColumnTable } from 'arquero';
 import { withSources, displayPath } from '../analysis/provenance';
 import { loadNb201GroundTruth } from '../groundtruth/nb201';
-import { formatNb201, parseNb201 } from '../spaces/nb201/arch';
+import { formatNb201 } from '../spaces/nb201/arch';
 import type { Nb201Arch } from '../spaces/nb201/definition';
 import type { TrainingData } from '../train/data';
 import { type TrainDataset } from '../core/scale';
@@ -129,6 +129,12 @@ export function configDifferences(
 ): string[] {
   const keys = new Set([...Object.keys(settingsOf(wanted)), ...SPACE_KEYS]);
   return [...keys].filter((k) => JSON.stringify(existing[k]) !== JSON.stringify(wanted[k]));
+}
+
+/** configDifferences of the run folder `dir`'s config against `wanted`. */
+function folderDifferences(dir: string, wanted: RunConfigInput): string[] {
+  const r = (c: unknown) => c as Record<string, unknown>;
+  return configDifferences(r(readRunConfig(dir)), r(wanted));
 }
 
 /** Whether a run folder can serve: same settings, and it keeps (or will keep) `epochs`. */
@@ -251,7 +257,7 @@ export async function ensureSupernet(
   ctx: ExperimentContext,
   request: SupernetRequest,
 ): Promise<SupernetRun> {
-  return supernetRun(ctx, request, true) as Promise<SupernetRun>;
+  return (await supernetRun(ctx, request, true))!;
 }
 
 /** The complete run folder matching `request`, or null; never trains anything. */
@@ -261,6 +267,11 @@ export async function lookupSupernet(
 ): Promise<SupernetRun | null> {
   return supernetRun(ctx, request, false);
 }
+
+/** The checkpoints a run of `request` keeps: its checkpoint epochs and its last. */
+const neededEpochs = (r: SupernetRequest) => [
+  ...new Set([...r.hyper.checkpointEpochs, r.hyper.epochs]),
+];
 
 /** Where an experiment looks for run folders: its runs folder, and the queue's storage root. */
 function runFolders(ctx: ExperimentContext): string[] {
@@ -287,7 +298,7 @@ export async function completeSupernetRun(
 ): Promise<string | null> {
   const engine = await ensureEngine();
   const wanted = requestConfig(ctx, request, engine.name);
-  const needed = [...new Set([...request.hyper.checkpointEpochs, request.hyper.epochs])];
+  const needed = neededEpochs(request);
   return completeRunIn(ctx, wanted, needed, request.hyper.epochs);
 }
 
@@ -308,12 +319,8 @@ async function trainQueued(
   const job = await trainOnQueue(ctx, request);
   if (!job) return;
   const dir = runDir(ctx.queue!.storage, job.id);
-  const file = path.join(dir, 'config.json');
-  const differ = fs.existsSync(file)
-    ? configDifferences(
-        readRunConfig(dir) as unknown as Record<string, unknown>,
-        wanted as unknown as Record<string, unknown>,
-      )
+  const differ = fs.existsSync(path.join(dir, 'config.json'))
+    ? folderDifferences(dir, wanted)
     : ['config.json'];
   const done = latestCheckpoint(dir) ?? 0;
   if (differ.length > 0 || done < epochs) {
@@ -333,7 +340,7 @@ async function supernetRun(
   const engine = await ensureEngine();
   const wanted = requestConfig(ctx, request, engine.name);
   const data = await runData(ctx, wanted);
-  const needed = [...new Set([...request.hyper.checkpointEpochs, request.hyper.epochs])];
+  const needed = neededEpochs(request);
   if (train && ctx.queue) await trainQueued(ctx, request, wanted, needed);
   const found = request.dir
     ? fs.existsSync(path.join(request.dir, 'config.json'))
@@ -349,10 +356,7 @@ async function supernetRun(
     );
   const name = path.basename(dir);
   if (request.dir && found) {
-    const differs = configDifferences(
-      readRunConfig(found) as unknown as Record<string, unknown>,
-      wanted as unknown as Record<string, unknown>,
-    );
+    const differs = folderDifferences(found, wanted);
     if (differs.length > 0) {
       throw new Error(`${found} holds another run (its config differs in ${differs.join(', ')})`);
     }
@@ -462,9 +466,4 @@ export function scoreTable(
       },
     ],
   );
-}
-
-/** Parses architecture strings (the inverse of formatNb201), naming a bad one. */
-export function parseArchs(list: readonly string[]): Nb201Arch[] {
-  return list.map((a) => parseNb201(a));
 }

@@ -34,7 +34,7 @@ import {
   trendRow,
   type CorrelationVsEpochsResult,
 } from './correlation-epochs';
-import { argmax, fmt, mean, signed, type ComparisonRow, type StudyResult } from './report';
+import { argmax, fmt, mean, signed, comparisonRows, type StudyResult } from './report';
 import type { RankMetrics } from './base';
 
 /** Environment variable naming the notebooks' search space. */
@@ -387,12 +387,11 @@ function studyText(
     : peakIsLast
       ? 'highest at the last checkpoint, but not monotone'
       : `fell by ${fmt(peak.spearman - last.spearman)} from its peak after ${peak.epoch}`;
-  const comparison: ComparisonRow[] = [
+  const comparison = comparisonRows(scale, [
     {
       quantity: `Spearman ρ with stand-alone ground truth (${label})`,
       seed: seedCorr.text,
       measured: `ρ = ${fmt(last.spearman)} after ${last.epoch} epochs; highest ${fmt(peak.spearman)} after ${peak.epoch} (${last.n} architectures)`,
-      scale,
       agrees: seedCorr.check ? seedCorr.check(peak.spearman, last.spearman) : null,
       rule: seedCorr.check ? seedCorr.rule : 'the seed gives no number for this space',
     },
@@ -401,7 +400,6 @@ function studyText(
       quantity: `top-${k} vs random top-${k} (longest budget)`,
       seed: 'Sec. 2: "on search spaces where correlation is greater than 0.4, weight-sharing NAS still outperforms random search by a clear margin on top-k"',
       measured: `top-${k} ${unit(last.topK)} vs random ${unit(last.randomTopK)} (${signed(gain, 2)} ${lower ? 'perplexity better' : 'points'}); ρ = ${fmt(last.spearman)}`,
-      scale,
       agrees: last.spearman > 0.4 ? gain > 0 : null,
       rule: 'top-k better than random when ρ > 0.4; n/a otherwise',
     },
@@ -409,7 +407,6 @@ function studyText(
       quantity: `Average supernet ${metric} vs epochs`,
       seed: 'App. D / Fig. 8: "extended training will boost supernet performance on all five search spaces … There is no sign of over-fitting"',
       measured: `mean supernet ${metric} ${rows.map((r) => `${r.epoch}: ${unit(r.meanScore, 1)}`).join(', ')}`,
-      scale,
       agrees: steady,
       rule: lower
         ? 'perplexity never rises by more than 2% of the first value'
@@ -421,11 +418,10 @@ function studyText(
       measured: sameSize
         ? 'every architecture of this space has the same parameter count'
         : `ρ(supernet ${metric}, parameters) = ${fmt(sizeRho)} after ${last.epoch} epochs`,
-      scale,
       agrees: sameSize || !Number.isFinite(sizeRho) ? null : lower ? sizeRho < 0 : sizeRho > 0,
       rule: sameSize ? 'n/a: equal sizes' : 'supernet scores rise with parameters',
     },
-  ];
+  ]);
   const better = (a: number, b: number) => (lower ? a < b : a > b);
   const conclusion = [
     `On ${label} (${ctx.scale} scale), Spearman ρ between supernet and stand-alone ${metricName} went from ${fmt(first.spearman)} after ${first.epoch} epoch${first.epoch === 1 ? '' : 's'} to ${fmt(last.spearman)} after ${last.epoch}; the highest value, ${fmt(peak.spearman)}, came after ${peak.epoch}.`,
