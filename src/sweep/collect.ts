@@ -41,6 +41,9 @@ export interface SweepTables {
 
 type Row = Record<string, string | number>;
 
+const byArch = <T extends { arch: string }>(rows: T[]) =>
+  [...rows].sort((a, b) => a.arch.localeCompare(b.arch));
+
 function scoreFiles(dir: string): { epoch: number; file: string }[] {
   const scores = path.join(dir, 'scores');
   if (!fs.existsSync(scores)) return [];
@@ -68,7 +71,7 @@ export function collectTables(storage: string, jobs: readonly ResolvedJob[]): Sw
       readGroundTruth(path.join(runDir(storage, p.id), 'groundtruth.csv')),
     );
     const accuracy = new Map<string, number>();
-    for (const r of [...rows].sort((a, b) => a.arch.localeCompare(b.arch))) {
+    for (const r of byArch(rows)) {
       accuracy.set(r.arch, r.val_accuracy);
       truth.push({
         job: group,
@@ -106,7 +109,7 @@ export function collectTables(storage: string, jobs: readonly ResolvedJob[]): Sw
       budget: train.epochs ?? 0,
     };
     for (const { epoch, file } of scoreFiles(runDir(storage, sc.train))) {
-      const rows = [...readScores(file)].sort((a, b) => a.arch.localeCompare(b.arch));
+      const rows = byArch(readScores(file));
       for (const r of rows)
         scores.push({ ...describe, epoch, arch: r.arch, accuracy: r.accuracy, loss: r.loss });
       for (const gt of truthByKey.get(sampleKey(train, sc.archSeed)) ?? []) {
@@ -135,7 +138,7 @@ export function collectTables(storage: string, jobs: readonly ResolvedJob[]): Sw
       .filter((l) => l.trim() !== '').length;
     const last = scoreFiles(dir).find((f) => f.epoch === s.epochs);
     if (!last) throw new BadInputError(`${dir} is done but has no scores of epoch ${s.epochs}`);
-    for (const r of [...readScores(last.file)].sort((a, b) => a.arch.localeCompare(b.arch))) {
+    for (const r of byArch(readScores(last.file))) {
       subspaces.push({
         job: job.id,
         space: s.space,
@@ -153,36 +156,27 @@ export function collectTables(storage: string, jobs: readonly ResolvedJob[]): Sw
       });
     }
   }
-  const byColumns = (rows: Row[], ...keys: string[]) =>
-    [...rows].sort((a, b) => {
-      for (const k of keys) {
-        const c =
-          typeof a[k] === 'number'
-            ? (a[k] as number) - (b[k] as number)
-            : String(a[k]).localeCompare(String(b[k]));
-        if (c !== 0) return c;
-      }
-      return 0;
-    });
+  /** The rows sorted by the space-separated `columns`, as a table. */
+  const sorted = (rows: Row[], columns: string) => {
+    const keys = columns.split(' ');
+    return aq.from(
+      [...rows].sort((a, b) => {
+        for (const k of keys) {
+          const c =
+            typeof a[k] === 'number'
+              ? (a[k] as number) - (b[k] as number)
+              : String(a[k]).localeCompare(String(b[k]));
+          if (c !== 0) return c;
+        }
+        return 0;
+      }),
+    );
+  };
   return {
-    scores: aq.from(byColumns(scores, 'space', 'dataset', 'seed', 'job', 'epoch', 'arch')),
-    groundtruth: aq.from(byColumns(truth, 'space', 'dataset', 'seed', 'job', 'arch')),
-    metrics: aq.from(
-      byColumns(metrics, 'space', 'dataset', 'seed', 'job', 'epoch', 'groundtruth_job'),
-    ),
-    subspaces: aq.from(
-      byColumns(
-        subspaces,
-        'space',
-        'dataset',
-        'reduction',
-        'factor',
-        'repeat',
-        'seed',
-        'job',
-        'arch',
-      ),
-    ),
+    scores: sorted(scores, 'space dataset seed job epoch arch'),
+    groundtruth: sorted(truth, 'space dataset seed job arch'),
+    metrics: sorted(metrics, 'space dataset seed job epoch groundtruth_job'),
+    subspaces: sorted(subspaces, 'space dataset reduction factor repeat seed job arch'),
   };
 }
 

@@ -45,25 +45,20 @@ export interface JobPayload {
  * only). A clear error names a URL that is not one of these, or a CA file that cannot be read.
  */
 export function redisOptions(url: string): RedisOptions {
+  const bad = (why: string) => new BadInputError(`--queue ${JSON.stringify(url)}${why}`);
   let u: URL;
   try {
     u = new URL(url);
   } catch {
-    throw new BadInputError(`--queue ${JSON.stringify(url)} is not a URL like redis://host:6379`);
+    throw bad(' is not a URL like redis://host:6379');
   }
   if (u.protocol !== 'redis:' && u.protocol !== 'rediss:') {
-    throw new BadInputError(
-      `--queue ${JSON.stringify(url)}: the scheme must be redis:// or rediss:// (TLS), got ${u.protocol}`,
-    );
+    throw bad(`: the scheme must be redis:// or rediss:// (TLS), got ${u.protocol}`);
   }
   const db = u.pathname.replace(/^\//, '');
-  if (db !== '' && !/^\d+$/.test(db)) {
-    throw new BadInputError(`--queue ${JSON.stringify(url)}: the path must be a database number`);
-  }
+  if (db !== '' && !/^\d+$/.test(db)) throw bad(': the path must be a database number');
   for (const k of u.searchParams.keys()) {
-    if (k !== 'tls-insecure') {
-      throw new BadInputError(`--queue ${JSON.stringify(url)}: unknown parameter ${k}`);
-    }
+    if (k !== 'tls-insecure') throw bad(`: unknown parameter ${k}`);
   }
   const options: RedisOptions = {
     host: u.hostname || '127.0.0.1',

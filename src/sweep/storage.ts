@@ -97,11 +97,8 @@ export function writeParked(root: string, record: ParkedRecord): void {
   writeJsonAtomic(parkedPath(root, record.id), record);
 }
 
-export function clearParked(root: string, id: string): boolean {
-  const file = parkedPath(root, id);
-  const had = fs.existsSync(file);
-  fs.rmSync(file, { force: true });
-  return had;
+export function clearParked(root: string, id: string): void {
+  fs.rmSync(parkedPath(root, id), { force: true });
 }
 
 /** The name this process reports as a worker: host and pid. */
@@ -130,10 +127,8 @@ export interface SweepPlan {
   jobs: ResolvedJob[];
 }
 
-export function writePlan(root: string, plan: SweepPlan): string {
-  const file = planPath(root, plan.name);
-  writeJsonAtomic(file, plan);
-  return file;
+export function writePlan(root: string, plan: SweepPlan): void {
+  writeJsonAtomic(planPath(root, plan.name), plan);
 }
 
 export function readPlan(root: string, name: string): SweepPlan {

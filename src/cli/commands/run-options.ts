@@ -158,29 +158,21 @@ export interface RunSettings {
   progressMode: ProgressMode;
 }
 
-/** --space: one of the registry's (exit 2 naming the value otherwise). */
-export function spaceOption(values: OptionValues): string {
-  return choiceOption(values, 'space', SPACE_NAMES, 'nb201');
-}
-
 export function progressModeOf(values: OptionValues): ProgressMode {
   if (values['progress'] === undefined) return process.stderr.isTTY ? 'bar' : 'lines';
   return choiceOption(values, 'progress', ['bar', 'lines', 'none'], 'lines');
 }
 
 export function runSettings(values: OptionValues): RunSettings {
-  return {
-    space: spaceOption(values),
+  const run = {
+    space: choiceOption(values, 'space', SPACE_NAMES, 'nb201'),
     scale: choiceOption(values, 'scale', SCALES, 'laptop'),
     seed: intOption(values, 'seed', 0, 0, 2 ** 32 - 1),
-    engineRequest: engineRequestOption(values),
-    dataDir: typeof values['data-dir'] === 'string' ? values['data-dir'] : undefined,
-    download: values['download'] === true,
-    progressMode: progressModeOf(values),
   };
+  return { ...folderSettings(values, run), download: values['download'] === true };
 }
 
-/** Settings of a command that works on an existing run folder (its space and scale). */
+/** Settings of a command that works on an existing run folder (its space, scale and seed). */
 export function folderSettings(
   values: OptionValues,
   config: { space: string; scale: Scale; seed: number },
@@ -396,15 +388,11 @@ export function parseShard(values: OptionValues): { index: number; count: number
   return { index: Number(m[1]), count: Number(m[2]) };
 }
 
-/** How to run this CLI in a child process (tsx from src/, or the built bin). */
-export function cliInvocation(): { command: string; args: string[] } {
-  if (__filename.endsWith('.ts')) {
-    return {
-      command: process.execPath,
-      args: ['--import', 'tsx', path.join(packageRoot, 'src', 'cli', 'run.ts')],
-    };
-  }
-  return { command: process.execPath, args: [path.join(packageRoot, 'bin', 'supernet-lab.js')] };
+/** Node's arguments that run this CLI in a child process (tsx from src/, or the built bin). */
+function cliArgs(): string[] {
+  return __filename.endsWith('.ts')
+    ? ['--import', 'tsx', path.join(packageRoot, 'src', 'cli', 'run.ts')]
+    : [path.join(packageRoot, 'bin', 'supernet-lab.js')];
 }
 
 /** Environment of a child that shares the cores with others: one compute thread. */
@@ -433,10 +421,9 @@ export function runCliChild(
   args: string[],
   options: { label?: string; env?: Record<string, string> } = {},
 ): Promise<number> {
-  const { command, args: pre } = cliInvocation();
   hookSignals();
   return new Promise((resolve, reject) => {
-    const child = spawn(command, [...pre, ...args], {
+    const child = spawn(process.execPath, [...cliArgs(), ...args], {
       cwd: process.cwd(),
       env: { ...process.env, ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -473,8 +460,5 @@ export function runCliChild(
 
 /** Default number of worker processes: one per core. */
 export function defaultWorkers(): number {
-  return Math.max(
-    1,
-    typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length,
-  );
+  return Math.max(1, os.availableParallelism());
 }

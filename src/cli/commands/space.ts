@@ -17,14 +17,12 @@ function countValue(n: bigint | undefined): number | string | undefined {
   return n <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(n) : n.toString();
 }
 
-function countsJson(c: SpaceCounts): Record<string, number | string> {
-  const out: Record<string, number | string> = {};
-  for (const key of ['total', 'valid', 'unique'] as const) {
-    const v = countValue(c[key]);
-    if (v !== undefined) out[key] = v;
-  }
-  return out;
-}
+/** The counts as JSON values (JSON.stringify leaves out a count the space does not have). */
+const countsJson = (c: SpaceCounts) => ({
+  total: countValue(c.total),
+  valid: countValue(c.valid),
+  unique: countValue(c.unique),
+});
 
 const SKELETON_FLAGS = ['channels', 'cells', 'classes', 'in-channels', 'image-size'] as const;
 
