@@ -238,22 +238,16 @@ export interface FrontierPoint {
 }
 
 /** The statistics of one scored budget (everything of a point that does not name the run). */
-export type PointStats = Pick<
+export type PointStats = Omit<
   FrontierPoint,
-  | 'n'
-  | 'spearman'
-  | 'spearmanLow'
-  | 'spearmanHigh'
-  | 'kendall'
-  | 'kendallLow'
-  | 'kendallHigh'
-  | 'sizeBias'
-  | 'sizeBiasLow'
-  | 'sizeBiasHigh'
-  | 'topK'
-  | 'topKArch'
-  | 'randomTopK'
-  | 'meanScore'
+  | 'series'
+  | 'run'
+  | 'channels'
+  | 'epoch'
+  | 'scheduleEpochs'
+  | 'trainImages'
+  | 'imagesSeen'
+  | 'imagesPerSecond'
 >;
 
 /**

@@ -92,7 +92,6 @@ export function groundTruthNote(space: string, ctx: ExperimentContext): string {
   );
 }
 
-/** Ranking statistics of one checkpoint over the architectures with ground truth. */
 /** Rank statistics of one checkpoint, ground truth in the metric's units. */
 export interface SpaceEpochRow extends Omit<RankMetrics, 'meanAccuracy'> {
   epoch: number;

@@ -85,9 +85,14 @@ export function randomCells(space: string, factor: number, seed: number): unknow
       `1/${factor} of ${space} is ${size} cells, more than the ${MAX_DRAWN_CELLS} a reduced space of a space too large to list may hold: use a factor of at least ${Math.ceil(reducedSize(s, 1) / MAX_DRAWN_CELLS)}`,
     );
   }
+  return drawDistinct(s, rng, size);
+}
+
+/** `count` distinct cells (by canonical string) of the space's sampler, in the order drawn. */
+function drawDistinct(s: ReturnType<typeof searchSpace>, rng: Rng, count: number): unknown[] {
   const seen = new Set<string>();
   const out: unknown[] = [];
-  while (out.length < size) {
+  while (out.length < count) {
     const a = s.sample(rng);
     const key = s.canonical(a);
     if (seen.has(key)) continue;
@@ -235,19 +240,7 @@ export function scoredCells(
 ): unknown[] {
   const seed = `${reduction}/${factor}/${repeat}`;
   if (cells) return sampleFrom(cells, count, seed);
-  const s = searchSpace(space);
-  const rng = new Rng(`experiments/sample/${seed}`);
-  const seen = new Set<string>();
-  const out: unknown[] = [];
-  while (out.length < count) {
-    const a = s.sample(rng);
-    const key = s.canonical(a);
-    if (!seen.has(key)) {
-      seen.add(key);
-      out.push(a);
-    }
-  }
-  return out;
+  return drawDistinct(searchSpace(space), new Rng(`experiments/sample/${seed}`), count);
 }
 
 /** File listing the cells of a reduced-space run, one architecture string per line. */
