@@ -16,7 +16,7 @@ import { loadTrainingData, sharedCifarSubset, type TrainingData } from '../train
 import { TRAIN_DATASETS, type Scale, type TrainDataset } from '../core/scale';
 import { defaultRunsRoot } from '../runs/folder';
 import { defaultStorageRoot } from '../sweep/storage';
-import { experimentSettings, scaleFromEnv, type ExperimentSettings } from './scales';
+import { experimentSettings, oneOf, scaleFromEnv, type ExperimentSettings } from './scales';
 
 /** Environment variables the experiments read (all optional). */
 export const RUNS_ENV_VAR = 'SUPERNET_LAB_RUNS';
@@ -78,12 +78,7 @@ export function defaultDataset(): TrainDataset {
 }
 
 export function parseDataset(value: string, what = 'dataset'): TrainDataset {
-  if (!(TRAIN_DATASETS as readonly string[]).includes(value)) {
-    throw new Error(
-      `${what} ${JSON.stringify(value)} is not a dataset (known: ${TRAIN_DATASETS.join(', ')})`,
-    );
-  }
-  return value as TrainDataset;
+  return oneOf(value, TRAIN_DATASETS, what, 'a dataset');
 }
 
 /** Resolves the options into a context (no work is done). */

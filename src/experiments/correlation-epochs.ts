@@ -10,15 +10,8 @@ import type { PlotlyFigure } from '../plots/types';
 import { ROLE_COLORS, OKABE_ITO } from '../plots/theme';
 import { baseStudy, rankMetrics, type BaseStudy, type RankMetrics } from './base';
 import type { ExperimentContext, ExperimentOptions } from './context';
-import {
-  fmt,
-  pct,
-  signed,
-  argmax,
-  comparisonRows,
-  type ComparisonRow,
-  type StudyResult,
-} from './report';
+import { argmax, comparisonRows, fmt, pct, signed } from './report';
+import type { ComparisonRow, StudyFigure, StudyResult } from './report';
 import { numericColumn } from '../analysis/columns';
 import { spearman } from '../analysis/correlation';
 
@@ -76,6 +69,16 @@ export function epochFigures(
     }
   }
   return { table, fig1, fig8 };
+}
+
+/** The training-curves figure of a supernet run (its log.jsonl). */
+export function trainingFigure(id: string, run: string, log: readonly object[]): StudyFigure {
+  return {
+    id,
+    title: 'Supernet training curves',
+    caption: 'Training loss and accuracy per epoch (log.jsonl).',
+    figure: trainingCurvesFigure(aq.from(log), { run, title: `Supernet training (${run})` }),
+  };
 }
 
 export interface CorrelationVsEpochsResult extends StudyResult {
@@ -137,10 +140,6 @@ export async function correlationVsEpochs(
       metric: 'accuracy',
       title: 'accuracy (%)',
     },
-  });
-  const training = trainingCurvesFigure(aq.from(study.run.log), {
-    run: study.run.name,
-    title: `Supernet training (${study.run.name})`,
   });
   const latest = study.epochs[study.epochs.length - 1];
   const scatter = scoreVsTruthFigure(latest.table, {
@@ -232,12 +231,7 @@ export async function correlationVsEpochs(
           'Mean validation accuracy of the scored cells on the supernet (after BN recalibration) and Spearman ρ; dotted: their mean benchmark accuracy.',
         figure: fig8,
       },
-      {
-        id: 'supernet-training-curves',
-        title: 'Supernet training curves',
-        caption: 'Training loss and accuracy per epoch (log.jsonl).',
-        figure: training,
-      },
+      trainingFigure('supernet-training-curves', study.run.name, study.run.log),
       {
         id: 'supernet-vs-groundtruth',
         title: 'Supernet vs ground truth',

@@ -32,15 +32,8 @@ import {
   type ExperimentContext,
   type ExperimentOptions,
 } from './context';
-import {
-  fmt,
-  mean,
-  pct,
-  std,
-  comparisonRows,
-  type ComparisonInput,
-  type StudyResult,
-} from './report';
+import { comparisonRows, fmt, mean, pct, std } from './report';
+import type { ComparisonInput, StudyResult } from './report';
 import { configDifferences, lineProgress, settingsHash } from './runs';
 import { runOnQueue, searchJob, submitSearches } from './queue';
 import { runDir } from '../sweep/storage';

@@ -22,14 +22,22 @@ export function scaleFromEnv(fallback: Scale = 'laptop'): Scale {
   return parseScale(v.trim(), `${SCALE_ENV_VAR}`);
 }
 
+/** `value` when `known` has it; else an error naming the input (`what`) and the known names. */
+export function oneOf<T extends string>(
+  value: string,
+  known: readonly T[],
+  what: string,
+  noun: string,
+): T {
+  if (!(known as readonly string[]).includes(value)) {
+    throw new Error(`${what} ${JSON.stringify(value)} is not ${noun} (known: ${known.join(', ')})`);
+  }
+  return value as T;
+}
+
 /** Checks a scale name; the error names the input and the known scales. */
 export function parseScale(value: string, what = 'scale'): Scale {
-  if (!(SCALES as readonly string[]).includes(value)) {
-    throw new Error(
-      `${what} ${JSON.stringify(value)} is not a scale (known: ${SCALES.join(', ')})`,
-    );
-  }
-  return value as Scale;
+  return oneOf(value, SCALES, what, 'a scale');
 }
 
 /** The shared base supernet (notebooks 01, 02, 04, 05, 06, 07): SPOS with checkpoints. */

@@ -11,7 +11,6 @@ import { engineInfo } from '../engine/init';
 import type { ColumnTable } from 'arquero';
 import { kendallTauB, spearman } from '../analysis/correlation';
 import { randomTopK, topK } from '../analysis/topk';
-import { trainingCurvesFigure } from '../plots/epochs';
 import { scoreVsTruthFigure } from '../plots/scatter';
 import type { Scale } from '../core/scale';
 import { listCheckpoints, readLog } from '../runs/folder';
@@ -31,11 +30,13 @@ import {
   correlationVsEpochs,
   epochFigures,
   nonDecreasing,
+  trainingFigure,
   trendRow,
   type CorrelationVsEpochsResult,
 } from './correlation-epochs';
 import { argmax, fmt, mean, signed, comparisonRows, type StudyResult } from './report';
 import type { RankMetrics } from './base';
+import { oneOf } from './scales';
 
 /** Environment variable naming the notebooks' search space. */
 export const SPACE_ENV_VAR = 'SUPERNET_LAB_SPACE';
@@ -45,12 +46,7 @@ export type StudySpace = string;
 
 /** Checks a space name; the error names the input and the known spaces. */
 export function parseSpace(value: string, what = 'space'): StudySpace {
-  if (!STUDY_SPACES.includes(value)) {
-    throw new Error(
-      `${what} ${JSON.stringify(value)} is not a search space (known: ${STUDY_SPACES.join(', ')})`,
-    );
-  }
-  return value;
+  return oneOf(value, STUDY_SPACES, what, 'a search space');
 }
 
 /** SUPERNET_LAB_SPACE when set, else `fallback`. */
@@ -350,10 +346,6 @@ function studyText(
       title: metricName,
     },
   });
-  const training = trainingCurvesFigure(aq.from(readLog(supernetDir)), {
-    run: path.basename(supernetDir),
-    title: `Supernet training (${path.basename(supernetDir)})`,
-  });
   const latest = joined[joined.length - 1];
   const scatter = scoreVsTruthFigure(latest.table, {
     score: 'score',
@@ -453,12 +445,11 @@ function studyText(
         caption: `Mean supernet ${metricName} of the scored architectures; dotted: mean stand-alone ${metricName} of the ground-truth sample.`,
         figure: fig8,
       },
-      {
-        id: `${space}-supernet-training-curves`,
-        title: 'Supernet training curves',
-        caption: 'Training loss and accuracy per epoch (log.jsonl).',
-        figure: training,
-      },
+      trainingFigure(
+        `${space}-supernet-training-curves`,
+        path.basename(supernetDir),
+        readLog(supernetDir),
+      ),
       {
         id: `${space}-supernet-vs-groundtruth`,
         title: 'Supernet vs stand-alone ground truth',
