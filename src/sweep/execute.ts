@@ -29,7 +29,6 @@ export const EXIT_WORKER_GONE = 129;
 export const LOG_TAIL_LINES = 30;
 
 export interface RunJobOptions {
-  /** The storage root. */
   storage: string;
   /** Attempt number (1-based), written to the log and done.json. */
   attempt: number;

@@ -5,7 +5,7 @@
  */
 import { runJob, type JobOutcome } from './execute';
 import type { ResolvedJob } from './spec';
-import { isDone, readParked, workerName, writeParked } from './storage';
+import { isDone, readParked, writeParked } from './storage';
 
 export interface LocalRunOptions {
   storage: string;
@@ -78,14 +78,8 @@ export async function runLocal(
     }
     say(`failed ${job.id} (attempt ${attempt}/${attempts}): ${outcome.error}`);
     if (attempt < attempts) return;
-    writeParked(root, {
-      id: job.id,
-      error: outcome.error,
-      logTail: outcome.logTail,
-      attempts: attempt,
-      worker: workerName(),
-      parkedAt: new Date().toISOString(),
-    });
+    const { error, logTail } = outcome;
+    writeParked(root, { id: job.id, error, logTail, attempts: attempt });
     parked.add(job.id);
     summary.parked.push(job.id);
     pending = pending.filter((j) => j.id !== job.id);
@@ -126,16 +120,9 @@ export async function runLocal(
       const attempt = (tries.get(job.id) ?? 0) + 1;
       tries.set(job.id, attempt);
       say(`start ${job.id} (attempt ${attempt})`);
+      const { engine, threads } = options;
       try {
-        settle(
-          job,
-          await runJob(job, {
-            storage: root,
-            attempt,
-            engine: options.engine,
-            threads: options.threads,
-          }),
-        );
+        settle(job, await runJob(job, { storage: root, attempt, engine, threads }));
       } finally {
         running.delete(job.id);
       }

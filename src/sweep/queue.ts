@@ -294,14 +294,7 @@ export function startWorker(options: WorkerOptions): SweepWorker {
     throw new Error(`${outcome.error}\n${outcome.logTail.join('\n')}`);
   };
   const park = (id: string, error: string, logTail: string[], attempts: number) => {
-    writeParked(options.storage, {
-      id,
-      error,
-      logTail,
-      attempts,
-      worker: name,
-      parkedAt: new Date().toISOString(),
-    });
+    writeParked(options.storage, { id, error, logTail, attempts });
     say(`parked ${id}: ${error}`);
   };
 

@@ -93,8 +93,10 @@ export function writeDone(root: string, record: DoneRecord): void {
   writeJsonAtomic(donePath(root, record.id), record);
 }
 
-export function writeParked(root: string, record: ParkedRecord): void {
-  writeJsonAtomic(parkedPath(root, record.id), record);
+/** Parks a job: its record, by this process (workerName) now. */
+export function writeParked(root: string, job: Omit<ParkedRecord, 'worker' | 'parkedAt'>): void {
+  const record = { ...job, worker: workerName(), parkedAt: new Date().toISOString() };
+  writeJsonAtomic(parkedPath(root, job.id), record);
 }
 
 export function clearParked(root: string, id: string): void {

@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { formatBenchTable, runBench, SOAK_STEPS } from '../../bench';
 import { ENGINE_NAMES, type EngineName } from '../../engine';
-import { optionalInt, stringOption, UsageError, type Command } from '../command';
+import { optionalInt, UsageError, type Command } from '../command';
 
 function engineList(value: string): EngineName[] {
   const names = value
@@ -83,8 +83,7 @@ the load average at the start and the end).`,
     const threads = optionalInt(values, 'threads', 1, 1024);
     const processes = optionalInt(values, 'processes', 1, 1024);
     const soak = optionalInt(values, 'soak', 0, 10_000_000);
-    const out =
-      typeof values.out === 'string' ? path.resolve(stringOption(values, 'out')) : undefined;
+    const out = typeof values.out === 'string' ? path.resolve(values.out) : undefined;
     const { report, file } = await runBench({
       quick: values.quick === true,
       engines,

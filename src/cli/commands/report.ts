@@ -30,14 +30,13 @@ function runList(values: OptionValues): string[] {
 
 function explicitGroundTruth(values: OptionValues): GroundTruthSource | undefined {
   const file = values['groundtruth'];
+  const columns = values['truth'] !== undefined || values['valid'] !== undefined;
   if (typeof file !== 'string') {
-    if (values['truth'] !== undefined || values['valid'] !== undefined) {
-      throw new UsageError('--truth and --valid need --groundtruth FILE.csv');
-    }
+    if (columns) throw new UsageError('--truth and --valid need --groundtruth FILE.csv');
     return undefined;
   }
   if (isSeedTable(file)) {
-    if (values['truth'] !== undefined || values['valid'] !== undefined) {
+    if (columns) {
       throw new UsageError(
         `--groundtruth ${file} is a seed table: it selects by val_accuracy and reports test_accuracy (drop --truth / --valid)`,
       );
