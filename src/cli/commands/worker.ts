@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { UsageError, intOption, stringOption, type Command } from '../command';
+import { UsageError, intOption, optionalInt, stringOption, type Command } from '../command';
 import { defaultStorageRoot } from '../../sweep/storage';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -58,10 +58,7 @@ Examples:
     }
     const storage = path.resolve(stringOption(values, 'storage', defaultStorageRoot()));
     const concurrency = intOption(values, 'concurrency', 1, 1, 1024);
-    const idleSeconds =
-      values['exit-when-idle'] === undefined
-        ? undefined
-        : intOption(values, 'exit-when-idle', 60, 1, 10_000_000);
+    const idleSeconds = optionalInt(values, 'exit-when-idle', 1, 10_000_000);
     // Loaded here, not at the top: BullMQ and ioredis only for the commands that use a queue.
     const { connectQueue, safeUrl, startWorker } =
       require('../../sweep/queue') as typeof import('../../sweep/queue');
