@@ -21,7 +21,6 @@ import type { ImageDataSettings } from '../supernet/binding';
 import { SEARCH_SCALE_SETTINGS } from '../search/scales';
 import {
   shardBounds,
-  type GroundTruthJobSpec,
   type Images,
   type ResolvedJob,
   type SubspaceJobSpec,
@@ -135,11 +134,10 @@ export function jobImages(
   const validImages = splitImages(training.validImages, images, true);
   if (s.stage === 'train') return { train: s.epochs! * trainImages, eval: 0 };
   if (s.stage === 'groundtruth') {
-    const g = s as GroundTruthJobSpec;
     const [start, end] =
-      g.shards === undefined ? [0, g.sample] : shardBounds(g.sample, g.shard ?? 0, g.shards);
+      s.shards === undefined ? [0, s.sample] : shardBounds(s.sample, s.shard ?? 0, s.shards);
     const archs = end - start;
-    return { train: archs * g.epochs! * trainImages, eval: archs * validImages };
+    return { train: archs * s.epochs! * trainImages, eval: archs * validImages };
   }
   // The run's BN calibration (the job's fields; the preset's in a plan made before they were).
   const calib = training as TrainJobSpec | SubspaceJobSpec;

@@ -447,10 +447,8 @@ function canonical(value: unknown): unknown {
 }
 
 function hashOf(stage: JobStage, material: unknown): string {
-  const digest = createHash('sha256')
-    .update(JSON.stringify(canonical(material)))
-    .digest('hex');
-  return `${stage}-${digest.slice(0, 16)}`;
+  const json = JSON.stringify(canonical(material));
+  return `${stage}-${createHash('sha256').update(json).digest('hex').slice(0, 16)}`;
 }
 
 /**
