@@ -1,26 +1,17 @@
 /**
- * Supernets on reduced search spaces (seed 001 Fig. 2 and Fig. 5), for every space: the supernet
- * is trained with SPOS, but the architecture of every mini-batch is drawn uniformly from a subset
- * of the space instead of all of it:
+ * Supernets on reduced search spaces (seed 001 Fig. 2 and Fig. 5), for every space: SPOS, but
+ * each mini-batch's architecture is drawn uniformly from a subset of the space:
  *
  *   random  a uniformly random 1/factor of the space (Fig. 2: lower sharing density)
  *   pruned  the best 1/factor by ground truth (Fig. 5: a search space pruned to its best part)
  *
- * What a space is comes from its binding's pure space (src/spaces/reduce.ts): a space that can
- * list its valid cells (NB-201: 15284, NB-101: 95985) reduces that list, in its order, exactly
- * (for NB-201 these are the cells this module always drew); a space too large to list (DARTS,
- * ProxylessNAS, DARTS-PTB) is reduced to round(size / factor) distinct cells (by the space's
- * canonical string) drawn with its own uniform sampler and a seeded generator, and factor 1 is
- * the whole space, i.e. the uniform sampler itself. Pruning needs a value for every cell, so
- * only listed spaces can be pruned: NB-201 by NAS-Bench-201, another space by a ground-truth
- * table the user supplies (readTruthTable: `arch` plus a metric column).
+ * A space that can list its valid cells (src/spaces/reduce.ts) reduces that list exactly; one
+ * too large to list is reduced to distinct cells drawn with its own sampler (factor 1: the
+ * uniform sampler itself), and cannot be pruned (pruning needs a value for every cell).
  *
- * The run goes through the one pipeline (trainRun with a pool: one cell of the pool per step): the
- * same step, optimizer, schedule, data order, per-epoch seeding and atomic checkpoints as every
- * supernet, written as a normal `supernet` run folder (scoring and analysis read it like any
- * other) whose config also records spaceReduction / spaceFactor / spaceSeed / spaceTruth /
- * spaceSize and whose space.txt lists the cells. For factor 1 of the random reduction the pool
- * strategy draws exactly what the uniform sampler draws.
+ * Training goes through the one pipeline (trainRun with a pool), so the run folder is a normal
+ * `supernet` run whose config also records spaceReduction / spaceFactor / spaceSeed /
+ * spaceTruth / spaceSize and whose space.txt lists the cells.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';

@@ -118,20 +118,21 @@ export function trickVariants(ctx: ExperimentContext): TrickVariant[] {
   ];
   for (const trick of SAMPLER_TRICKS) {
     const name = samplers.find((s) => normalise(s) === trick.key);
+    const { id, label } = trick;
     out.push(
       name
         ? {
-            id: trick.id,
-            label: trick.label,
+            id,
+            label,
             change: `sampler '${name}'`,
-            request: baseRequest(ctx, { purpose: trick.id, hyper: { sampler: name } }),
+            request: baseRequest(ctx, { purpose: id, hyper: { sampler: name } }),
           }
         : {
-            id: trick.id,
-            label: trick.label,
-            change: `sampler ${trick.label}`,
+            id,
+            label,
+            change: `sampler ${label}`,
             request: null,
-            unavailable: `not yet measured: the supernet trainer offers the samplers [${samplers.join(', ')}], not ${trick.label}`,
+            unavailable: `not yet measured: the supernet trainer offers the samplers [${samplers.join(', ')}], not ${label}`,
           },
     );
   }
@@ -252,17 +253,14 @@ export async function trainingTricks(
       continue;
     }
     // A variant without numbers: the row says why.
+    const none = { corrBL: null, corrGT: null, deltaGT: null, topK: null, deltaTopK: null };
     const unmeasured = (note: string) =>
       rows.push({
         id: v.id,
         label: v.label,
         change: v.change,
         run: null,
-        corrBL: null,
-        corrGT: null,
-        deltaGT: null,
-        topK: null,
-        deltaTopK: null,
+        ...none,
         groundTruth: '–',
         note,
       });
