@@ -1,22 +1,19 @@
 /**
  * Experiments on a sweep queue: with SUPERNET_LAB_QUEUE set (ExperimentContext.queue), a run an
  * experiment is missing becomes the sweep job `sweep plan` makes for it (src/sweep/spec.ts), is
- * submitted to the queue (idempotently: the job id is the run's resolved config) and awaited
- * with a progress line; the workers write its run folder to <storage>/runs/<job id>, where the
- * experiment then finds it like any run folder. What goes on the queue:
+ * submitted (idempotently: the job id is the run's resolved config) and awaited; the workers
+ * write its run folder to <storage>/runs/<job id>, where the experiment then finds it. Jobs:
  *
- *   supernet        a train job (whole-space SPOS or another sampler, every scale's settings,
- *                   BN calibration included)
+ *   supernet        a train job (whole-space SPOS or another sampler, BN calibration included)
  *   reduced space   a subspace job (notebooks 03 / 06: one (factor, repeat), trained and scored)
  *   scores          a score job: the study's architecture list (studyArchs) at one checkpoint
  *                   of a supernet the queue trained
  *   search          a search job (notebook 08: DARTS / GAEA / RS-WS at the notebook's settings)
  *
- * What stays here, with a line saying why: a run whose settings no job can express (the job
- * would write another run), scores of a run trained here or of another architecture list, and
- * anything read from a custom dataset source (ctx.dataSource: workers load the standard
- * datasets). The jobs are recorded as the sweep `experiments-<scale>`, so `sweep status` and
- * `sweep retry` work on them.
+ * What stays here, with a line saying why: a run whose settings no job can express, scores of
+ * a run trained here or of another architecture list, and anything read from a custom dataset
+ * source (workers load the standard datasets). The jobs are recorded as the sweep
+ * `experiments-<scale>`, so `sweep status` and `sweep retry` work on them.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
