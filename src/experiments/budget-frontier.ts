@@ -57,7 +57,7 @@ import {
   type SupernetRequest,
   type SupernetRun,
 } from './runs';
-import { submitSupernets } from './queue';
+import { submitScoredRuns } from './queue';
 
 /** Environment variable naming another seed table for the notebook (default: the shipped one). */
 export const FRONTIER_TABLE_ENV_VAR = 'SUPERNET_LAB_FRONTIER_TABLE';
@@ -432,8 +432,16 @@ export async function budgetFrontier(
       checkpointEpochs: plan.checkpoints,
     },
   });
-  // With a queue, every run of the frontier trains at once on its workers (no-op without one).
-  await submitSupernets(ctx, plans.map(requestOf));
+  // With a queue, every run of the frontier trains and scores the cells at once on its workers
+  // (no-op without one).
+  await submitScoredRuns(
+    ctx,
+    plans.map((plan) => ({
+      request: requestOf(plan),
+      epochs: [...new Set(plan.series.map((s) => s.epoch))],
+    })),
+    archKeys,
+  );
   for (const plan of plans) {
     const run = await ensureSupernet(ctx, requestOf(plan));
     runs.push(run);

@@ -22,7 +22,7 @@ import {
 import { resolveContext, type ExperimentContext, type ExperimentOptions } from './context';
 import { fmt, mean, comparisonRows, type StudyResult } from './report';
 import { ensureSupernet } from './runs';
-import { submitStudyRuns } from './queue';
+import { submitScoredRuns } from './queue';
 import { existingTrickRuns, finalScores } from './tricks';
 
 export interface MutualSummary {
@@ -82,7 +82,7 @@ export async function consistentBias(
   // With a queue, both supernets train, and are scored, at once on its workers (a no-op
   // without one): the base supernet at every checkpoint, the seed run at its last epoch.
   const baseReq = baseRequest(ctx);
-  await submitStudyRuns(
+  await submitScoredRuns(
     ctx,
     [
       { request: baseReq, epochs: baseReq.hyper.checkpointEpochs.concat(baseReq.hyper.epochs) },

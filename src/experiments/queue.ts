@@ -32,7 +32,7 @@ import {
   type SubspaceJobSpec,
   type TrainJobSpec,
 } from '../sweep/spec';
-import { isDone, planPath, readPlan, runDir, writePlan } from '../sweep/storage';
+import { isDone, planPath, readPlan, runDir, writeArchList, writePlan } from '../sweep/storage';
 import { benchmarkTruth, type ExperimentContext, type ExperimentQueue } from './context';
 import type { SupernetRequest } from './runs';
 
@@ -183,8 +183,7 @@ export function supernetJob(ctx: Ctx, request: SupernetRequest): QueueMapping {
 
 /**
  * The score job that scores `archs` at `epoch` of the supernet in `dir`: only for a run the
- * queue's workers trained (its folder is a done train job's in the storage root) and the study's
- * architecture list (studyArchs, the score job's archSeed 'study').
+ * queue's workers trained (its folder is a done train job's in the storage root).
  */
 export function scoreJob(
   ctx: Ctx & { queue?: ExperimentQueue },
@@ -205,17 +204,26 @@ export function scoreJob(
   if (!q || jobRun === null || path.resolve(dir) !== jobRun || !isDone(q.storage, id)) {
     return { reason: `${dir} is not a supernet the queue's workers trained` };
   }
-  return studyScoreJob(id, epoch, archs);
+  return listScoreJob(q.storage, id, epoch, archs);
 }
 
-/** The score job of the study list `archs` at `epoch` of train job `train` (done or not yet). */
-function studyScoreJob(train: string, epoch: number, archs: readonly string[]): QueueMapping {
+/**
+ * The score job of `archs` at `epoch` of train job `train` (done or not yet): the study list
+ * (studyArchs) by its archSeed 'study', any other list (a table's cells) as a list file that
+ * this writes into the storage root (lists/<sha256>.txt, the job's archList).
+ */
+function listScoreJob(
+  storage: string,
+  train: string,
+  epoch: number,
+  archs: readonly string[],
+): QueueMapping {
   const study = sampleArchs(NB201_SAMPLING, archs.length, 'study');
-  if (archs.some((a, i) => a !== study[i])) {
-    return { reason: 'the architectures are not the study list (studyArchs) a score job names' };
-  }
+  const list = archs.every((a, i) => a === study[i])
+    ? { archSeed: 'study' as const }
+    : { archList: writeArchList(storage, archs) };
   return resolved(
-    { stage: 'score', train, sample: archs.length, archSeed: 'study', epoch },
+    { stage: 'score', train, sample: archs.length, ...list, epoch },
     `scores of ${train}`,
   );
 }
@@ -387,11 +395,11 @@ export function submitScores(
 }
 
 /**
- * Submits the train jobs of `runs` and with each the score jobs of the study list `archs` at
- * its `epochs` (a worker runs a score job once its supernet is done), so the workers train and
- * score a whole table side by side (see submitAll).
+ * Submits the train jobs of `runs` and with each the score jobs of `archs` (the study list or a
+ * table's cells) at its `epochs` (a worker runs a score job once its supernet is done), so the
+ * workers train and score a whole table side by side (see submitAll).
  */
-export async function submitStudyRuns(
+export async function submitScoredRuns(
   ctx: ExperimentContext,
   runs: readonly { request: SupernetRequest; epochs: readonly number[] }[],
   archs: readonly string[],
@@ -404,7 +412,7 @@ export async function submitStudyRuns(
     if (!('job' in m) || m.job.spec.stage !== 'train') return [m];
     const dir = runDir(q.storage, m.job.id);
     const unscored = epochs.filter((e) => scoresMissing(dir, e, archs));
-    return [m, ...unscored.map((e) => studyScoreJob(m.job.id, e, archs))];
+    return [m, ...unscored.map((e) => listScoreJob(q.storage, m.job.id, e, archs))];
   });
   await submitAll(ctx, mappings);
 }

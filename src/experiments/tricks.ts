@@ -19,7 +19,7 @@ import * as train from '../train';
 import type { TrainDataset } from '../core/scale';
 import { formatNb201 } from '../spaces/nb201/arch';
 import { baseRequest, baseStudy, joinTruth, studyArchs, type BaseStudy } from './base';
-import { submitStudyRuns } from './queue';
+import { submitScoredRuns } from './queue';
 import {
   benchmarkTruth,
   hasBenchmarkTruth,
@@ -219,7 +219,7 @@ export async function trainingTricks(
   // With a queue, every row's supernet trains and is scored at once on its workers (a no-op
   // without one).
   const requests = [baseRequest(ctx), ...variants.flatMap((v) => (v.request ? [v.request] : []))];
-  await submitStudyRuns(
+  await submitScoredRuns(
     ctx,
     requests.map((request) => ({ request, epochs: [request.hyper.epochs] })),
     studyArchs(ctx.settings.scoredArchs).map((a) => formatNb201(a)),

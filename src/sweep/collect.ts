@@ -112,7 +112,9 @@ export function collectTables(storage: string, jobs: readonly ResolvedJob[]): Sw
       const rows = byArch(readScores(file));
       for (const r of rows)
         scores.push({ ...describe, epoch, arch: r.arch, accuracy: r.accuracy, loss: r.loss });
-      for (const gt of truthByKey.get(sampleKey(train, sc.archSeed)) ?? []) {
+      // A score job of a list file (no archSeed) has no ground-truth job of the same list.
+      const truths = sc.archSeed === undefined ? [] : truthByKey.get(sampleKey(train, sc.archSeed));
+      for (const gt of truths ?? []) {
         const paired = rows.filter((r) => gt.rows.has(r.arch));
         if (paired.length < 2) continue;
         const x = paired.map((r) => r.accuracy);

@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import { createInterface } from 'node:readline';
 import { jobArgv, runFolderOf, type ResolvedJob } from './spec';
 import {
+  checkArchList,
   jobDir,
   jobHolder,
   jobLogPath,
@@ -76,7 +77,20 @@ export async function runJob(job: ResolvedJob, options: RunJobOptions): Promise<
     return { kind: 'busy', message: `${job.id} is held by ${holder.host}:${holder.pid}` };
   }
   fs.mkdirSync(dir, { recursive: true });
-  const argv = jobArgv(job.spec, runDir(root, runFolderOf(job.spec, job.id)), root);
+  let argv: string[];
+  try {
+    const s = job.spec;
+    if (s.stage === 'score' && s.archList !== undefined) checkArchList(root, s.archList, s.sample);
+    argv = jobArgv(s, runDir(root, runFolderOf(s, job.id)), root);
+  } catch (err) {
+    // What the job reads from the storage root is not there: fail (and park) it, run nothing.
+    return {
+      kind: 'failed',
+      error: `${job.id}: ${(err as Error).message}`,
+      exitCode: null,
+      logTail: [],
+    };
+  }
   const log = fs.openSync(jobLogPath(root, job.id), 'a');
   const worker = workerName();
   const started = Date.now();

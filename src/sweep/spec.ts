@@ -71,8 +71,15 @@ export interface ScoreJobSpec {
   stage: 'score';
   /** Id of the train job whose checkpoints are scored. */
   train: string;
+  /** Architectures scored: a sampled list (archSeed) or the lines of the archList file. */
   sample: number;
-  archSeed: ArchSeed;
+  archSeed?: ArchSeed;
+  /**
+   * Instead of a sampled list: the SHA-256 of an architecture list in the storage root's
+   * lists/<sha256>.txt (an experiment's own list, e.g. the cells of a ground-truth table); the
+   * worker checks the file against it before scoring.
+   */
+  archList?: string;
   /** Checkpoint epoch, or every kept one. */
   epoch: number | 'all' | 'latest';
 }
@@ -159,6 +166,8 @@ export type JobSpec =
   | SubspaceJobSpec;
 
 /** A job id: stage, a dash and 16 hex digits of the resolved config's sha256. */
+/** An archList: the SHA-256 of the list file's bytes. */
+export const ARCH_LIST = /^[0-9a-f]{64}$/;
 export const JOB_ID = /^(train|score|groundtruth|search|subspace)-[0-9a-f]{16}$/;
 
 /** Bad job spec (grid entry or queue payload): exit code 2, never run. */
@@ -228,12 +237,17 @@ const STAGES: Record<JobStage, { rules: Record<string, FieldRule>; required: str
         (v) => typeof v === 'string' && JOB_ID.test(v),
       ),
       ...SAMPLE_RULES,
+      archList: rule(
+        'the SHA-256 of an architecture list (64 lowercase hex digits)',
+        (v) => typeof v === 'string' && ARCH_LIST.test(v),
+      ),
       epoch: rule(
         "an epoch number, 'all' or 'latest'",
         (v) => v === 'all' || v === 'latest' || isInt(v, 1, 1e6),
       ),
     },
-    required: ['train', 'sample', 'archSeed'],
+    // archSeed or archList: resolveJob asks for one of them.
+    required: ['train', 'sample'],
   },
   groundtruth: {
     rules: {
@@ -461,6 +475,11 @@ export function resolveJob(input: JobSpec, where: string): ResolvedJob {
   const spec = parseJobSpec(input, where);
   if (spec.stage === 'subspace' && spec.space === undefined) spec.space = 'nb201';
   if (spec.stage === 'score') {
+    if ((spec.archSeed === undefined) === (spec.archList === undefined)) {
+      throw new JobSpecError(
+        `${where}: give archSeed (a sampled list) or archList (a list file's SHA-256), not ${spec.archList === undefined ? 'neither' : 'both'}`,
+      );
+    }
     const s: ScoreJobSpec = { ...spec, epoch: spec.epoch ?? 'all' };
     return { id: hashOf('score', s), spec: s, after: [s.train] };
   }
@@ -649,6 +668,17 @@ function flags(spec: object, fields: string): string[] {
   });
 }
 
+/** A score job's architecture list: lists/<sha256>.txt under the storage root. */
+export function archListPath(storage: string | undefined, sha256: string): string {
+  if (storage === undefined) {
+    throw new JobSpecError(
+      `a score job with archList ${sha256} needs the storage root it lies under`,
+    );
+  }
+  if (!ARCH_LIST.test(sha256)) throw new JobSpecError(`archList ${sha256} is not a SHA-256`);
+  return path.join(storage, 'lists', `${sha256}.txt`);
+}
+
 /** A job's truthTable (checked: relative, no '..') under the storage root. */
 function truthTablePath(file: string, storage: string | undefined): string {
   if (storage === undefined) {
@@ -670,8 +700,13 @@ export function jobArgv(spec: JobSpec, runDir: string, storage?: string): string
       const given = flags(spec, `${TRAINING_FLAGS} ${own} ${CALIBRATION_FLAGS}`);
       return ['train', ...given, ...out, '--wait', ...common];
     }
-    case 'score':
-      return ['evaluate', '--run', runDir, ...flags(spec, 'sample archSeed epoch'), ...common];
+    case 'score': {
+      const list =
+        spec.archList === undefined
+          ? flags(spec, 'sample archSeed')
+          : ['--archs', archListPath(storage, spec.archList)];
+      return ['evaluate', '--run', runDir, ...list, ...flags(spec, 'epoch'), ...common];
+    }
     case 'groundtruth': {
       const given = flags(spec, `${TRAINING_FLAGS} sample archSeed reduction factor repeat`);
       const shard = spec.shards === undefined ? [] : ['--shard', `${spec.shard}/${spec.shards}`];

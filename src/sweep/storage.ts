@@ -7,18 +7,20 @@
  *   jobs/<job id>/          the job's state: .lock (held by the process running it), job.log
  *                           (every attempt's output), done.json (the result), parked.json
  *   sweeps/<name>/plan.json the sweep: its grid and the resolved jobs; tables/ from collect
+ *   lists/<sha256>.txt      an architecture list a score job names by its bytes' SHA-256
  *
  * The storage root, not the queue, is the record of what is done: a job whose done.json exists
  * is never run again, whoever delivers it.
  */
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { BadInputError } from '../errors';
 import { packageRoot } from '../info';
-import { readJson, writeJsonAtomic } from '../runs/folder';
+import { readJson, writeFileAtomic, writeJsonAtomic } from '../runs/folder';
 import { DEFAULT_STALE_MS, pidAlive, readRunLock, type RunLockInfo } from '../runs/lock';
-import { JOB_ID, type ResolvedJob } from './spec';
+import { archListPath, JOB_ID, type ResolvedJob } from './spec';
 
 /** Sweep names: letters, digits, dot, dash, underscore; no path separators. */
 export const SWEEP_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
@@ -52,6 +54,45 @@ export const sweepDir = (root: string, name: string) =>
   path.join(root, 'sweeps', checkSweepName(name));
 export const planPath = (root: string, name: string) =>
   path.join(sweepDir(root, name), 'plan.json');
+const sha256Of = (bytes: string | Buffer) => createHash('sha256').update(bytes).digest('hex');
+
+/** Writes `archs` (one per line) as lists/<sha256>.txt, once; returns the SHA-256 (archList). */
+export function writeArchList(root: string, archs: readonly string[]): string {
+  const text = archs.map((a) => `${a}\n`).join('');
+  const hash = sha256Of(text);
+  const file = archListPath(root, hash);
+  if (!fs.existsSync(file)) writeFileAtomic(file, text);
+  return hash;
+}
+
+/**
+ * Checks that lists/<archList>.txt exists, still has the bytes its name is the SHA-256 of, and
+ * holds `count` architectures: a lost or edited list is an error, never a different list scored.
+ */
+export function checkArchList(root: string, archList: string, count: number): void {
+  const file = archListPath(root, archList);
+  let bytes: Buffer;
+  try {
+    bytes = fs.readFileSync(file);
+  } catch {
+    throw new BadInputError(
+      `architecture list ${file} is missing: the storage root lacks the list this score job names (submit the experiment again to write it)`,
+    );
+  }
+  if (sha256Of(bytes) !== archList) {
+    throw new BadInputError(
+      `architecture list ${file} was changed after it was submitted (its SHA-256 is not its name): remove it and submit the experiment again`,
+    );
+  }
+  const lines = bytes
+    .toString('utf8')
+    .split('\n')
+    .filter((l) => l !== '').length;
+  if (lines !== count) {
+    throw new BadInputError(`architecture list ${file} has ${lines} lines, the job says ${count}`);
+  }
+}
+
 export const jobLogPath = (root: string, id: string) => path.join(jobDir(root, id), 'job.log');
 
 /** The result of a finished job (jobs/<id>/done.json). */
