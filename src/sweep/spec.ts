@@ -165,9 +165,9 @@ export type JobSpec =
   | SearchJobSpec
   | SubspaceJobSpec;
 
-/** A job id: stage, a dash and 16 hex digits of the resolved config's sha256. */
 /** An archList: the SHA-256 of the list file's bytes. */
 export const ARCH_LIST = /^[0-9a-f]{64}$/;
+/** A job id: stage, a dash and 16 hex digits of the resolved config's sha256. */
 export const JOB_ID = /^(train|score|groundtruth|search|subspace)-[0-9a-f]{16}$/;
 
 /** Bad job spec (grid entry or queue payload): exit code 2, never run. */

@@ -58,6 +58,12 @@ const sha256Of = (bytes: string | Buffer) => createHash('sha256').update(bytes).
 
 /** Writes `archs` (one per line) as lists/<sha256>.txt, once; returns the SHA-256 (archList). */
 export function writeArchList(root: string, archs: readonly string[]): string {
+  // One architecture per line, as `evaluate --archs` reads it back (no blank or '#' lines).
+  const bad = archs.find(
+    (a) => a.trim() !== a || a === '' || a.includes('\n') || a.startsWith('#'),
+  );
+  if (bad !== undefined)
+    throw new Error(`cannot write ${JSON.stringify(bad)} as a line of an architecture list`);
   const text = archs.map((a) => `${a}\n`).join('');
   const hash = sha256Of(text);
   const file = archListPath(root, hash);

@@ -1,6 +1,7 @@
 // Sweep plans without a queue: job schema, stable ids, grid expansion, argv, estimate.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -19,7 +20,8 @@ import {
   shardBounds,
   type JobSpec,
 } from '../../src/sweep/spec';
-import { jobDir, runDir } from '../../src/sweep/storage';
+import { runJob } from '../../src/sweep/execute';
+import { checkArchList, jobDir, runDir, writeArchList } from '../../src/sweep/storage';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sweep-plan-'));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -586,4 +588,60 @@ test("search jobs: the scale's settings by default (same id), each a field; scor
       ),
     /archSeed must be an integer in \[0, 4294967295\] or 'study'/,
   );
+});
+
+test('a score job over a list file: named by its SHA-256, checked before anything runs', async () => {
+  const store = path.join(tmp, 'lists-storage');
+  const t = resolveJob(train(), 't');
+  const archs = ['|none~0|+|skip_connect~0|none~1|+|none~0|none~1|avg_pool_3x3~2|', 'b', 'c'];
+  const sha = writeArchList(store, archs);
+  assert.match(sha, /^[0-9a-f]{64}$/);
+  const file = path.join(store, 'lists', `${sha}.txt`);
+  assert.equal(fs.readFileSync(file, 'utf8'), archs.join('\n') + '\n');
+  assert.equal(
+    sha,
+    createHash('sha256').update(fs.readFileSync(file)).digest('hex'),
+    'the name is the bytes',
+  );
+  assert.equal(writeArchList(store, archs), sha, 'the same list is the same file');
+  assert.notEqual(writeArchList(store, archs.slice(0, 2)), sha);
+  assert.throws(() => writeArchList(store, ['#comment']), /cannot write "#comment"/);
+
+  const spec = { stage: 'score', train: t.id, sample: 3, archList: sha } as JobSpec;
+  const job = resolveJob(spec, 'g');
+  assert.equal(resolveJob({ ...spec } as JobSpec, 'g2').id, job.id, 'a stable id');
+  assert.notEqual(resolveJob({ ...spec, archList: 'a'.repeat(64) } as JobSpec, 'g').id, job.id);
+  const argv = jobArgv(job.spec, runDir(store, t.id), store);
+  assert.equal(argv[argv.indexOf('--archs') + 1], file);
+  assert.ok(!argv.includes('--sample') && !argv.includes('--arch-seed'), argv.join(' '));
+  assert.throws(() => jobArgv(job.spec, runDir(store, t.id)), /needs the storage root/);
+  for (const [bad, message] of [
+    [{ ...spec, archSeed: 1 }, /give archSeed .* or archList .*, not both/],
+    [{ stage: 'score', train: t.id, sample: 3 }, /not neither/],
+    [
+      { ...spec, archList: '../../etc/passwd' },
+      /archList must be the SHA-256 of an architecture list/,
+    ],
+    [{ ...spec, archList: sha.toUpperCase() }, /archList must be the SHA-256/],
+  ] as const) {
+    assert.throws(() => resolveJob(bad as unknown as JobSpec, 'g'), message);
+  }
+
+  checkArchList(store, sha, 3);
+  assert.throws(() => checkArchList(store, sha, 4), /has 3 lines, the job says 4/);
+  assert.throws(() => checkArchList(store, 'b'.repeat(64), 3), /is missing/);
+  // A failed check parks the job: runJob fails it without starting a process.
+  const missing = resolveJob({ ...spec, archList: 'b'.repeat(64) } as JobSpec, 'g');
+  const outcome = await runJob(missing, { storage: store, attempt: 1 });
+  assert.equal(outcome.kind, 'failed');
+  assert.match((outcome as { error: string }).error, new RegExp(`^${missing.id}: .* is missing`));
+  assert.equal(
+    fs.existsSync(path.join(jobDir(store, missing.id), 'job.log')),
+    false,
+    'nothing ran',
+  );
+  fs.appendFileSync(file, 'd\n');
+  assert.throws(() => checkArchList(store, sha, 3), /was changed after it was submitted/);
+  const edited = await runJob(job, { storage: store, attempt: 1 });
+  assert.match((edited as { error: string }).error, /was changed after it was submitted/);
 });
