@@ -27,10 +27,7 @@ import {
 import { SEED_TABLE_HEADER } from '../../src/groundtruth/laptop';
 import { readScores, scoresPath } from '../../src/runs/folder';
 import { naiveSpearman, naiveTauB } from '../analysis/helpers';
-import { spaceBinding } from '../../src/supernet/registry';
-import { sampleArchs } from '../../src/train/pipeline';
-
-const FASHION = '/usr/share/datasets/fashion-mnist';
+import { FASHION, TINY_FRONTIER, writeSeedTable } from './seed-table';
 
 before(async () => {
   await initEngine('auto');
@@ -246,60 +243,10 @@ test(
   async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'frontier-'));
     try {
-      const setup = spaceBinding('nb201').setup(
-        { channels: 8, cellsPerStage: 1 },
-        { inputChannels: 1, classes: 10, imageSize: 28 },
-      );
-      const archs = sampleArchs(setup.spec, 8, 'frontier-test');
-      const params = archs.map((a) => setup.spec.params(setup.parse(a)));
-      // Seed accuracies: a cell quality plus a seed offset (distinct values, no ties).
-      const quality = [81.3, 84.9, 79.2, 86.4, 83.1, 80.6, 85.7, 82.2];
-      const seeds = (i: number) => (i < 2 ? [1, 2, 3] : [1, 2]);
-      const acc = (i: number, seed: number) => quality[i] + ((i * 7 + seed * 3) % 5) * 0.37 - 0.7;
-      const lines = [SEED_TABLE_HEADER.join(',')];
-      archs.forEach((a, i) => {
-        for (const seed of seeds(i)) {
-          lines.push(
-            [
-              a,
-              seed,
-              acc(i, seed),
-              acc(i, seed) - 1.1 + 0.05 * seed,
-              0.5,
-              params[i],
-              1000,
-              5,
-              10,
-            ].join(','),
-          );
-        }
-      });
-      const table = path.join(dir, 'ground-truth.csv');
-      fs.writeFileSync(table, lines.join('\n') + '\n');
-      fs.writeFileSync(path.join(dir, 'budget.json'), JSON.stringify({ dataset: 'fashion-mnist' }));
-      const meanOf = (f: (i: number, seed: number) => number) =>
-        archs.map((_, i) => seeds(i).reduce((s, seed) => s + f(i, seed), 0) / seeds(i).length);
-      const val = meanOf(acc);
-      const test = meanOf((i, seed) => acc(i, seed) - 1.1 + 0.05 * seed);
-
+      const { table, archs, params, acc, val, test } = writeSeedTable(dir);
       const runsDir = path.join(dir, 'runs');
       const log: string[] = [];
-      const settings = {
-        cells: null,
-        epochs: 2,
-        epochRuns: [1],
-        widths: [2, 4],
-        widthEpochs: 1,
-        k: 3,
-        resamples: 100,
-        hyper: {
-          trainImages: 128,
-          validImages: 64,
-          calibrationBatches: 1,
-          calibrationBatchSize: 32,
-          evalBatchSize: 64,
-        },
-      };
+      const settings = TINY_FRONTIER;
       const options = { scale: 'smoke' as const, runsDir, log: (l: string) => log.push(l) };
       const r = await budgetFrontier(options, { table, settings });
 

@@ -14,6 +14,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Queue } from 'bullmq';
+import { budgetFrontier } from '../../src/experiments';
 import { consistentBias } from '../../src/experiments/consistent-bias';
 import { experimentContext, type ExperimentOptions } from '../../src/experiments/context';
 import {
@@ -32,6 +33,7 @@ import { readLog } from '../../src/runs/folder';
 import { formatNb201 } from '../../src/spaces/nb201/arch';
 import {
   jobArgv,
+  type ScoreJobSpec,
   type SearchJobSpec,
   type SubspaceJobSpec,
   type TrainJobSpec,
@@ -40,6 +42,7 @@ import { QUEUE_NAME, redisOptions } from '../../src/sweep/queue';
 import { readDone, readPlan } from '../../src/sweep/storage';
 import { redisServerAvailable, TestRedis } from './redis';
 import { removeWhenQuiet } from './quiet';
+import { FASHION, TINY_FRONTIER, writeSeedTable } from '../experiments/seed-table';
 
 // Training is bit-identical across processes only at one thread count: the workers' jobs run
 // with 1 (worker --threads), so this process trains and scores with 1 too.
@@ -372,6 +375,66 @@ test(
   },
 );
 
+test(
+  "notebook 09's frontier on the queue: its supernets and the table's cells scored by workers, bit for bit",
+  {
+    skip: noRedis || (fs.existsSync(FASHION) ? false : 'dataset-fashion-mnist is not installed'),
+    timeout: 600_000,
+  },
+  async () => {
+    const dir = path.join(tmp, 'frontier');
+    fs.mkdirSync(dir);
+    const { table, archs } = writeSeedTable(dir);
+    const run = (runsDir: string, log: string[], queued: boolean) =>
+      budgetFrontier(
+        {
+          scale: 'smoke',
+          runsDir,
+          log: (l) => log.push(l),
+          queue: queued ? redis.url : null,
+          storage,
+        },
+        { table, settings: TINY_FRONTIER },
+      );
+    const local = await run(path.join(dir, 'local'), [], false);
+    assert.equal(runDirsOf(path.join(dir, 'local')).length, 3, 'three supernets trained here');
+
+    while (workers.size < 2) startWorker();
+    const log: string[] = [];
+    const queued = await run(path.join(dir, 'queued'), log, true);
+    assert.deepEqual(runDirsOf(path.join(dir, 'queued')), [], log.join('\n'));
+    assert.ok(!log.some((l) => /^training |scored \d+ architectures/.test(l)), log.join('\n'));
+    // The same points but for the runs' names (a job's folder is named by its id).
+    const points = (r: typeof local) => r.points.map(({ imagesPerSecond: _, run: __, ...p }) => p);
+    assert.deepEqual(points(queued), points(local), 'every statistic');
+    queued.points.forEach((p, i) => {
+      assert.deepEqual(
+        runContent(path.join(storage, 'runs', p.run)),
+        runContent(path.join(dir, 'local', local.points[i].run)),
+        `${p.series} C=${p.channels} epoch ${p.epoch}: checkpoints and scores bit for bit`,
+      );
+    });
+
+    // The cells are no sampled list: each score job names the list file the frontier wrote.
+    const plan = readPlan(storage, experimentSweepName({ scale: 'smoke' }));
+    const scores = plan.jobs.filter(
+      (j) => j.spec.stage === 'score' && (j.spec as ScoreJobSpec).archList !== undefined,
+    );
+    // The 2-epoch run at epochs 1 and 2, the 1-epoch runs of C=4 and C=2 at epoch 1.
+    assert.equal(scores.length, 4, 'score jobs of the table list');
+    const lists = new Set(scores.map((j) => (j.spec as ScoreJobSpec).archList!));
+    assert.equal(lists.size, 1, 'one list');
+    const [sha] = lists;
+    assert.equal(
+      fs.readFileSync(path.join(storage, 'lists', `${sha}.txt`), 'utf8'),
+      archs.join('\n') + '\n',
+    );
+    for (const j of scores) {
+      assert.doesNotMatch(readDone(storage, j.id)!.worker, new RegExp(`:${process.pid}$`));
+    }
+  },
+);
+
 test('each run is the job the sweep plans for it, or stays local with the reason', () => {
   const laptop = experimentContext({ scale: 'laptop', queue: null });
   const m = supernetJob(laptop, baseRequest(laptop));
@@ -411,7 +474,7 @@ test('each run is the job the sweep plans for it, or stays local with the reason
     { seed: 0, repeat: 1, factor: 8, sample: 5 },
   );
 
-  // Scores: only of a run the queue trained, and only the study's list.
+  // Scores: only of a run the queue trained (any list: the study's by its seed, others as a file).
   const q = experimentContext({ scale: 'smoke', queue: 'redis://127.0.0.1:1', storage });
   const archs = studyArchs(4).map((a) => formatNb201(a));
   const here = scoreJob(q, path.join(tmp, 'somewhere', 'base-run'), 1, archs);
