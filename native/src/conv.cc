@@ -1,5 +1,6 @@
-// oneDNN primitives: 2-D convolution (forward, backward data, backward weights), pooling and
-// matmul, on NHWC activations and HWIO filters owned by JS. Primitives are cached per shape.
+// oneDNN primitives: 2-D convolution (forward, backward data, backward weights) and matmul, on
+// NHWC activations and HWIO filters owned by JS. Primitives are cached per shape. (Average
+// pooling is pool.cc's loops: faster than oneDNN 2.6's NHWC pooling at every shape measured.)
 #include <memory>
 #include <unordered_map>
 
@@ -211,97 +212,6 @@ void conv2dBackwardWeights(napi_env env, napi_value *args, size_t) {
   st.wait();
 }
 
-// ---------------------------------------------------------------- pooling
-
-// params: N H W C KH KW OH OW sh sw pt pl mode(0 avg incl. padding, 1 avg excl. padding, 2 max)
-constexpr size_t kPoolParams = 13;
-
-struct PoolFwd {
-  dnnl::pooling_forward prim;
-  memory src, dst;
-};
-struct PoolBwd {
-  dnnl::pooling_backward prim;
-  memory diffSrc, diffDst;
-};
-std::unordered_map<std::string, std::unique_ptr<PoolFwd>> poolFwdCache;
-std::unordered_map<std::string, std::unique_ptr<PoolBwd>> poolBwdCache;
-
-struct PoolDescs {
-  memory::desc src, dst;
-  memory::dims strides, kernel, padL, padR;
-  algorithm alg;
-};
-
-PoolDescs poolDescs(const I32 &p) {
-  if (p.length < kPoolParams) throw ArgError("pool params: expected 13 integers");
-  const int32_t *q = p.data;
-  memory::dim N = q[0], H = q[1], W = q[2], C = q[3], KH = q[4], KW = q[5], OH = q[6], OW = q[7],
-              sh = q[8], sw = q[9], pt = q[10], pl = q[11];
-  algorithm alg = q[12] == 0   ? algorithm::pooling_avg_include_padding
-                  : q[12] == 1 ? algorithm::pooling_avg_exclude_padding
-                               : algorithm::pooling_max;
-  return PoolDescs{memory::desc({N, C, H, W}, dt::f32, tag::nhwc),
-                   memory::desc({N, C, OH, OW}, dt::f32, tag::nhwc),
-                   {sh, sw},
-                   {KH, KW},
-                   {pt, pl},
-                   {(OH - 1) * sh + KH - H - pt, (OW - 1) * sw + KW - W - pl},
-                   alg};
-}
-
-dnnl::pooling_forward::primitive_desc poolForwardPd(const PoolDescs &d, prop_kind kind) {
-  dnnl::pooling_forward::desc desc(kind, d.alg, d.src, d.dst, d.strides, d.kernel, d.padL,
-                                   d.padR);
-  return dnnl::pooling_forward::primitive_desc(desc, cpuEngine());
-}
-
-// pool(x, y, params): average pooling only (max pooling stays on the cpu kernels).
-void pool(napi_env env, napi_value *args, size_t) {
-  F32 x = getF32(env, args[0], "x"), y = getF32(env, args[1], "output");
-  I32 p = getI32(env, args[2], "params");
-  if (p.data[12] == 2) throw ArgError("max pooling is not implemented natively");
-  bool fresh;
-  PoolFwd &c = cached(poolFwdCache, keyOf("pf", p.data, kPoolParams), fresh);
-  if (fresh) {
-    PoolDescs d = poolDescs(p);
-    c.prim = dnnl::pooling_forward(poolForwardPd(d, prop_kind::forward_inference));
-    c.src = memory(d.src, cpuEngine(), nullptr);
-    c.dst = memory(d.dst, cpuEngine(), nullptr);
-  }
-  expectLength(x, c.src.get_desc().get_size() / sizeof(float), "x");
-  expectLength(y, c.dst.get_desc().get_size() / sizeof(float), "output");
-  auto &st = cpuStream();
-  c.src.set_data_handle(x.data);
-  c.dst.set_data_handle(y.data);
-  c.prim.execute(st, {{DNNL_ARG_SRC, c.src}, {DNNL_ARG_DST, c.dst}});
-  st.wait();
-}
-
-// poolBackward(dy, dx, params): average pooling gradient.
-void poolBackward(napi_env env, napi_value *args, size_t) {
-  F32 dy = getF32(env, args[0], "dy"), dx = getF32(env, args[1], "dx");
-  I32 p = getI32(env, args[2], "params");
-  if (p.data[12] == 2) throw ArgError("max pooling is not implemented natively");
-  bool fresh;
-  PoolBwd &c = cached(poolBwdCache, keyOf("pb", p.data, kPoolParams), fresh);
-  if (fresh) {
-    PoolDescs d = poolDescs(p);
-    auto hint = poolForwardPd(d, prop_kind::forward_training);
-    dnnl::pooling_backward::desc desc(d.alg, d.src, d.dst, d.strides, d.kernel, d.padL, d.padR);
-    c.prim = dnnl::pooling_backward(dnnl::pooling_backward::primitive_desc(desc, cpuEngine(), hint));
-    c.diffSrc = memory(d.src, cpuEngine(), nullptr);
-    c.diffDst = memory(d.dst, cpuEngine(), nullptr);
-  }
-  expectLength(dx, c.diffSrc.get_desc().get_size() / sizeof(float), "dx");
-  expectLength(dy, c.diffDst.get_desc().get_size() / sizeof(float), "dy");
-  auto &st = cpuStream();
-  c.diffSrc.set_data_handle(dx.data);
-  c.diffDst.set_data_handle(dy.data);
-  c.prim.execute(st, {{DNNL_ARG_DIFF_SRC, c.diffSrc}, {DNNL_ARG_DIFF_DST, c.diffDst}});
-  st.wait();
-}
-
 // ---------------------------------------------------------------- matmul
 
 // params: B M K N transA transB batchA batchB (batchA/B = 1 broadcasts over B)
@@ -350,8 +260,6 @@ void registerConvOps(napi_env env, napi_value exports) {
   exportFunction(env, exports, "conv2d", 4, conv2d);
   exportFunction(env, exports, "conv2dBackwardData", 4, conv2dBackwardData);
   exportFunction(env, exports, "conv2dBackwardWeights", 4, conv2dBackwardWeights);
-  exportFunction(env, exports, "pool", 3, pool);
-  exportFunction(env, exports, "poolBackward", 3, poolBackward);
   exportFunction(env, exports, "matmul", 4, matmul);
 }
 

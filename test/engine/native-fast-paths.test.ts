@@ -159,7 +159,7 @@ describe('native fast paths', { skip: !hasNative() && 'native addon not built' }
     );
   });
 
-  // Stride 1 and fewer than 16 channels: the loops of pool.cc; the rest: oneDNN.
+  // pool.cc's gradient loops: stride 1 (row sums, shifted adds) and the general gather.
   const poolCases: { x: number[]; f: number; s: number; pad: 'same' | 'valid' }[] = [
     { x: [2, 7, 6, 8], f: 3, s: 1, pad: 'same' },
     { x: [1, 5, 5, 1], f: 3, s: 1, pad: 'same' },
@@ -171,6 +171,7 @@ describe('native fast paths', { skip: !hasNative() && 'native addon not built' }
     { x: [2, 7, 6, 20], f: 3, s: 1, pad: 'same' },
     { x: [2, 7, 7, 8], f: 3, s: 2, pad: 'same' },
     { x: [1, 6, 6, 8], f: 2, s: 2, pad: 'valid' },
+    { x: [2, 8, 8, 32], f: 2, s: 2, pad: 'valid' },
   ];
   for (const c of poolCases) {
     test(`avgPool gradient x${c.x} ${c.f}x${c.f} stride ${c.s} ${c.pad}: cpu and finite differences`, async () => {

@@ -115,14 +115,25 @@ describe('native kernels', { skip: !hasNative() && 'native addon not built' }, (
         tf.matMul(t([2, 5, 7], 10), t([7, 3], 11)),
       ]);
     }
-    for (const [f, s, pad] of [
-      [3, 1, 'same'],
-      [2, 2, 'valid'],
-      [3, 2, 'same'],
-    ] as const) {
-      await sameAsCpu(`avgPool ${f} ${s} ${pad}`, () => [
-        tf.avgPool(t([2, 7, 6, 3], 12) as tf.Tensor4D, f, s, pad),
-      ]);
+    // pool.cc's loops: odd sizes, channel counts off and on the SIMD width, windows at edges.
+    for (const shape of [
+      [2, 7, 6, 3],
+      [2, 5, 6, 20],
+      [1, 4, 9, 16],
+      [1, 1, 5, 2],
+    ]) {
+      for (const [f, s, pad] of [
+        [3, 1, 'same'],
+        [3, 1, 'valid'],
+        [4, 1, 'same'],
+        [2, 2, 'valid'],
+        [3, 2, 'same'],
+      ] as const) {
+        if (pad === 'valid' && (shape[1] < f || shape[2] < f)) continue;
+        await sameAsCpu(`avgPool ${shape} ${f} ${s} ${pad}`, () => [
+          tf.avgPool(t(shape, 12) as tf.Tensor4D, f, s, pad),
+        ]);
+      }
     }
   });
 

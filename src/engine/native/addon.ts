@@ -10,9 +10,11 @@ export interface NativeAddon {
   conv2d(x: Float32Array, w: Float32Array, y: Float32Array, params: Int32Array): void;
   conv2dBackwardData(dy: Float32Array, w: Float32Array, dx: Float32Array, p: Int32Array): void;
   conv2dBackwardWeights(x: Float32Array, dy: Float32Array, dw: Float32Array, p: Int32Array): void;
-  pool(x: Float32Array, y: Float32Array, params: Int32Array): void;
-  poolBackward(dy: Float32Array, dx: Float32Array, params: Int32Array): void;
-  /** Average-pooling gradient as OpenMP loops (same params as poolBackward; see pool.cc). */
+  /**
+   * Average pooling and its gradient on NHWC (pool.cc); params: N H W C KH KW OH OW sh sw pt pl
+   * mode (0: the average includes padding, 1: excludes it).
+   */
+  avgPoolForward(x: Float32Array, y: Float32Array, params: Int32Array): void;
   avgPoolBackward(dy: Float32Array, dx: Float32Array, params: Int32Array): void;
   matmul(a: Float32Array, b: Float32Array, c: Float32Array, params: Int32Array): void;
   batchNormTrain(
