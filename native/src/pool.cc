@@ -46,17 +46,51 @@ std::vector<float> inverseCounts(const PoolGeom &g) {
   return inv;
 }
 
+// dst[j] = sum over k < K of src[j + shift(k)] (rows of `cols` columns of C channels, columns
+// outside src skipped), as K contiguous adds over the whole row, k in order.
+template <class Shift>
+void addShifted(const float *src, long srcCols, float *dst, long dstCols, long C, long K,
+                Shift shift) {
+  std::fill(dst, dst + dstCols * C, 0.0f);
+  for (long k = 0; k < K; k++) {
+    long d = shift(k);
+    long j0 = std::max(0L, -d), j1 = std::min(dstCols, srcCols - d);
+    if (j1 <= j0) continue;
+    const float *a = src + (j0 + d) * C;
+    float *b = dst + j0 * C;
+    long len = (j1 - j0) * C;
+#pragma omp simd
+    for (long j = 0; j < len; j++) b[j] += a[j];
+  }
+}
+
+// The arguments of a pooling call (from, to, params), their lengths checked against the
+// geometry: forward reads the input and writes the output, the gradient the other way round.
+struct PoolCall {
+  F32 from, to;
+  PoolGeom g;
+  std::vector<float> inv;
+  PoolCall(napi_env env, napi_value *args, const char *fromName, const char *toName, bool forward)
+      : from(getF32(env, args[0], fromName)),
+        to(getF32(env, args[1], toName)),
+        g(poolGeom(getI32(env, args[2], "params"))) {
+    const size_t input = static_cast<size_t>(g.N * g.H * g.W * g.C);
+    const size_t output = static_cast<size_t>(g.N * g.OH * g.OW * g.C);
+    expectLength(from, forward ? input : output, fromName);
+    expectLength(to, forward ? output : input, toName);
+    inv = inverseCounts(g);
+  }
+};
+
 // avgPoolBackward(dy, dx, params): dx[n, h, w] = sum over the outputs whose window holds (h, w)
 // of dy[n, oh, ow] / count(oh, ow).
 void avgPoolBackward(napi_env env, napi_value *args, size_t) {
-  F32 dy = getF32(env, args[0], "dy"), dx = getF32(env, args[1], "dx");
-  PoolGeom g = poolGeom(getI32(env, args[2], "params"));
-  expectLength(dx, static_cast<size_t>(g.N * g.H * g.W * g.C), "dx");
-  expectLength(dy, static_cast<size_t>(g.N * g.OH * g.OW * g.C), "dy");
-  std::vector<float> invv = inverseCounts(g);
-  const float *inv = invv.data();
-  const float *gp = dy.data;
-  float *dp = dx.data;
+  PoolCall call(env, args, "dy", "dx", false);
+  const PoolGeom &g = call.g;
+  const float *inv = call.inv.data();
+  const float *gp = call.from.data;
+  float *dp = call.to.data;
+  F32 &dx = call.to;
   const long C = g.C;
   // Outputs whose window [o*s - p, o*s - p + K) holds i: ceil((i + p - K + 1) / s) .. floor((i + p) / s).
   auto first = [](long i, long p, long K, long s) {
@@ -88,18 +122,10 @@ void avgPoolBackward(napi_env env, napi_value *args, size_t) {
             for (long c = 0; c < C; c++) tt[c] += ss[c] * k;
           }
         }
-        float *o = dp + (n * g.H + h) * g.W * C;
-        std::fill(o, o + g.W * C, 0.0f);
-        for (long kw = 0; kw < g.KW; kw++) {
-          long d = g.pl - kw;  // output column = w + d
-          long w0 = std::max(0L, -d), w1 = std::min(g.W, g.OW - d);
-          if (w1 <= w0) continue;
-          const float *src = t + (w0 + d) * C;
-          float *dst = o + w0 * C;
-          long len = (w1 - w0) * C;
-#pragma omp simd
-          for (long j = 0; j < len; j++) dst[j] += src[j];
-        }
+        // Output column of input column w: w + pl - kw.
+        addShifted(t, g.OW, dp + (n * g.H + h) * g.W * C, g.W, C, g.KW, [&](long kw) {
+          return g.pl - kw;
+        });
       }
     }
     return;
@@ -130,14 +156,12 @@ void avgPoolBackward(napi_env env, napi_value *args, size_t) {
 // the window's rows are summed once per output row (t = sum over h of x[n, h, :]), then each
 // output sums KW entries of t, so a 3x3 window costs 6 adds per element instead of 9.
 void avgPoolForward(napi_env env, napi_value *args, size_t) {
-  F32 x = getF32(env, args[0], "x"), y = getF32(env, args[1], "output");
-  PoolGeom g = poolGeom(getI32(env, args[2], "params"));
-  expectLength(x, static_cast<size_t>(g.N * g.H * g.W * g.C), "x");
-  expectLength(y, static_cast<size_t>(g.N * g.OH * g.OW * g.C), "output");
-  std::vector<float> invv = inverseCounts(g);
-  const float *inv = invv.data();
-  const float *xp = x.data;
-  float *yp = y.data;
+  PoolCall call(env, args, "x", "output", true);
+  const PoolGeom &g = call.g;
+  const float *inv = call.inv.data();
+  const float *xp = call.from.data;
+  float *yp = call.to.data;
+  F32 &y = call.to;
   const long C = g.C, WC = g.W * C;
   // Stride 1: 1 / count per output element of an image (a 1/N share of the work).
   std::vector<float> invRowV;
@@ -166,17 +190,8 @@ void avgPoolForward(napi_env env, napi_value *args, size_t) {
       if (g.sw == 1) {
         // Stride 1: the columns as KW shifted adds over the whole row, then the counts.
         const long OWC = g.OW * C;
-        std::fill(o, o + OWC, 0.0f);
-        for (long kw = 0; kw < g.KW; kw++) {
-          long d = kw - g.pl;  // input column = output column + d
-          long o0 = std::max(0L, -d), o1 = std::min(g.OW, g.W - d);
-          if (o1 <= o0) continue;
-          const float *src = t + (o0 + d) * C;
-          float *dst = o + o0 * C;
-          long len = (o1 - o0) * C;
-#pragma omp simd
-          for (long j = 0; j < len; j++) dst[j] += src[j];
-        }
+        // Input column of output column ow: ow + kw - pl.
+        addShifted(t, g.W, o, g.OW, C, g.KW, [&](long kw) { return kw - g.pl; });
         const float *k = invRow + oh * OWC;
 #pragma omp simd
         for (long j = 0; j < OWC; j++) o[j] *= k[j];
