@@ -20,7 +20,7 @@ struct PoolGeom {
   int mode;  // 0: average including padding, 1: average excluding padding
 };
 
-// params: N H W C KH KW OH OW sh sw pt pl mode (as the oneDNN pool functions in conv.cc)
+// params: N H W C KH KW OH OW sh sw pt pl mode (src/engine/native/kernels.ts poolParams)
 PoolGeom poolGeom(const I32 &p) {
   if (p.length < 13) throw ArgError("pool params: expected 13 integers");
   const int32_t *q = p.data;

@@ -1,6 +1,6 @@
 /**
  * The native engine's fast paths: blocked batch-norm statistics and gradient sums (vectorised
- * clones per CPU), the average-pooling gradient loops used below 16 channels, the fused
+ * clones per CPU), the average-pooling gradient loops (every shape), the fused
  * running-statistics kernel and the kernel-less clone of tensors saved for gradients. Each is
  * checked against the stock tfjs cpu kernels (or a float64 reference) and finite differences,
  * with odd shapes, batch 1, block and thread boundaries and offset data.

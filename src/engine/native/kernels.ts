@@ -171,7 +171,7 @@ export function nativeKernels(addon: NativeAddon, backendName: string): KernelCo
     const dy = inputs.dy as TensorInfo;
     const input = inputs.input as TensorInfo;
     if (!allFloat(dy)) return null;
-    const { info, params } = poolParams(input.shape, attrs as NamedAttrMap);
+    const { params } = poolParams(input.shape, attrs as NamedAttrMap);
     const out = raw.alloc(input.shape.slice());
     addon.avgPoolBackward(raw.view(dy), raw.view(out), params);
     return out;
