@@ -12,13 +12,13 @@
  * The storage root, not the queue, is the record of what is done: a job whose done.json exists
  * is never run again, whoever delivers it.
  */
-import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { BadInputError } from '../errors';
 import { packageRoot } from '../info';
 import { readJson, writeFileAtomic, writeJsonAtomic } from '../runs/folder';
+import { sha256Hex } from '../runs/integrity';
 import { DEFAULT_STALE_MS, pidAlive, readRunLock, type RunLockInfo } from '../runs/lock';
 import { archListPath, JOB_ID, type ResolvedJob } from './spec';
 
@@ -54,7 +54,6 @@ export const sweepDir = (root: string, name: string) =>
   path.join(root, 'sweeps', checkSweepName(name));
 export const planPath = (root: string, name: string) =>
   path.join(sweepDir(root, name), 'plan.json');
-const sha256Of = (bytes: string | Buffer) => createHash('sha256').update(bytes).digest('hex');
 
 /** Writes `archs` (one per line) as lists/<sha256>.txt, once; returns the SHA-256 (archList). */
 export function writeArchList(root: string, archs: readonly string[]): string {
@@ -65,7 +64,7 @@ export function writeArchList(root: string, archs: readonly string[]): string {
   if (bad !== undefined)
     throw new Error(`cannot write ${JSON.stringify(bad)} as a line of an architecture list`);
   const text = archs.map((a) => `${a}\n`).join('');
-  const hash = sha256Of(text);
+  const hash = sha256Hex(text);
   const file = archListPath(root, hash);
   if (!fs.existsSync(file)) writeFileAtomic(file, text);
   return hash;
@@ -85,7 +84,7 @@ export function checkArchList(root: string, archList: string, count: number): vo
       `architecture list ${file} is missing: the storage root lacks the list this score job names (submit the experiment again to write it)`,
     );
   }
-  if (sha256Of(bytes) !== archList) {
+  if (sha256Hex(bytes) !== archList) {
     throw new BadInputError(
       `architecture list ${file} was changed after it was submitted (its SHA-256 is not its name): remove it and submit the experiment again`,
     );
