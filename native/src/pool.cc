@@ -90,14 +90,13 @@ void avgPoolBackward(napi_env env, napi_value *args, size_t) {
   const float *inv = call.inv.data();
   const float *gp = call.from.data;
   float *dp = call.to.data;
-  F32 &dx = call.to;
   const long C = g.C;
   // Outputs whose window [o*s - p, o*s - p + K) holds i: ceil((i + p - K + 1) / s) .. floor((i + p) / s).
   auto first = [](long i, long p, long K, long s) {
     long a = i + p - K + 1;
     return a <= 0 ? 0 : (a + s - 1) / s;
   };
-  const bool par = static_cast<long>(dx.length) * g.KH * g.KW >= kParallelMin;
+  const bool par = static_cast<long>(call.to.length) * g.KH * g.KW >= kParallelMin;
   if (g.sh == 1 && g.sw == 1) {
     // Stride 1: scaled dy rows summed over the window's rows, then KW shifted adds.
 #pragma omp parallel if (par)
@@ -161,7 +160,6 @@ void avgPoolForward(napi_env env, napi_value *args, size_t) {
   const float *inv = call.inv.data();
   const float *xp = call.from.data;
   float *yp = call.to.data;
-  F32 &y = call.to;
   const long C = g.C, WC = g.W * C;
   // Stride 1: 1 / count per output element of an image (a 1/N share of the work).
   std::vector<float> invRowV;
@@ -170,7 +168,7 @@ void avgPoolForward(napi_env env, napi_value *args, size_t) {
     for (long i = 0; i < g.OH * g.OW; i++) std::fill_n(invRowV.begin() + i * C, C, inv[i]);
   }
   const float *invRow = invRowV.data();
-  const bool par = static_cast<long>(y.length) * g.KH * g.KW >= kParallelMin;
+  const bool par = static_cast<long>(call.to.length) * g.KH * g.KW >= kParallelMin;
 #pragma omp parallel if (par)
   {
     std::vector<float> tv(static_cast<size_t>(WC));
