@@ -141,8 +141,9 @@ const sumKeepingNothing = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[
   };
 });
 
+/** A tensor of zeros through tfjs's Fill kernel, which the native engine serves from its pool. */
 export function zeros(shape: [number, number, number, number]): tf.Tensor4D {
-  return tf.zeros(shape);
+  return tf.fill(shape, 0, 'float32');
 }
 
 /** Mean softmax cross-entropy of logits [N, K] against integer labels [N]. */

@@ -173,6 +173,26 @@ describe('native kernels', { skip: !hasNative() && 'native addon not built' }, (
     slice.dispose();
   });
 
+  test('fill matches cpu and overwrites a recycled buffer whole', async () => {
+    await sameAsCpu('fill', () => [
+      tf.fill([3, 5, 7, 2], 0),
+      tf.fill([11], -2.5),
+      tf.fill([], 4),
+      tf.fill([2, 3], 7, 'int32'),
+      tf.zeros([4, 4]),
+    ]);
+    const size = 4099;
+    tf.tidy(() => tf.relu(t([size], 24)).dataSync()); // leaves a buffer of nonzeros in the pool
+    const stats = () => (tf.backend() as unknown as { poolStats(): { hits: number } }).poolStats();
+    const hits = stats().hits;
+    const zeros = tf.fill([size], 0);
+    assert.equal(stats().hits, hits + 1, 'fill takes its buffer from the pool');
+    assert.ok(zeros.dataSync().every((v) => Object.is(v, 0)));
+    zeros.dispose();
+    const nan = tf.tidy(() => tf.fill([3], NaN).dataSync());
+    assert.ok(nan.every((v) => Number.isNaN(v)));
+  });
+
   test('the buffer pool drops the buffers of a finished phase (LRU sizes) within its budget', () => {
     const backend = tf.backend() as unknown as {
       poolStats(): {
@@ -185,7 +205,7 @@ describe('native kernels', { skip: !hasNative() && 'native addon not built' }, (
     };
     // Phase A holds 12 outputs of sizeA at once, phase B 12 outputs of sizeB (larger).
     const phase = (size: number) => {
-      const x = tf.fill([size], 1.5);
+      const x = tf.tensor1d(new Float32Array(size).fill(1.5)); // caller data: never pooled
       for (let rep = 0; rep < 3; rep++) {
         const ys = Array.from({ length: 12 }, () => tf.relu(x));
         assert.equal(ys[11].dataSync()[size - 1], 1.5);

@@ -346,6 +346,16 @@ export function nativeKernels(addon: NativeAddon, backendName: string): KernelCo
     return out;
   });
 
+  // A pooled buffer filled in place (tfjs's cpu Fill allocates a fresh array: zero-filled by V8,
+  // page-faulted and later collected). The zero nodes of NB-201 cells come this way each step.
+  const fill = withFallback('Fill', ({ attrs }, raw) => {
+    const { shape, value, dtype } = attrs as unknown as tf.FillAttrs;
+    if ((dtype ?? 'float32') !== 'float32' || typeof value !== 'number') return null;
+    const out = raw.alloc(shape.slice());
+    raw.view(out).fill(value);
+    return out;
+  });
+
   const addN = withFallback('AddN', ({ inputs }, raw) => {
     const list = Object.keys(inputs).map((k) => inputs[k] as TensorInfo);
     if (list.length === 0 || !allFloat(...list)) return null;
@@ -459,6 +469,7 @@ export function nativeKernels(addon: NativeAddon, backendName: string): KernelCo
     ...unaryKernels,
     ...reduceKernels,
     ['AddN', addN],
+    ['Fill', fill],
     ['FusedBatchNorm', fusedBatchNorm],
     [RELU_GRAD, reluGrad],
     [SGD_UPDATE, sgdUpdate],
