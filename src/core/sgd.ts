@@ -141,7 +141,7 @@ export class Sgd {
   private bufferFor(name: string, w: tf.Variable): tf.Variable {
     let buf = this.buffers.get(name);
     if (!buf) {
-      buf = tf.variable(tf.zerosLike(w), false);
+      buf = variableOf(tf.zerosLike(w));
       this.buffers.set(name, buf);
     }
     return buf;
@@ -154,7 +154,7 @@ export class Sgd {
   initBuffers(vars: ReadonlyMap<string, tf.Variable>): void {
     if (this.options.momentum === 0) return;
     for (const [name, w] of vars) {
-      if (!this.buffers.has(name)) this.buffers.set(name, tf.variable(tf.zerosLike(w), false));
+      if (!this.buffers.has(name)) this.buffers.set(name, variableOf(tf.zerosLike(w)));
     }
   }
 
@@ -166,11 +166,21 @@ export class Sgd {
   /** Replaces the momentum buffers (from a checkpoint). */
   loadState(buffers: ReadonlyMap<string, tf.Tensor>): void {
     this.dispose();
-    for (const [name, t] of buffers) this.buffers.set(name, tf.variable(t.clone(), false));
+    for (const [name, t] of buffers) this.buffers.set(name, variableOf(t.clone()));
   }
 
   dispose(): void {
     for (const b of this.buffers.values()) b.dispose();
     this.buffers.clear();
   }
+}
+
+/**
+ * A non-trainable variable holding `value`'s data; `value` itself goes (a variable shares its
+ * input's data, so keeping the input would leave one tensor per buffer alive after dispose).
+ */
+function variableOf(value: tf.Tensor): tf.Variable {
+  const v = tf.variable(value, false);
+  value.dispose();
+  return v;
 }

@@ -112,3 +112,22 @@ test('cosine schedule: textbook values', () => {
   assert.ok(cosineLr(s, 99) > 0 && cosineLr(s, 99) < 1e-4);
   assert.ok(Math.abs(cosineLr({ ...s, minLr: 0.01 }, 50) - 0.055) < 1e-12);
 });
+
+test('momentum buffers leave no tensor behind once disposed (initBuffers, loadState)', async () => {
+  await initEngine('cpu');
+  const vars = new Map([
+    ['a', tf.variable(tf.tensor1d([1, 2, 3]))],
+    ['b', tf.variable(tf.tensor2d([[4, 5]]))],
+  ]);
+  const before = tf.memory().numTensors;
+  const sgd = new Sgd({ momentum: 0.9, nesterov: true, weightDecay: 0, clipNorm: 0 });
+  sgd.initBuffers(vars);
+  assert.equal(tf.memory().numTensors, before + 2, 'one tensor per momentum buffer');
+  const state = new Map([...sgd.state()].map(([k, v]) => [k, tf.mul(v, 2)]));
+  sgd.loadState(state);
+  tf.dispose([...state.values()]);
+  assert.equal(tf.memory().numTensors, before + 2);
+  sgd.dispose();
+  assert.equal(tf.memory().numTensors, before);
+  for (const v of vars.values()) v.dispose();
+});
