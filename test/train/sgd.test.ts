@@ -115,7 +115,7 @@ test('cosine schedule: textbook values', () => {
 
 test('momentum buffers leave no tensor behind once disposed (initBuffers, loadState)', async () => {
   await initEngine('cpu');
-  const vars = new Map([
+  const vars = new Map<string, tf.Variable>([
     ['a', tf.variable(tf.tensor1d([1, 2, 3]))],
     ['b', tf.variable(tf.tensor2d([[4, 5]]))],
   ]);

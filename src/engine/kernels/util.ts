@@ -93,8 +93,19 @@ function sizeOf(shape: number[]): number {
   return n;
 }
 
-/** Raw access for the cpu backend (and backends built on its storage, like 'native'). */
+const cpuAccessCache = new WeakMap<object, RawAccess>();
+
+/**
+ * Raw access for the cpu backend (and backends built on its storage, like 'native'); one object
+ * per backend, since every native kernel call asks for it.
+ */
 export function cpuAccess(backend: object): RawAccess {
+  let access = cpuAccessCache.get(backend);
+  if (!access) cpuAccessCache.set(backend, (access = makeCpuAccess(backend)));
+  return access;
+}
+
+function makeCpuAccess(backend: object): RawAccess {
   const b = backend as unknown as CpuLike & {
     allocFloat32?: (shape: number[]) => TensorInfo;
   };
