@@ -115,8 +115,27 @@ static napi_value dnnlVersion(napi_env env, napi_callback_info) {
   return v;
 }
 
+// addressMod64(a): the address of a's first element modulo 64, so that JS can place its
+// buffers on cache-line boundaries.
+static napi_value addressMod64(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value arg;
+  napi_get_cb_info(env, info, &argc, &arg, nullptr, nullptr);
+  try {
+    F32 a = getF32(env, arg, "a");
+    napi_value v;
+    napi_create_int32(env, static_cast<int>(reinterpret_cast<uintptr_t>(a.data) % 64), &v);
+    return v;
+  } catch (const std::exception &e) {
+    napi_throw_error(env, nullptr, (std::string("addressMod64: ") + e.what()).c_str());
+    return nullptr;
+  }
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_value fn;
+  napi_create_function(env, "addressMod64", NAPI_AUTO_LENGTH, addressMod64, nullptr, &fn);
+  napi_set_named_property(env, exports, "addressMod64", fn);
   napi_create_function(env, "threads", NAPI_AUTO_LENGTH, threads, nullptr, &fn);
   napi_set_named_property(env, exports, "threads", fn);
   napi_create_function(env, "onednnVersion", NAPI_AUTO_LENGTH, dnnlVersion, nullptr, &fn);

@@ -2,6 +2,7 @@ import { describe, test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { FusedSgd, initEngine } from '../../src/engine';
+import { loadAddon } from '../../src/engine/native/addon';
 import { hasNative, maxAbs, maxAbsDiff, onBackend, randomArray } from './helpers';
 
 /** Runs fn on native and on the stock cpu backend; asserts equal outputs. */
@@ -191,6 +192,25 @@ describe('native kernels', { skip: !hasNative() && 'native addon not built' }, (
     zeros.dispose();
     const nan = tf.tidy(() => tf.fill([3], NaN).dataSync());
     assert.ok(nan.every((v) => Number.isNaN(v)));
+  });
+
+  test('pooled buffers start on 64-byte boundaries and recycle', () => {
+    const addon = loadAddon();
+    const backend = tf.backend() as unknown as {
+      data: { get(id: object): { values: Float32Array } };
+    };
+    const values = (x: tf.Tensor) => backend.data.get(x.dataId).values;
+    for (const size of [1, 7, 1000, 40_001, 1 << 20]) {
+      const xs = Array.from({ length: 4 }, (_, i) => tf.fill([size], i + 0.5));
+      for (const x of xs) assert.equal(addon.addressMod64(values(x)), 0, `size ${size}`);
+      const first = values(xs[3]);
+      tf.dispose(xs);
+      const again = tf.fill([size], 9);
+      assert.equal(values(again), first, 'the last buffer freed is reused');
+      assert.ok(again.dataSync().every((v) => v === 9));
+      again.dispose();
+    }
+    assert.throws(() => addon.addressMod64(new Int32Array(4) as never), /addressMod64: a must be/);
   });
 
   test('the buffer pool drops the buffers of a finished phase (LRU sizes) within its budget', () => {

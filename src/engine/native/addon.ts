@@ -6,6 +6,8 @@ import { packageRoot } from '../../info';
 /** The functions of native/build/Release/supernet_native.node (see native/src/*.cc). */
 export interface NativeAddon {
   threads(): number;
+  /** The address of a's first element modulo 64 (to align buffers on cache lines). */
+  addressMod64(a: Float32Array): number;
   onednnVersion(): string;
   conv2d(x: Float32Array, w: Float32Array, y: Float32Array, params: Int32Array): void;
   conv2dBackwardData(dy: Float32Array, w: Float32Array, dx: Float32Array, p: Int32Array): void;

@@ -26,7 +26,9 @@ function registerNativeBackend(addon: NativeAddon): string[] {
   // The cpu backend's class, without depending on @tensorflow/tfjs-backend-cpu directly.
   const cpu = tf.findBackend('cpu');
   if (!cpu) throw new Error('the tfjs cpu backend is not registered');
-  const NativeBackend = createNativeBackendClass(cpu.constructor as new () => KernelBackend);
+  const NativeBackend = createNativeBackendClass(cpu.constructor as new () => KernelBackend, (a) =>
+    addon.addressMod64(a),
+  );
   // Correct cpu kernels first: the native ones fall back to them for unsupported cases.
   registerKernels(cpuReplacementKernels('cpu'));
   for (const config of tf.getKernelsForBackend('cpu')) {
