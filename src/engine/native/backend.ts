@@ -22,6 +22,9 @@ export interface PoolStats {
   evicted: number;
 }
 
+/** Bytes of the boundary every pooled buffer starts on (a cache line). */
+const ALIGNMENT = 64;
+
 /** Pool budget over the peak working set (room for what varies between architectures). */
 const POOL_SLACK = 1.25;
 
@@ -69,10 +72,12 @@ export function createNativeBackendClass(
    * half of the 32-byte vector loads of every kernel split across two lines.
    */
   const alignedFloat32 = (size: number): Float32Array => {
-    const buffer = new ArrayBuffer(size * 4 + 64);
-    const skew = addressMod64(new Float32Array(buffer, 0, 16));
-    return new Float32Array(buffer, skew === 0 ? 0 : 64 - skew, size);
+    const buffer = new ArrayBuffer(size * 4 + ALIGNMENT);
+    const skew = addressMod64(new Float32Array(buffer, 0, ALIGNMENT / 4));
+    return new Float32Array(buffer, skew === 0 ? 0 : ALIGNMENT - skew, size);
   };
+  /** True for the whole aligned view of a buffer made by alignedFloat32 (not a part of it). */
+  const isWholeView = (v: Float32Array) => v.byteLength + ALIGNMENT === v.buffer.byteLength;
   class NativeBackend extends CpuBackend implements Float32Allocator {
     private readonly pool = new Map<number, Float32Array[]>();
     /** Allocation counter value when each size was last asked for (least recently used goes). */
@@ -88,8 +93,6 @@ export function createNativeBackendClass(
     private evicted = 0;
     /** ArrayBuffers we allocated and that back exactly one live tensor. */
     private readonly owned = new WeakSet<ArrayBufferLike>();
-    /** The 64-byte-aligned view allocFloat32 made of each of its buffers. */
-    private readonly views = new WeakMap<ArrayBufferLike, Float32Array>();
     private allocating = false;
 
     constructor() {
@@ -115,7 +118,6 @@ export function createNativeBackendClass(
         this.misses++;
         this.evictFor(size * 4);
         values = alignedFloat32(size);
-        this.views.set(values.buffer, values);
       }
       this.allocating = true;
       try {
@@ -223,7 +225,7 @@ export function createNativeBackendClass(
         values instanceof Float32Array &&
         !this.storage().data.has(dataId) &&
         this.owned.has(values.buffer) &&
-        this.views.get(values.buffer) === values &&
+        isWholeView(values) &&
         this.pooledBytes + values.byteLength <= this.poolLimit
       ) {
         this.owned.delete(values.buffer);
