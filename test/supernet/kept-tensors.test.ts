@@ -118,7 +118,7 @@ test('ReLU keeps its output, and its gradient is dy * (x > 0) bit for bit (NaN, 
   assert.deepEqual(bits(dx), new Uint32Array(want.buffer));
   // What the Relu node keeps, read while the tape is alive: the output's values (x has -2).
   let kept: Uint32Array[] = [];
-  let out = new Uint32Array(0);
+  let out: Uint32Array = new Uint32Array(0);
   tapeOf(
     (t) => {
       const y = tf.relu(t);
