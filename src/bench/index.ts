@@ -12,6 +12,7 @@ import { sampleNb201 } from '../spaces/nb201/sample';
 import { runPoolSettled, defaultWorkerCount, type PoolTask } from '../engine/pool';
 import { nativeWaitPolicy } from '../engine/native/addon';
 import { Rng } from '../engine/random';
+import { quantileSorted } from '../analysis/bootstrap';
 import { writeJsonAtomic } from '../runs/folder';
 import type { EngineName } from '../engine/types';
 import {
@@ -144,6 +145,8 @@ export interface BenchComparison {
   pytorchStartRssMiB?: number | null;
   /** oursPeakRssMiB / pytorchPeakRssMiB. */
   rssRatio?: number | null;
+  /** Many-runs rows of a full run: img/s of each alternating round (see withRounds). */
+  rounds?: { ours: number; pytorch: number | null }[];
 }
 
 export interface BenchScalingPoint {
@@ -208,6 +211,8 @@ export interface BenchReport {
     smallBatch?: number;
     /** How runs were separated (each network, batch and layout in a fresh process). */
     isolation?: string;
+    /** Alternating rounds of the many-runs rows (absent in older reports: one). */
+    multiRounds?: number;
   };
   engines: BenchEngineStatus[];
   comparisons: BenchComparison[];
@@ -228,6 +233,8 @@ export interface BenchOptions {
   threads?: number;
   /** Processes of the multi-process runs (default: all cores). */
   processes?: number;
+  /** Alternating rounds of the many-runs rows (default MULTI_ROUNDS, 1 in a quick run). */
+  rounds?: number;
   /** Skip the batch/channel scaling runs. */
   noScaling?: boolean;
   /** Skip PyTorch even when available. */
@@ -259,6 +266,8 @@ export const SOAK_SLOPE_LIMIT = 2;
 
 /** Batch of the small-batch rows (fixed cost per op weighs most there). */
 export const SMALL_BATCH = 16;
+/** Alternating rounds of the many-runs rows in a full run (see withRounds). */
+export const MULTI_ROUNDS = 3;
 
 /** Issue 14's targets for the native engine; the earlier 0.5 for the other engines. */
 export function targetRatio(engine: EngineName, metric: BenchMetric): number {
@@ -440,6 +449,27 @@ export function compareRow(
   };
 }
 
+/**
+ * A many-runs row measured in alternating rounds: img/s and ratio become the medians over the
+ * rounds (CPU time and memory stay those of round 1). One round leaves the row as it is.
+ */
+export function withRounds(
+  row: BenchComparison,
+  ours: readonly number[],
+  pytorch: readonly number[] | null,
+): BenchComparison {
+  if (ours.length < 2) return row;
+  const median = (xs: readonly number[]) => quantileSorted([...xs].sort((a, b) => a - b), 0.5);
+  const paired = pytorch && pytorch.length === ours.length;
+  return {
+    ...row,
+    ours: median(ours),
+    pytorch: paired ? median(pytorch) : row.pytorch,
+    ratio: paired ? median(ours.map((x, k) => x / pytorch[k])) : row.ratio,
+    rounds: ours.map((x, k) => ({ ours: x, pytorch: paired ? pytorch[k] : null })),
+  };
+}
+
 function firstLine(text: string): string {
   return text.split('\n')[0].replace(/^Error: /, '');
 }
@@ -469,8 +499,15 @@ function torchConfigLabel(r: BenchComparison): string {
   return `${r.pytorchProcesses ?? 1}x${r.pytorchThreads} ${layout}`;
 }
 
-/** "1t 206 / 2t 176": PyTorch's img/s per thread count (best layout of each). */
+/**
+ * "1t 206 / 2t 176": PyTorch's img/s per thread count (best layout of each); for a row measured
+ * in rounds, "ratio by round 0.91 / 1.02 / 0.97".
+ */
 function candidatesLabel(r: BenchComparison): string {
+  if (r.rounds && r.rounds.length > 1) {
+    const ratios = r.rounds.map((k) => (k.pytorch ? fmt(k.ours / k.pytorch, 2) : fmt(k.ours, 0)));
+    return `${r.rounds[0].pytorch ? 'ratio' : 'img/s'} by round ${ratios.join(' / ')}`;
+  }
   const cands = r.pytorchCandidates ?? [];
   if (cands.length < 2) return '';
   const byThreads = new Map<string, number>();
@@ -554,6 +591,9 @@ export function formatBenchTable(report: BenchReport): string {
       'processes x threads, layout cl = channels_last); CPU s/img: CPU seconds per image, ours / PyTorch',
       "(below 1: we use less CPU); peak MiB: peak RSS of one measuring process, ours and PyTorch's.",
     );
+    if (comparisons.some((c) => (c.rounds?.length ?? 0) > 1)) {
+      lines.push('Rows measured in alternating rounds: img/s and ratio are medians over the rounds.');
+    }
   }
   const scaling = report.scaling ?? [];
   if (scaling.length > 0) lines.push('', 'Scaling (training img/s; ms per step):');
@@ -695,6 +735,7 @@ export async function runBench(
     options.steps ??
     (quick ? { warmup: 1, train: 4, eval: 2 } : { warmup: 3, train: 20, eval: 10 });
   const profileOnly = options.profileOnly === true;
+  const multiRounds = options.rounds ?? (quick ? 1 : MULTI_ROUNDS);
   const torchInfo = options.noPytorch || profileOnly ? null : findTorchPython();
   const notes: string[] = [];
   if (!torchInfo && !options.noPytorch && !profileOnly) {
@@ -729,6 +770,7 @@ export async function runBench(
       pytorchThreads: torchThreads,
       smallBatch: SMALL_BATCH,
       isolation: ISOLATION,
+      multiRounds,
     },
     engines: [],
     comparisons: [],
@@ -874,52 +916,80 @@ export async function runBench(
 
     // 3. Many independent runs, one single-threaded process per core (the ground-truth
     //    workload), one network at a time; PyTorch likewise (its best configuration for it).
+    //    The VM's speed drifts by 20-40% over minutes, so a full run alternates the two sides
+    //    for MULTI_ROUNDS rounds (who goes first alternates too) and the row's ratio is the
+    //    median of the rounds' ratios; round 1 also picks PyTorch's faster layout.
     const cpuEngines = engines.filter((e) => available.get(e) && (e === 'native' || e === 'wasm'));
     const multi = quick ? cpuEngines.slice(0, 1) : cpuEngines;
     const mode = `${processes} processes x 1 thread`;
+    const rounds = multiRounds;
     if (processes > 1 && multi.length > 0) {
       for (let i = 0; i < configs.length; i++) {
         const mspec = trainOnly[i];
         let cands: TorchCandidate[] | null = null;
         let torchStartRss: number | null = null;
-        if (torchInfo) {
-          log(`[bench] pytorch ${configs[i].id}: ${mode}`);
-          cands = [];
-          for (const layout of layouts) {
+        const torchByRound: number[] = [];
+        const mine = new Map<EngineName, WorkloadResult[][]>();
+        const torchRound = async (round: number) => {
+          if (!torchInfo) return;
+          log(`[bench] pytorch ${configs[i].id}: ${mode}, round ${round + 1} of ${rounds}`);
+          const tried = round === 0 ? layouts : [fastest(cands!)!.layout];
+          if (round === 0) cands = [];
+          for (const layout of tried) {
             const rs = await Promise.all(
               Array.from({ length: processes }, () => runTorchIsolated(mspec, 1, [layout])),
             );
             const runs = rs.map((r) => r.results[0]);
-            cands.push(candidateOf(mspec, runs, 'train', 1));
-            if (layout === fastest(cands)?.layout) torchStartRss = maxStartRss(runs);
+            const cand = candidateOf(mspec, runs, 'train', 1);
+            if (round === 0) {
+              cands!.push(cand);
+              if (layout === fastest(cands!)?.layout) torchStartRss = maxStartRss(runs);
+            } else torchByRound.push(cand.imagesPerSec);
             rs.forEach((result) => record(configs[i].id, 'pytorch', mode, result));
           }
-        }
-        for (const engine of multi) {
-          log(`[bench] ${engine} ${configs[i].id}: ${mode}`);
-          const jobs = Array.from({ length: processes }, () => mspec);
-          const run = await runEngine(engine, jobs, 1, processes);
-          if (!run.ok) {
-            notes.push(`${engine} multi-process run failed: ${firstLine(run.error)}`);
-            continue;
+          if (round === 0) torchByRound.push(fastest(cands!)!.imagesPerSec);
+        };
+        const oursRound = async (round: number) => {
+          for (const engine of multi) {
+            if (round > 0 && !mine.has(engine)) continue; // it failed in round 1
+            log(`[bench] ${engine} ${configs[i].id}: ${mode}, round ${round + 1} of ${rounds}`);
+            const jobs = Array.from({ length: processes }, () => mspec);
+            const run = await runEngine(engine, jobs, 1, processes);
+            if (!run.ok) {
+              notes.push(`${engine} multi-process run failed: ${firstLine(run.error)}`);
+              mine.delete(engine);
+              continue;
+            }
+            run.results.forEach((result) => record(configs[i].id, engine, mode, result));
+            mine.set(engine, [...(mine.get(engine) ?? []), run.results]);
           }
-          const mine = run.results;
-          mine.forEach((result) => record(configs[i].id, engine, mode, result));
-          report.comparisons.push(
-            compareRow(
-              {
-                config: configs[i].id,
-                metric: 'train-multiprocess',
-                engine,
-                threads: 1,
-                processes,
-                batch: mspec.batch,
-              },
-              oursOf(mspec, mine, 'train'),
-              cands,
-              torchStartRss,
-            ),
+        };
+        for (let round = 0; round < rounds; round++) {
+          // Round 1 runs PyTorch first (it picks the layout); later rounds alternate.
+          if (round % 2 === 0) {
+            await torchRound(round);
+            await oursRound(round);
+          } else {
+            await oursRound(round);
+            await torchRound(round);
+          }
+        }
+        for (const [engine, byRound] of mine) {
+          const row = compareRow(
+            {
+              config: configs[i].id,
+              metric: 'train-multiprocess',
+              engine,
+              threads: 1,
+              processes,
+              batch: mspec.batch,
+            },
+            oursOf(mspec, byRound[0], 'train'),
+            cands,
+            torchStartRss,
           );
+          const oursByRound = byRound.map((runs) => oursOf(mspec, runs, 'train').imagesPerSec);
+          report.comparisons.push(withRounds(row, oursByRound, torchInfo ? torchByRound : null));
         }
       }
     }

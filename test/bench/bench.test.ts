@@ -8,6 +8,7 @@ import { initEngine, profileStep, splitTimeline } from '../../src/engine';
 import { ADDON_PATH } from '../../src/engine/native';
 import {
   compareRow,
+  withRounds,
   formatBenchTable,
   formatProfileTable,
   formatSoakTable,
@@ -158,6 +159,36 @@ test('compareRow takes the fastest PyTorch configuration and keeps every one mea
   assert.equal(none.cpuTimeRatio, null);
   assert.equal(none.target, 1);
   assert.equal(targetRatio('wasm', 'train'), 0.5);
+});
+
+test('withRounds takes the median of the rounds and keeps round 1 for CPU time and memory', () => {
+  const row = compareRow(
+    {
+      config: 'nb201-c16-n5-cifar',
+      metric: 'train-multiprocess',
+      engine: 'native',
+      threads: 1,
+      processes: 2,
+      batch: 64,
+    },
+    { imagesPerSec: 100, cpuSecondsPerImage: 0.02, peakRssMiB: 700 },
+    [{ ...cand(1, 100, 0.01, 800), processes: 2 }],
+  );
+  // Ratios by round 2, 1.5, 0.8: the median ratio is 1.5, while the ratio of the medians is 1.
+  const r = withRounds(row, [100, 300, 200], [50, 200, 250]);
+  assert.equal(r.ratio, 1.5);
+  assert.equal(r.ours, 200);
+  assert.equal(r.pytorch, 200);
+  assert.deepEqual(r.rounds?.[1], { ours: 300, pytorch: 200 });
+  assert.equal(r.cpuTimeRatio, 2);
+  assert.equal(r.oursPeakRssMiB, 700);
+  assert.equal(withRounds(row, [100], [100]), row);
+  const noTorch = withRounds(row, [100, 300], null);
+  assert.equal(noTorch.ratio, row.ratio);
+  assert.equal(noTorch.ours, 200);
+  const text = formatBenchTable({ comparisons: [r] } as unknown as BenchReport);
+  assert.match(text, /ratio by round 2\.00 \/ 1\.50 \/ 0\.80/);
+  assert.match(text, /medians over the rounds/);
 });
 
 test('the table prints the new rows, the PyTorch configuration and both thread counts', () => {
@@ -377,6 +408,7 @@ test('a quick bench of a tiny network records every new field (PyTorch where ins
     noScaling: true,
     profile: true,
     soak: 12,
+    rounds: 2,
     outDir: null,
     log: () => undefined,
     configs: [{ id: 'tiny', title: 'tiny', ...TINY, batch: 8, stepFactor: 1 }],
@@ -413,8 +445,18 @@ test('a quick bench of a tiny network records every new field (PyTorch where ins
       c.metric,
     );
     const best = Math.max(...c.pytorchCandidates!.map((k) => k.imagesPerSec));
-    assert.equal(c.pytorch, best);
-    if (c.metric === 'train-multiprocess') assert.equal(c.pytorchProcesses, 2);
+    if (c.metric !== 'train-multiprocess') {
+      assert.equal(c.pytorch, best);
+      continue;
+    }
+    assert.equal(c.pytorchProcesses, 2);
+    // Two alternating rounds: round 1 is the fastest candidate, the row takes the medians.
+    const [a, b] = c.rounds!;
+    assert.equal(c.rounds!.length, 2);
+    assert.equal(a.pytorch, best);
+    assert.ok(Math.abs(c.ratio! - (a.ours / a.pytorch! + b.ours / b.pytorch!) / 2) < 1e-12);
+    assert.ok(Math.abs(c.pytorch! - (a.pytorch! + b.pytorch!) / 2) < 1e-9);
+    assert.ok(Math.abs(c.ours - (a.ours + b.ours) / 2) < 1e-9);
   }
   assert.equal(report.profile?.length, 1);
   assert.ok(report.profile![0].result!.mean.wallMs > 0);
@@ -424,6 +466,7 @@ test('a quick bench of a tiny network records every new field (PyTorch where ins
   assert.match(text, /Profile of one SPOS training step/);
   assert.match(text, /train b16 \d threads?/);
   assert.match(text, /Memory soak \(SPOS training/);
+  if (torch) assert.match(text, /train 2 proc x 1 thr.*ratio by round \d\.\d\d \/ \d\.\d\d/);
   assert.match(text, /tiny\s+\w+\s+12\s/);
 });
 

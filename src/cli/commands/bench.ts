@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { formatBenchTable, runBench, SOAK_STEPS } from '../../bench';
+import { formatBenchTable, MULTI_ROUNDS, runBench, SOAK_STEPS } from '../../bench';
 import { ENGINE_NAMES, type EngineName } from '../../engine';
 import { optionalInt, UsageError, type Command } from '../command';
 
@@ -30,7 +30,9 @@ in one process with all cores, sub-network evaluation images/s, training at batc
 with one thread, aggregate training images/s with one single-threaded process per core, peak
 RSS of both sides, CPU seconds per image, and how the cost grows with batch size and channels.
 Every ratio is against PyTorch's fastest configuration measured in the same run: for one run the
-faster of 1 and 2 threads (and --threads, if more), for many runs processes x 1 thread. Each
+faster of 1 and 2 threads (and --threads, if more), for many runs processes x 1 thread. The
+many-runs rows alternate PyTorch and ours for --rounds rounds and report the median of the
+rounds' ratios, because a VM's speed drifts over minutes. Each
 network, batch and thread count runs in a fresh process (peak RSS is that run's). Prints a table
 of ratios (ours / PyTorch) and writes the JSON to kernels-data/bench/. --profile adds where one
 training step's time goes (native kernels, kernel JS, tfjs dispatch/JS, allocation, GC; one
@@ -68,6 +70,11 @@ the load average at the start and the end).`,
       description: 'processes of the multi-process runs (1 disables them)',
       default: 'all cores',
     },
+    rounds: {
+      type: 'string',
+      description: 'alternating rounds of the many-runs rows (the ratio is their median)',
+      default: `${MULTI_ROUNDS} in a full run, 1 with --quick`,
+    },
     soak: {
       type: 'string',
       description: 'training steps of the memory soak of each network (0: none)',
@@ -83,6 +90,7 @@ the load average at the start and the end).`,
     const threads = optionalInt(values, 'threads', 1, 1024);
     const processes = optionalInt(values, 'processes', 1, 1024);
     const soak = optionalInt(values, 'soak', 0, 10_000_000);
+    const rounds = optionalInt(values, 'rounds', 1, 100);
     const out = typeof values.out === 'string' ? path.resolve(values.out) : undefined;
     const { report, file } = await runBench({
       quick: values.quick === true,
@@ -94,6 +102,7 @@ the load average at the start and the end).`,
       profile: values.profile === true,
       profileOnly: values['profile-only'] === true,
       soak,
+      rounds,
       outDir: out,
     });
     if (values.json === true) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
