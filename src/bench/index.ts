@@ -459,7 +459,11 @@ export function withRounds(
   pytorch: readonly number[] | null,
 ): BenchComparison {
   if (ours.length < 2) return row;
-  const median = (xs: readonly number[]) => quantileSorted([...xs].sort((a, b) => a - b), 0.5);
+  const median = (xs: readonly number[]) =>
+    quantileSorted(
+      [...xs].sort((a, b) => a - b),
+      0.5,
+    );
   const paired = pytorch && pytorch.length === ours.length;
   return {
     ...row,
@@ -592,7 +596,9 @@ export function formatBenchTable(report: BenchReport): string {
       "(below 1: we use less CPU); peak MiB: peak RSS of one measuring process, ours and PyTorch's.",
     );
     if (comparisons.some((c) => (c.rounds?.length ?? 0) > 1)) {
-      lines.push('Rows measured in alternating rounds: img/s and ratio are medians over the rounds.');
+      lines.push(
+        'Rows measured in alternating rounds: img/s and ratio are medians over the rounds.',
+      );
     }
   }
   const scaling = report.scaling ?? [];
