@@ -32,8 +32,8 @@ RSS of both sides, CPU seconds per image, and how the cost grows with batch size
 Every ratio is against PyTorch's fastest configuration measured in the same run: for one run the
 faster of 1 and 2 threads (and --threads, if more), for many runs processes x 1 thread. The
 many-runs rows alternate PyTorch and ours for --rounds rounds and report the median of the
-rounds' ratios, because a VM's speed drifts over minutes. Each
-network, batch and thread count runs in a fresh process (peak RSS is that run's). Prints a table
+rounds' ratios, because a VM's speed drifts over minutes. Each network, batch and thread count
+runs in a fresh process (peak RSS is that run's). Prints a table
 of ratios (ours / PyTorch) and writes the JSON to kernels-data/bench/. --profile adds where one
 training step's time goes (native kernels, kernel JS, tfjs dispatch/JS, allocation, GC; one
 thread). A full run ends with a memory soak: ${SOAK_STEPS} SPOS training steps of each network (a
