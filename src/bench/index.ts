@@ -928,7 +928,6 @@ export async function runBench(
     const cpuEngines = engines.filter((e) => available.get(e) && (e === 'native' || e === 'wasm'));
     const multi = quick ? cpuEngines.slice(0, 1) : cpuEngines;
     const mode = `${processes} processes x 1 thread`;
-    const rounds = multiRounds;
     if (processes > 1 && multi.length > 0) {
       for (let i = 0; i < configs.length; i++) {
         const mspec = trainOnly[i];
@@ -938,7 +937,7 @@ export async function runBench(
         const mine = new Map<EngineName, WorkloadResult[][]>();
         const torchRound = async (round: number) => {
           if (!torchInfo) return;
-          log(`[bench] pytorch ${configs[i].id}: ${mode}, round ${round + 1} of ${rounds}`);
+          log(`[bench] pytorch ${configs[i].id}: ${mode}, round ${round + 1} of ${multiRounds}`);
           const tried = round === 0 ? layouts : [fastest(cands!)!.layout];
           if (round === 0) cands = [];
           for (const layout of tried) {
@@ -958,7 +957,9 @@ export async function runBench(
         const oursRound = async (round: number) => {
           for (const engine of multi) {
             if (round > 0 && !mine.has(engine)) continue; // it failed in round 1
-            log(`[bench] ${engine} ${configs[i].id}: ${mode}, round ${round + 1} of ${rounds}`);
+            log(
+              `[bench] ${engine} ${configs[i].id}: ${mode}, round ${round + 1} of ${multiRounds}`,
+            );
             const jobs = Array.from({ length: processes }, () => mspec);
             const run = await runEngine(engine, jobs, 1, processes);
             if (!run.ok) {
@@ -970,7 +971,7 @@ export async function runBench(
             mine.set(engine, [...(mine.get(engine) ?? []), run.results]);
           }
         };
-        for (let round = 0; round < rounds; round++) {
+        for (let round = 0; round < multiRounds; round++) {
           // Round 1 runs PyTorch first (it picks the layout); later rounds alternate.
           if (round % 2 === 0) {
             await torchRound(round);
