@@ -939,20 +939,22 @@ export async function runBench(
           if (!torchInfo) return;
           log(`[bench] pytorch ${configs[i].id}: ${mode}, round ${round + 1} of ${multiRounds}`);
           const tried = round === 0 ? layouts : [fastest(cands!)!.layout];
-          if (round === 0) cands = [];
+          const measured: { cand: TorchCandidate; runs: TorchRun[] }[] = [];
           for (const layout of tried) {
             const rs = await Promise.all(
               Array.from({ length: processes }, () => runTorchIsolated(mspec, 1, [layout])),
             );
             const runs = rs.map((r) => r.results[0]);
-            const cand = candidateOf(mspec, runs, 'train', 1);
-            if (round === 0) {
-              cands!.push(cand);
-              if (layout === fastest(cands!)?.layout) torchStartRss = maxStartRss(runs);
-            } else torchByRound.push(cand.imagesPerSec);
+            measured.push({ cand: candidateOf(mspec, runs, 'train', 1), runs });
             rs.forEach((result) => record(configs[i].id, 'pytorch', mode, result));
           }
-          if (round === 0) torchByRound.push(fastest(cands!)!.imagesPerSec);
+          const roundCands = measured.map((m) => m.cand);
+          const best = fastest(roundCands)!;
+          torchByRound.push(best.imagesPerSec);
+          if (round === 0) {
+            cands = roundCands;
+            torchStartRss = maxStartRss(measured[roundCands.indexOf(best)].runs);
+          }
         };
         const oursRound = async (round: number) => {
           for (const engine of multi) {
