@@ -100,6 +100,16 @@ void exportFunction(napi_env env, napi_value exports, const char *name, size_t a
   napi_set_named_property(env, exports, name, fn);
 }
 
+SerialScope::SerialScope(bool serial) {
+  if (!serial || omp_get_max_threads() == 1) return;
+  restore_ = omp_get_max_threads();
+  omp_set_num_threads(1);
+}
+
+SerialScope::~SerialScope() {
+  if (restore_ > 0) omp_set_num_threads(restore_);
+}
+
 static napi_value threads(napi_env env, napi_callback_info) {
   napi_value v;
   napi_create_int32(env, omp_get_max_threads(), &v);

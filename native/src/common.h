@@ -46,6 +46,29 @@ void registerConvOps(napi_env env, napi_value exports);
 void registerElementwiseOps(napi_env env, napi_value exports);
 void registerPoolOps(napi_env env, napi_value exports);
 
+// When a kernel is worth a parallel region. Idle OpenMP threads sleep (OMP_WAIT_POLICY=passive,
+// see addon.ts), so every parallel region first wakes them: 50-70 us measured on a 2-core VM, as
+// long as one pass over a million floats takes one thread. Work is counted in such passes over
+// one element (one read and one write of a float); the other kernels convert theirs with the
+// factors below, measured as serial time per element or per multiply-add against a ReLU.
+constexpr long kParallelMinWork = 1 << 20;
+constexpr long kBatchNormPasses = 8;  // statistics, then normalisation (or the gradient's sums)
+constexpr long kMacsPerPass = 8;      // convolution and matmul multiply-adds
+inline bool worthParallel(long work) { return work >= kParallelMinWork; }
+
+// Limits OpenMP to the calling thread for the scope's lifetime when `serial` (oneDNN reads the
+// thread count when a primitive is created and when it runs; a no-op with one thread anyway).
+class SerialScope {
+ public:
+  explicit SerialScope(bool serial);
+  ~SerialScope();
+  SerialScope(const SerialScope &) = delete;
+  SerialScope &operator=(const SerialScope &) = delete;
+
+ private:
+  int restore_ = 0;
+};
+
 inline void expectLength(const F32 &a, size_t n, const char *what) {
   if (a.length != n) {
     throw ArgError(std::string(what) + ": expected " + std::to_string(n) + " elements, got " +

@@ -44,6 +44,13 @@ ConvShape convShape(const I32 &p) {
   return s;
 }
 
+// Whether a convolution runs on the calling thread alone (its multiply-adds, the same in all
+// three directions; below the threshold, e.g. NB-201's 1x1 convolutions at batch 16, a second
+// thread made them up to 3x slower).
+bool serialConv(const ConvShape &s) {
+  return !worthParallel(s.N * s.OH * s.OW * s.O * s.C * s.KH * s.KW / kMacsPerPass);
+}
+
 struct ConvDescs {
   memory::desc src, dst, weiAny, weiUser;
   memory::dims strides, dilates, padL, padR;
@@ -67,16 +74,19 @@ dnnl::convolution_forward::primitive_desc convForwardPd(const ConvDescs &d) {
   return dnnl::convolution_forward::primitive_desc(desc, cpuEngine());
 }
 
-// Weights in oneDNN's preferred layout, reordered from/to the user's HWIO buffer.
+// Weights in oneDNN's preferred layout, reordered from/to the user's HWIO buffer (on one thread
+// when small: every NB-201 filter; with two threads each reorder took 4x longer).
 struct WeightsPort {
   memory user;
   memory prim;
   bool reorder = false;
+  bool serial = true;
   dnnl::reorder toPrim, toUser;
 
   void init(const memory::desc &userDesc, const memory::desc &primDesc, bool forward) {
     user = memory(userDesc, cpuEngine(), nullptr);
     reorder = primDesc != userDesc;
+    serial = !worthParallel(static_cast<long>(userDesc.get_size() / sizeof(float)));
     if (reorder) {
       prim = memory(primDesc, cpuEngine());
       if (forward) toPrim = dnnl::reorder(user, prim);
@@ -84,6 +94,18 @@ struct WeightsPort {
     } else {
       prim = user;
     }
+  }
+
+  void toPrimitive(dnnl::stream &st) {
+    if (!reorder) return;
+    SerialScope scope(serial);
+    toPrim.execute(st, user, prim);
+  }
+
+  void toUserBuffer(dnnl::stream &st) {
+    if (!reorder) return;
+    SerialScope scope(serial);
+    toUser.execute(st, prim, user);
   }
 };
 
@@ -128,6 +150,7 @@ void conv2d(napi_env env, napi_value *args, size_t) {
   expectLength(w, s.KH * s.KW * s.C * s.O, "filter");
   expectLength(y, s.N * s.OH * s.OW * s.O, "output");
   bool fresh;
+  SerialScope scope(serialConv(s));  // creation and execution alike
   ConvFwd &c = cached(convFwdCache, keyOf("f", p.data, kConvParams), fresh);
   if (fresh) {
     ConvDescs d = convDescs(s);
@@ -141,7 +164,7 @@ void conv2d(napi_env env, napi_value *args, size_t) {
   c.src.set_data_handle(x.data);
   c.dst.set_data_handle(y.data);
   c.wei.user.set_data_handle(w.data);
-  if (c.wei.reorder) c.wei.toPrim.execute(st, c.wei.user, c.wei.prim);
+  c.wei.toPrimitive(st);
   c.prim.execute(st, {{DNNL_ARG_SRC, c.src}, {DNNL_ARG_WEIGHTS, c.wei.prim}, {DNNL_ARG_DST, c.dst}});
   st.wait();
 }
@@ -156,6 +179,7 @@ void conv2dBackwardData(napi_env env, napi_value *args, size_t) {
   expectLength(w, s.KH * s.KW * s.C * s.O, "filter");
   expectLength(dy, s.N * s.OH * s.OW * s.O, "dy");
   bool fresh;
+  SerialScope scope(serialConv(s));  // creation and execution alike
   ConvBwdData &c = cached(convBwdDataCache, keyOf("d", p.data, kConvParams), fresh);
   if (fresh) {
     ConvDescs d = convDescs(s);
@@ -172,7 +196,7 @@ void conv2dBackwardData(napi_env env, napi_value *args, size_t) {
   c.diffSrc.set_data_handle(dx.data);
   c.diffDst.set_data_handle(dy.data);
   c.wei.user.set_data_handle(w.data);
-  if (c.wei.reorder) c.wei.toPrim.execute(st, c.wei.user, c.wei.prim);
+  c.wei.toPrimitive(st);
   c.prim.execute(st, {{DNNL_ARG_DIFF_SRC, c.diffSrc},
                       {DNNL_ARG_WEIGHTS, c.wei.prim},
                       {DNNL_ARG_DIFF_DST, c.diffDst}});
@@ -189,6 +213,7 @@ void conv2dBackwardWeights(napi_env env, napi_value *args, size_t) {
   expectLength(dw, s.KH * s.KW * s.C * s.O, "dw");
   expectLength(dy, s.N * s.OH * s.OW * s.O, "dy");
   bool fresh;
+  SerialScope scope(serialConv(s));  // creation and execution alike
   ConvBwdWeights &c = cached(convBwdWeightsCache, keyOf("w", p.data, kConvParams), fresh);
   if (fresh) {
     ConvDescs d = convDescs(s);
@@ -208,7 +233,7 @@ void conv2dBackwardWeights(napi_env env, napi_value *args, size_t) {
   c.prim.execute(st, {{DNNL_ARG_SRC, c.src},
                       {DNNL_ARG_DIFF_DST, c.diffDst},
                       {DNNL_ARG_DIFF_WEIGHTS, c.diffWei.prim}});
-  if (c.diffWei.reorder) c.diffWei.toUser.execute(st, c.diffWei.prim, c.diffWei.user);
+  c.diffWei.toUserBuffer(st);
   st.wait();
 }
 
@@ -233,6 +258,7 @@ void matmul(napi_env env, napi_value *args, size_t) {
   expectLength(b, bB * K * N, "b");
   expectLength(out, B * M * N, "c");
   bool fresh;
+  SerialScope scope(!worthParallel(B * M * K * N / kMacsPerPass));
   Matmul &c = cached(matmulCache, keyOf("mm", q, kMatmulParams), fresh);
   if (fresh) {
     memory::desc aDesc({bA, M, K}, dt::f32,

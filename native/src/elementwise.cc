@@ -10,9 +10,6 @@
 namespace snl {
 namespace {
 
-// Element counts below this run on one thread (OpenMP start-up costs more than it saves).
-constexpr long kParallelMin = 1 << 15;
-
 // The hot loops are leaf functions compiled three times (AVX-512, AVX2+FMA, baseline SSE2) and
 // picked at load time by the CPU (GCC target_clones / ifunc): the addon is built without -march
 // flags, so without this every loop ran with 4-wide SSE2 vectors on CPUs with 16-wide AVX-512.
@@ -204,7 +201,7 @@ void batchNormTrain(napi_env env, napi_value *args, size_t) {
   if (beta.data) expectLength(beta, C, "beta");
   long rows = static_cast<long>(x.length / C);
   const float *xp = x.data;
-  bool par = static_cast<long>(x.length) >= kParallelMin;
+  bool par = worthParallel(static_cast<long>(x.length) * kBatchNormPasses);
   int nt = par ? omp_get_max_threads() : 1;
   if (nt > rows) nt = rows > 0 ? static_cast<int>(rows) : 1;
   std::vector<Moments> parts(static_cast<size_t>(nt), Moments(C));
@@ -344,7 +341,7 @@ void batchNormGrad(napi_env env, napi_value *args, size_t) {
   const float *xp = x.data;
   const float *gp = dy.data;
   const float *mp = mean.data;
-  bool par = static_cast<long>(x.length) >= kParallelMin;
+  bool par = worthParallel(static_cast<long>(x.length) * kBatchNormPasses);
   int nt = par ? omp_get_max_threads() : 1;
   if (nt > rows) nt = rows > 0 ? static_cast<int>(rows) : 1;
   std::vector<double> partial(static_cast<size_t>(nt) * 2 * C, 0.0);
@@ -485,7 +482,7 @@ void binary(napi_env env, napi_value *args, size_t) {
   check(b, lb, "b");
   if ((la == kChannel || lb == kChannel) && (C <= 0 || n % C != 0)) throw ArgError("bad channels");
   if (op < kAdd || op > kMin) throw ArgError("unknown binary op");
-  bool par = n >= kParallelMin;
+  bool par = worthParallel(n);
   const float *ap = a.data, *bp = b.data;
   float *op_ = out.data;
   if (la != kChannel && lb != kChannel) {
@@ -506,7 +503,7 @@ void stridedLoop(const float *a, const float *b, float *out, const std::vector<l
   long rows = 1;
   for (size_t d = 0; d + 1 < r; d++) rows *= shape[d];
   long ia = sa[r - 1], ib = sb[r - 1];
-#pragma omp parallel for if (rows * inner >= kParallelMin) schedule(static)
+#pragma omp parallel for if (worthParallel(rows * inner)) schedule(static)
   for (long row = 0; row < rows; row++) {
     long rem = row, offA = 0, offB = 0;
     for (long d = static_cast<long>(r) - 2; d >= 0; d--) {
@@ -566,7 +563,7 @@ void reduce(napi_env env, napi_value *args, size_t) {
   if (mid == 0) throw ArgError("reduction over an empty axis");
   const float *xp = x.data;
   float *o = out.data;
-  bool par = outer * mid * inner >= kParallelMin;
+  bool par = worthParallel(outer * mid * inner);
   if (inner == 1) {
 #pragma omp parallel for if (par && outer > 1) schedule(static)
     for (long r = 0; r < outer; r++) {
@@ -624,7 +621,7 @@ void channelAffine(napi_env env, napi_value *args, size_t) {
   const float *a = sc.data;
   const float *b = sh.data;
   float *o = out.data;
-  forRanges(rows, rows * C >= kParallelMin, [&](long r0, long r1) {
+  forRanges(rows, worthParallel(rows * C), [&](long r0, long r1) {
     normalizeRows(xp, nullptr, a, b, o, static_cast<size_t>(C), r0, r1);
   });
 }
@@ -662,7 +659,7 @@ void unary(napi_env env, napi_value *args, size_t) {
   long n = static_cast<long>(x.length);
   const float *xp = x.data;
   float *o = out.data;
-  forRanges(n, n >= kParallelMin, [&](long i0, long i1) { unaryRange(op, xp, o, alpha, i0, i1); });
+  forRanges(n, worthParallel(n), [&](long i0, long i1) { unaryRange(op, xp, o, alpha, i0, i1); });
 }
 
 // dx = dy * step(x) over [i0, i1). Branch-free so that it vectorises (a branch on the sign of x
@@ -686,7 +683,7 @@ void reluGrad(napi_env env, napi_value *args, size_t) {
   const float *g = dy.data;
   const float *xp = x.data;
   float *o = dx.data;
-  forRanges(n, n >= kParallelMin, [&](long i0, long i1) { reluGradRange(g, xp, o, i0, i1); });
+  forRanges(n, worthParallel(n), [&](long i0, long i1) { reluGradRange(g, xp, o, i0, i1); });
 }
 
 // out = sum of k inputs over [i0, i1), in chunks that stay in L1 (one vector pass per input).
@@ -728,7 +725,7 @@ void addN(napi_env env, napi_value *args, size_t) {
   long n = static_cast<long>(out.length);
   float *o = out.data;
   const float *const *in = ins.data();
-  forRanges(n, n >= kParallelMin, [&](long i0, long i1) { addNRange(in, k, o, i0, i1); });
+  forRanges(n, worthParallel(n), [&](long i0, long i1) { addNRange(in, k, o, i0, i1); });
 }
 
 // The optimizer's arithmetic rounds every operation to float, as the op-by-op path (one tfjs
@@ -825,7 +822,7 @@ void sgdUpdate(napi_env env, napi_value *args, size_t) {
   const float *mp = m.data;
   float *nvp = nv.data;
   float *nmp = nm.data;
-#pragma omp parallel for simd if (n >= kParallelMin) schedule(static)
+#pragma omp parallel for simd if (worthParallel(n)) schedule(static)
   for (long i = 0; i < n; i++) {
     float d = gp[i] + wd * vp[i];
     float buf = mp ? mu * mp[i] + d : d;
@@ -869,7 +866,7 @@ std::vector<float> partialSumsOfSquares(const std::vector<F32> &gs) {
             [&](long a, long b) { return gs[a].length > gs[b].length; });
   std::vector<float> partials(gs.size());
   long groups = (static_cast<long>(gs.size()) + kChains - 1) / kChains;
-  bool par = total >= static_cast<size_t>(kParallelMin) && groups > 1;
+  bool par = worthParallel(static_cast<long>(total)) && groups > 1;
 #pragma omp parallel for schedule(dynamic, 1) if (par)
   for (long grp = 0; grp < groups; grp++) {
     const float *x[kChains];
@@ -938,7 +935,7 @@ void sgdStep(napi_env env, napi_value *args, size_t) {
     clip = clipFactor(norm.data[0], clipNorm);
   }
   long kk = static_cast<long>(k);
-  bool par = total >= static_cast<size_t>(kParallelMin) && kk > 1;
+  bool par = worthParallel(static_cast<long>(total)) && kk > 1;
 #pragma omp parallel for schedule(dynamic, 1) if (par)
   for (long j = 0; j < kk; j++) {
     const float *m = ms.empty() ? nullptr : ms[j].data;

@@ -13,8 +13,6 @@
 namespace snl {
 namespace {
 
-constexpr long kParallelMin = 1 << 15;
-
 struct PoolGeom {
   long N, H, W, C, KH, KW, OH, OW, sh, sw, pt, pl;
   int mode;  // 0: average including padding, 1: average excluding padding
@@ -96,7 +94,7 @@ void avgPoolBackward(napi_env env, napi_value *args, size_t) {
     long a = i + p - K + 1;
     return a <= 0 ? 0 : (a + s - 1) / s;
   };
-  const bool par = static_cast<long>(call.to.length) * g.KH * g.KW >= kParallelMin;
+  const bool par = worthParallel(static_cast<long>(call.to.length) * g.KH * g.KW);
   if (g.sh == 1 && g.sw == 1) {
     // Stride 1: scaled dy rows summed over the window's rows, then KW shifted adds.
 #pragma omp parallel if (par)
@@ -168,7 +166,7 @@ void avgPoolForward(napi_env env, napi_value *args, size_t) {
     for (long i = 0; i < g.OH * g.OW; i++) std::fill_n(invRowV.begin() + i * C, C, inv[i]);
   }
   const float *invRow = invRowV.data();
-  const bool par = static_cast<long>(call.to.length) * g.KH * g.KW >= kParallelMin;
+  const bool par = worthParallel(static_cast<long>(call.to.length) * g.KH * g.KW);
 #pragma omp parallel if (par)
   {
     std::vector<float> tv(static_cast<size_t>(WC));

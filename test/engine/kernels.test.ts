@@ -31,6 +31,9 @@ const convCases: { x: number[]; w: number[]; s: 1 | 2; pad: Pad }[] = [
   { x: [1, 8, 8, 3], w: [5, 3, 3, 2], s: 1, pad: 'valid' },
   { x: [3, 9, 9, 2], w: [2, 2, 2, 2], s: 2, pad: 'same' },
   { x: [1, 4, 4, 1], w: [3, 3, 1, 1], s: 1, pad: 'same' },
+  // 9.4 M multiply-adds: above the 2^23 from which the native engine's convolutions use all
+  // threads (the cases above run on one).
+  { x: [4, 16, 16, 32], w: [3, 3, 32, 32], s: 1, pad: 'same' },
 ];
 
 const poolCases: { x: number[]; f: number; s: 1 | 2; pad: Pad }[] = [

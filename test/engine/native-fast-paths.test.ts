@@ -63,10 +63,12 @@ describe('native fast paths', { skip: !hasNative() && 'native addon not built' }
     await initEngine('native');
   });
 
-  // Rows per block are 4096 / C clamped to [16, 128]; 32768 elements and more run on all
-  // threads. [2, 40, 40, 12]: 25 blocks split over the threads; [3, 11, 13, 5]: 4 blocks, the
-  // last partial; [1, 7, 9, 17]: batch 1, one partial block; [1, 1, 1, 3]: one row (variance 0).
+  // Rows per block are 4096 / C clamped to [16, 128]; 2^17 elements and more run on all
+  // threads. [4, 40, 40, 24]: 400 blocks split over the threads; [2, 40, 40, 12]: 25 blocks on
+  // one thread; [3, 11, 13, 5]: 4 blocks, the last partial; [1, 7, 9, 17]: batch 1, one partial
+  // block; [1, 1, 1, 3]: one row (variance 0).
   const bnShapes = [
+    [4, 40, 40, 24],
     [2, 40, 40, 12],
     [4, 16, 16, 33],
     [3, 11, 13, 5],

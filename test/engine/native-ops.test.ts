@@ -59,9 +59,10 @@ describe('native kernels', { skip: !hasNative() && 'native addon not built' }, (
       [3, 1],
       [1, 4],
     ],
+    // 2^20 elements: at the threshold from which common.h's loops run on all threads.
     [
-      [64, 32, 32, 8],
-      [64, 32, 32, 8],
+      [64, 32, 32, 16],
+      [64, 32, 32, 16],
     ],
   ];
   for (const [name, op] of [
@@ -86,6 +87,31 @@ describe('native kernels', { skip: !hasNative() && 'native addon not built' }, (
     await sameAsCpu('unary', () => [tf.relu(x()), tf.step(x(), 0.3), tf.neg(x()), tf.square(x())]);
     const r = tf.tidy(() => tf.relu(tf.tensor1d([NaN, -1, 2])).dataSync());
     assert.ok(Number.isNaN(r[0]) && r[1] === 0 && r[2] === 2);
+  });
+
+  // common.h: work below 2^20 passes over an element (batch norm: 2^17 elements; convolutions
+  // and matmul: 2^23 multiply-adds; pooling: outputs x window) runs on the calling thread, the
+  // rest on all threads. The small cases elsewhere cover the first side, these the second.
+  test('kernels on all threads match cpu, and a one-thread kernel leaves the thread count', async () => {
+    const threads = loadAddon().threads();
+    const big = [(1 << 20) + 5];
+    await sameAsCpu('relu, addN and the ReLU gradient over 2^20 + 5 elements', () => [
+      tf.relu(t(big, 13)),
+      tf.addN([t(big, 14), t(big, 15), t(big, 16)]),
+      tf.grad((x: tf.Tensor) => tf.sum(tf.mul(tf.relu(x), t(big, 17))))(t(big, 18)),
+    ]);
+    await sameAsCpu('matMul of 2^23 multiply-adds', () => [
+      tf.matMul(t([256, 256], 19), t([256, 128], 20)),
+    ]);
+    await sameAsCpu('avgPool of 2^17 outputs x 9', () => [
+      tf.avgPool(t([2, 64, 64, 16], 21) as tf.Tensor4D, 3, 1, 'same'),
+    ]);
+    tf.tidy(() =>
+      tf
+        .conv2d(t([1, 5, 5, 2], 22) as tf.Tensor4D, t([3, 3, 2, 2], 23) as tf.Tensor4D, 1, 'same')
+        .dataSync(),
+    );
+    assert.equal(loadAddon().threads(), threads, 'thread count after a one-thread convolution');
   });
 
   test('sum, mean, max, min over contiguous and scattered axes match cpu', async () => {
