@@ -293,31 +293,42 @@ export class Nb201Network extends BankNetwork {
 
   private cellForward(cell: Cell, x: tf.Tensor4D, arch: Nb201Arch, options: ForwardOptions) {
     const nodes: tf.Tensor4D[] = [x];
-    for (let j = 1; j < 4; j++) {
-      // The node's terms go once they are summed.
-      const node = tf.tidy(() => {
-        const terms: tf.Tensor4D[] = [];
-        NB201_EDGES.forEach((edge, e) => {
-          if (edge.to !== j) return;
-          const op = arch[e];
-          if (op === 'none') return;
-          const input = nodes[edge.from];
-          if (op === 'skip_connect') terms.push(input);
-          else if (op === 'avg_pool_3x3') terms.push(ops.avgPool3x3(input));
-          else terms.push(this.reluConvBnForward(cell.edges[e][op]!, input, options));
+    // The conv edges leaving one node share its ReLU (the same values for every edge): one
+    // ReLU, one saved activation and one ReLU gradient per node instead of one per edge.
+    const relus: (tf.Tensor4D | undefined)[] = [];
+    const reluOf = (i: number) => (relus[i] ??= tf.keep(ops.relu(nodes[i])));
+    try {
+      for (let j = 1; j < 4; j++) {
+        // The node's terms go once they are summed.
+        const node = tf.tidy(() => {
+          const terms: tf.Tensor4D[] = [];
+          NB201_EDGES.forEach((edge, e) => {
+            if (edge.to !== j) return;
+            const op = arch[e];
+            if (op === 'none') return;
+            const input = nodes[edge.from];
+            if (op === 'skip_connect') terms.push(input);
+            else if (op === 'avg_pool_3x3') terms.push(ops.avgPool3x3(input));
+            else terms.push(this.convBnForward(cell.edges[e][op]!, reluOf(edge.from), options));
+          });
+          return terms.length > 0 ? ops.addAll(terms) : ops.zeros(x.shape);
         });
-        return terms.length > 0 ? ops.addAll(terms) : ops.zeros(x.shape);
-      });
-      nodes.push(node);
+        nodes.push(node);
+      }
+    } finally {
+      tf.dispose(relus.filter((r) => r !== undefined));
     }
     return nodes[3];
   }
 
   /** ReLU-Conv-BN; the ReLU and Conv outputs go once the BN output exists. */
   private reluConvBnForward(m: ReluConvBn, x: tf.Tensor4D, options: ForwardOptions): tf.Tensor4D {
-    return tf.tidy(() =>
-      this.bank.bn(m.bn, ops.conv2d(ops.relu(x), m.w, m.stride, m.pad), options),
-    );
+    return tf.tidy(() => this.convBnForward(m, ops.relu(x), options));
+  }
+
+  /** Conv-BN of an input that has been through its ReLU; the Conv output goes once BN's exists. */
+  private convBnForward(m: ReluConvBn, relu: tf.Tensor4D, options: ForwardOptions): tf.Tensor4D {
+    return tf.tidy(() => this.bank.bn(m.bn, ops.conv2d(relu, m.w, m.stride, m.pad), options));
   }
 }
 
