@@ -59,12 +59,20 @@ export class RelaxedNb201 implements RelaxedModel<ImageBatch> {
   }
 
   private reluConvBn(prefix: string, x: tf.Tensor4D, stride: number, pad: number): tf.Tensor4D {
-    const conv = ops.conv2d(ops.relu(x), this.v<tf.Rank.R4>(`${prefix}.conv.w`), stride, pad);
+    return this.convBn(prefix, ops.relu(x), stride, pad);
+  }
+
+  /** Conv-BN of an input that has been through its ReLU. */
+  private convBn(prefix: string, relu: tf.Tensor4D, stride: number, pad: number): tf.Tensor4D {
+    const conv = ops.conv2d(relu, this.v<tf.Rank.R4>(`${prefix}.conv.w`), stride, pad);
     return this.bn(`${prefix}.bn`, conv);
   }
 
   private cell(index: number, x: tf.Tensor4D, m: tf.Scalar[][]): tf.Tensor4D {
     const nodes: tf.Tensor4D[] = [x];
+    // Both convs of every edge leaving a node share the node's ReLU (as the supernet does).
+    const relus: tf.Tensor4D[] = [];
+    const reluOf = (i: number) => (relus[i] ??= ops.relu(nodes[i]));
     for (let j = 1; j < 4; j++) {
       const terms: tf.Tensor4D[] = [];
       NB201_EDGES.forEach((edge, e) => {
@@ -78,9 +86,9 @@ export class RelaxedNb201 implements RelaxedModel<ImageBatch> {
               ? input
               : op === 'avg_pool_3x3'
                 ? ops.avgPool3x3(input)
-                : this.reluConvBn(
+                : this.convBn(
                     `cells.${index}.${e}.${op}`,
-                    input,
+                    reluOf(edge.from),
                     1,
                     op === 'nor_conv_1x1' ? 0 : 1,
                   );
