@@ -47,10 +47,10 @@ void registerElementwiseOps(napi_env env, napi_value exports);
 void registerPoolOps(napi_env env, napi_value exports);
 
 // When a kernel is worth a parallel region. Idle OpenMP threads sleep (OMP_WAIT_POLICY=passive,
-// see addon.ts), so every parallel region first wakes them: 50-70 us measured on a 2-core VM, as
-// long as one pass over a million floats takes one thread. Work is counted in such passes over
-// one element (one read and one write of a float); the other kernels convert theirs with the
-// factors below, measured as serial time per element or per multiply-add against a ReLU.
+// see addon.ts), so every parallel region first wakes them: 50-70 us measured on a 2-core VM,
+// about what one thread takes for a ReLU over 0.5-1 M floats. Work is counted in such passes
+// over one element (one read and one write of a float); the other kernels convert theirs with
+// the factors below (serial time per element or per multiply-add, against a ReLU's).
 constexpr long kParallelMinWork = 1 << 20;
 constexpr long kBatchNormPasses = 8;  // statistics, then normalisation (or the gradient's sums)
 constexpr long kMacsPerPass = 8;      // convolution and matmul multiply-adds
