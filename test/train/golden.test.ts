@@ -11,7 +11,10 @@
  * their score files and recalibrated stand-alone results differ (stand-alone before -> after:
  * nb101 41.67 % / 1.1087 -> 37.50 % / 1.1075, darts 50 % / 0.9720 -> 50 % / 0.9652, proxyless
  * 45.83 % / 1.1045 -> 41.67 % / 1.0950; darts-ptb has no BN and is unchanged). The old score
- * hashes were of another CSV layout and are not comparable.
+ * hashes were of another CSV layout and are not comparable. Later, on purpose: NB-201's conv
+ * edges share their source node's ReLU (session 12), which sums a node's gradient in another
+ * order; its checkpoint hash was re-pinned (3078 of 13622 values moved, by at most 3.1e-5 or
+ * 7.5e-6 relative; the scores and the stand-alone result are unchanged).
  *
  * GOLDEN_PRINT=1 prints the values instead of asserting them.
  */
@@ -29,7 +32,7 @@ before(async () => {
 
 const PINNED: Record<string, GoldenResult> = {
   nb201: {
-    checkpoint: 'e8c6cbfd5c1f51d8f8a86e60c8d0620a6de4d944bb167be4847fdf9327ce9e15',
+    checkpoint: '7718669b2531c245873221b6bd97d0745723d0d1241635341a1446857fb3e833',
     scores: '023456ba9e8091697bd476f9a87238f89705be78b84e9b8f577d5daf4193a0c8',
     standalone: { accuracy: 75, loss: 0.8221192 },
   },
