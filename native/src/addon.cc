@@ -101,8 +101,9 @@ void exportFunction(napi_env env, napi_value exports, const char *name, size_t a
 }
 
 SerialScope::SerialScope(bool serial) {
-  if (!serial || omp_get_max_threads() == 1) return;
-  restore_ = omp_get_max_threads();
+  int threads = omp_get_max_threads();
+  if (!serial || threads == 1) return;
+  restore_ = threads;
   omp_set_num_threads(1);
 }
 
